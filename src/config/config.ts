@@ -1,0 +1,90 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** The package root (src/config or dist/config, two levels up), so dev-mode defaults work from any directory. */
+const PACKAGE_ROOT = resolve(__dirname, "..", "..");
+
+/**
+ * Every setting Locksmith reads, from environment variables, checked once at
+ * start. Production mode is on when REDIS_URL and DATABASE_URL are set; dev
+ * mode (embedded stores, example policy, generated keys) when neither is.
+ */
+const settingsSchema = z
+  .object({
+    /** Port to listen on. */
+    PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+    /** Interface to bind: loopback in dev mode, all interfaces in production. */
+    HOST: z.string().min(1).optional(),
+    /** Locksmith's public URL: the `iss` of its tokens and the `aud` of assertions. */
+    LOCKSMITH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    /** Path of the policy bundle (YAML). Dev mode default: examples/policy.yaml. */
+    LOCKSMITH_POLICY: z.string().min(1).optional(),
+    /** Path of the signing keys file (`npx locksmith keys generate`). Dev mode default: .locksmith/keys.json. */
+    LOCKSMITH_KEYS_FILE: z.string().min(1).optional(),
+    /** Dev mode's data folder (embedded database, generated keys). */
+    LOCKSMITH_DATA_DIR: z.string().min(1).default(".locksmith"),
+    /** Prefix of every Redis key Locksmith writes. */
+    LOCKSMITH_REDIS_PREFIX: z.string().max(64).default("locksmith:"),
+    /** redis:// or rediss:// URL. Production mode. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** postgres:// or postgresql:// URL. Production mode. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** pino level. */
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.REDIS_URL) !== Boolean(env.DATABASE_URL)) {
+      const missing = env.REDIS_URL ? "DATABASE_URL" : "REDIS_URL";
+      ctx.addIssue({ code: "custom", path: [missing], message: "production mode needs both REDIS_URL and DATABASE_URL (set neither for dev mode)" });
+    }
+    if (env.REDIS_URL && env.DATABASE_URL) {
+      for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER"] as const) {
+        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
+      }
+    }
+  });
+
+export type Mode = "dev" | "production";
+
+export interface Config {
+  readonly mode: Mode;
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly policyFile: string;
+  readonly keysFile: string;
+  readonly dataDir: string;
+  readonly redisPrefix: string;
+  readonly redisUrl?: string;
+  readonly databaseUrl?: string;
+  readonly logLevel: string;
+  readonly migrationsDir: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid settings: ${problems.join("; ")}`);
+  }
+  const s = parsed.data;
+  const mode: Mode = s.REDIS_URL ? "production" : "dev";
+  const dataDir = resolve(s.LOCKSMITH_DATA_DIR);
+  return {
+    mode,
+    port: s.PORT,
+    host: s.HOST ?? (mode === "dev" ? "127.0.0.1" : "0.0.0.0"),
+    issuer: (s.LOCKSMITH_ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/$/, ""),
+    policyFile: resolve(s.LOCKSMITH_POLICY ?? resolve(PACKAGE_ROOT, "examples", "policy.yaml")),
+    keysFile: resolve(s.LOCKSMITH_KEYS_FILE ?? resolve(dataDir, "keys.json")),
+    dataDir,
+    redisPrefix: s.LOCKSMITH_REDIS_PREFIX,
+    redisUrl: s.REDIS_URL,
+    databaseUrl: s.DATABASE_URL,
+    logLevel: s.LOG_LEVEL,
+    migrationsDir: resolve(PACKAGE_ROOT, "prisma", "migrations"),
+  };
+}

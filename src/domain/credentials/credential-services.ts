@@ -1,0 +1,21 @@
+import type { AuditLog } from "../audit/audit-log";
+import type { Clock } from "../clock";
+import type { KeyRing } from "../keys/key-ring";
+import type { PolicySource } from "../policy/policy-source";
+import type { TokenStore } from "./token-store";
+
+/** What the credential use cases need; built once by the composition root. */
+export interface CredentialServices {
+  readonly issuer: string;
+  readonly policy: PolicySource;
+  readonly keys: KeyRing;
+  readonly tokens: TokenStore;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+/** Where a call came from, for the ledger. */
+export interface CallContext {
+  readonly requestId: string;
+  readonly clientIp?: string;
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { inSpan } from "../../telemetry/span";
+import type { AuditEvent } from "../audit/audit-event";
+import { epochSeconds } from "../clock";
+import { decide } from "../policy/decide";
+import type { CredentialRequest, Deny } from "../policy/decision";
+import type { Policy, Principal } from "../policy/policy";
+import type { CallContext, CredentialServices } from "./credential-services";
+import { mintCredential } from "./mint-credential";
+
+export interface IssuedCredential {
+  readonly kind: "issued";
+  readonly credential: string;
+  readonly jti: string;
+  readonly scope: string;
+  readonly resource: string;
+  readonly audience: string;
+  readonly expiresAt: number;
+  readonly expiresIn: number;
+  readonly maxUses?: number;
+}
+
+export type IssueOutcome =
+  | IssuedCredential
+  | { readonly kind: "pending_approval"; readonly requestId: string }
+  | ({ readonly kind: "denied" } & Omit<Deny, "outcome">);
+
+/**
+ * The issuance story: decide → (record the denial) → mint → store the live
+ * state → record the issuance → hand it out. A credential leaves only after
+ * both its Redis state and its audit record exist (fail closed): if the
+ * record cannot be written, the state is removed and the caller gets 503.
+ */
+export async function issueCredential(
+  services: CredentialServices,
+  agent: Principal,
+  request: CredentialRequest,
+  call: CallContext,
+): Promise<IssueOutcome> {
+  const policy = services.policy.current();
+  const agentPolicy = policy.agents.get(agent.id);
+  if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);
+  const decision = await inSpan("decide", () => decide(policy, agentPolicy, request));
+  const scope = request.scopes.join(" ");
+  const purpose: Record<string, string> = request.purpose === undefined ? {} : { purpose: request.purpose };
+  const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
+    inSpan("record", () =>
+      services.audit.append(
+        auditBase(services, policy, agentPolicy.environment, agent.id, scope, request.resource, call, { ...event, detail: { ...event.detail, ...purpose } }),
+      ),
+    );
+
+  if (decision.outcome === "deny") {
+    await record({ type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule });
+    return { kind: "denied", reason: decision.reason, rule: decision.rule, description: decision.description };
+  }
+  const audience = decision.resourceServer.audience;
+  if (decision.outcome === "pending_approval") {
+    const requestId = randomUUID();
+    await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
+    return { kind: "pending_approval", requestId };
+  }
+
+  const nowSeconds = epochSeconds(services.clock);
+  const minted = await inSpan("sign", () =>
+    mintCredential(services.keys, {
+      issuer: services.issuer,
+      agent: agent.id,
+      environment: agentPolicy.environment,
+      audience,
+      scope,
+      resource: request.resource,
+      ttl: decision.ttl,
+      nowSeconds,
+    }),
+  );
+  const state = { agent: agent.id, scope, resource: request.resource, usesLeft: decision.maxUses ?? null };
+  await inSpan("store", () => services.tokens.put(minted.jti, state, decision.ttl * 1000));
+  try {
+    await record({ type: "issued", decision: "allow", audience, jti: minted.jti, rule: decision.rule, detail: { ttl: decision.ttl, max_uses: decision.maxUses ?? null } });
+  } catch (error) {
+    await services.tokens.remove(minted.jti).catch(() => undefined);
+    throw error;
+  }
+  return {
+    kind: "issued",
+    credential: minted.token,
+    jti: minted.jti,
+    scope,
+    resource: request.resource,
+    audience,
+    expiresAt: minted.expiresAt,
+    expiresIn: decision.ttl,
+    maxUses: decision.maxUses,
+  };
+}
+
+function auditBase(
+  services: CredentialServices,
+  policy: Policy,
+  environment: string,
+  agent: string,
+  scope: string,
+  resource: string,
+  call: CallContext,
+  event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>,
+): AuditEvent {
+  return {
+    occurredAt: new Date(services.clock.now()),
+    environment,
+    agent,
+    scope,
+    resource,
+    policyVersion: policy.version,
+    requestId: call.requestId,
+    clientIp: call.clientIp,
+    ...event,
+  };
+}

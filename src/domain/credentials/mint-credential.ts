@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import { LocksmithError } from "../errors";
+import type { KeyRing } from "../keys/key-ring";
+import { signEdDsaJwt } from "./sign-jwt";
+
+export interface MintInput {
+  readonly issuer: string;
+  readonly agent: string;
+  readonly environment: string;
+  readonly audience: string;
+  readonly scope: string;
+  readonly resource: string;
+  readonly ttl: number;
+  readonly nowSeconds: number;
+}
+
+export interface MintedCredential {
+  readonly token: string;
+  readonly jti: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Mints an RFC 9068 JWT access token (`typ: at+jwt`), signed with the active
+ * key of the agent's environment. `sub` and `client_id` are the agent when it
+ * acts for itself; `resource` and `env` are Locksmith's own claims.
+ */
+export function mintCredential(keys: KeyRing, input: MintInput): MintedCredential {
+  const key = keys.signingKey(input.environment);
+  if (!key) throw new LocksmithError("server_error", "no signing key for the environment");
+  const jti = randomUUID();
+  const expiresAt = input.nowSeconds + input.ttl;
+  const claims = {
+    iss: input.issuer,
+    sub: input.agent,
+    aud: input.audience,
+    exp: expiresAt,
+    iat: input.nowSeconds,
+    nbf: input.nowSeconds,
+    jti,
+    client_id: input.agent,
+    scope: input.scope,
+    resource: input.resource,
+    env: input.environment,
+  };
+  const token = signEdDsaJwt({ alg: "EdDSA", typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
+  return { token, jti, expiresAt };
+}
+

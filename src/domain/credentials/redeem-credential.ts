@@ -1,0 +1,88 @@
+import { inSpan } from "../../telemetry/span";
+import type { AuditEvent } from "../audit/audit-event";
+import type { Principal } from "../policy/policy";
+import type { CallContext, CredentialServices } from "./credential-services";
+import { verifyCredential, type CredentialClaims } from "./verify-credential";
+
+export interface RedeemRequest {
+  readonly credential: string;
+  /** Scopes the resource server is about to honour; each must be in the credential. */
+  readonly scopes?: readonly string[];
+  /** The resource about to be touched; must be the credential's resource. */
+  readonly resource?: string;
+}
+
+export type RedeemOutcome =
+  | {
+      readonly active: true;
+      readonly jti: string;
+      readonly sub: string;
+      readonly agent: string;
+      readonly scope: string;
+      readonly resource: string;
+      readonly env: string;
+      readonly usesRemaining: number | null;
+      readonly expiresAt: number;
+    }
+  | { readonly active: false };
+
+/**
+ * The redemption story: verify the token for this caller → check it covers
+ * what is about to be done → spend one use atomically → record → answer.
+ * Every way a token can fail is the same `{active:false}` to the caller
+ * (RFC 7662 style) and a `redeem_rejected` event with the reason in the ledger.
+ */
+export async function redeemCredential(
+  services: CredentialServices,
+  caller: Principal,
+  request: RedeemRequest,
+  call: CallContext,
+): Promise<RedeemOutcome> {
+  const policy = services.policy.current();
+  const server = policy.resourceServers.find((rs) => rs.id === caller.id);
+  if (!server) throw new Error(`authenticated resource server ${caller.id} is missing from policy ${policy.version}`);
+  const record = (event: Partial<AuditEvent> & Pick<AuditEvent, "type" | "decision">) =>
+    inSpan("record", () =>
+      services.audit.append({
+        occurredAt: new Date(services.clock.now()),
+        environment: server.environment,
+        actor: caller.id,
+        audience: server.audience,
+        policyVersion: policy.version,
+        requestId: call.requestId,
+        clientIp: call.clientIp,
+        ...event,
+      }),
+    );
+  const reject = async (reason: string, claims?: CredentialClaims): Promise<RedeemOutcome> => {
+    await record({ type: "redeem_rejected", decision: "deny", reason, ...describe(claims) });
+    return { active: false };
+  };
+
+  const verified = await inSpan("verify", () =>
+    verifyCredential(request.credential, { issuer: services.issuer, audience: server.audience, environment: server.environment }, services.keys, services.clock),
+  );
+  if (!verified.ok) return reject(verified.reason);
+  const { claims } = verified;
+  const missing = request.scopes?.find((scope) => !claims.scopes.includes(scope));
+  if (missing) return reject("scope_not_covered", claims);
+  if (request.resource !== undefined && request.resource !== claims.resource) return reject("resource_not_covered", claims);
+
+  const spent = await inSpan("store", () => services.tokens.spend(claims.jti));
+  if (!spent.ok) return reject(spent.reason, claims);
+  await record({ type: "redeemed", decision: "allow", ...describe(claims), detail: { uses_remaining: spent.usesLeft } });
+  return {
+    active: true,
+    jti: claims.jti,
+    sub: claims.sub,
+    agent: claims.clientId,
+    scope: claims.scopes.join(" "),
+    resource: claims.resource,
+    env: claims.environment,
+    usesRemaining: spent.usesLeft,
+    expiresAt: claims.expiresAt,
+  };
+}
+
+const describe = (claims?: CredentialClaims): Partial<AuditEvent> =>
+  claims ? { jti: claims.jti, agent: claims.clientId, scope: claims.scopes.join(" "), resource: claims.resource } : {};

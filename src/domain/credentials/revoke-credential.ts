@@ -1,0 +1,37 @@
+import { inSpan } from "../../telemetry/span";
+import { LocksmithError } from "../errors";
+import type { Principal } from "../policy/policy";
+import type { CallContext, CredentialServices } from "./credential-services";
+
+/**
+ * Revokes a credential at once for every later redemption. The agent that
+ * holds it may revoke it, and so may an admin; anyone else is refused.
+ * Idempotent: an unknown, expired or already revoked jti is a success. Every
+ * call is recorded, the repeat ones with their outcome as the reason.
+ */
+export async function revokeCredential(services: CredentialServices, caller: Principal, jti: string, call: CallContext): Promise<void> {
+  if (caller.kind !== "agent" && caller.kind !== "admin") {
+    throw new LocksmithError("permission_denied", "only the agent holding a credential, or an admin, may revoke it", { reason: "not_holder" });
+  }
+  const holder = caller.kind === "agent" ? caller.id : undefined;
+  const result = await inSpan("store", () => services.tokens.revoke(jti, holder));
+  if (result.outcome === "not_holder") {
+    throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });
+  }
+  const policy = services.policy.current();
+  await inSpan("record", () =>
+    services.audit.append({
+      type: "revoked",
+      occurredAt: new Date(services.clock.now()),
+      decision: "allow",
+      jti,
+      agent: result.agent,
+      environment: result.agent ? policy.agents.get(result.agent)?.environment : caller.environment,
+      actor: caller.id,
+      reason: result.outcome === "revoked" ? undefined : result.outcome,
+      policyVersion: policy.version,
+      requestId: call.requestId,
+      clientIp: call.clientIp,
+    }),
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * The live state of a credential, keyed by its `jti` (never by the token).
+ * Entries vanish on their own when the credential expires.
+ */
+export interface CredentialState {
+  readonly agent: string;
+  readonly scope: string;
+  readonly resource: string;
+  /** Redemptions left; null when the grant sets no `max_uses`. */
+  readonly usesLeft: number | null;
+  readonly revoked: boolean;
+}
+
+export type SpendResult =
+  | { readonly ok: true; readonly usesLeft: number | null }
+  | { readonly ok: false; readonly reason: "unknown" | "revoked" | "exhausted" };
+
+export interface RevokeResult {
+  readonly outcome: "revoked" | "already_revoked" | "unknown" | "not_holder";
+  /** The agent the credential was issued to, when it is known. */
+  readonly agent?: string;
+}
+
+/**
+ * Where live credentials are kept (Redis in production, memory in dev mode).
+ * Every method either completes or throws StoreUnavailableError; none is
+ * read-modify-write on the caller's side.
+ */
+export interface TokenStore {
+  /** Saves a new credential's state, expiring after `ttlMs`. */
+  put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void>;
+  /** The state, or undefined once expired or never issued. */
+  get(jti: string): Promise<CredentialState | undefined>;
+  /**
+   * Atomically spends one use: of N concurrent calls on a credential with one
+   * use left, exactly one gets `ok: true`. Unlimited credentials are not counted.
+   */
+  spend(jti: string): Promise<SpendResult>;
+  /**
+   * Marks the credential revoked until it expires. Idempotent. When `holder`
+   * is given, only that agent's credential is revoked (`not_holder` otherwise).
+   */
+  revoke(jti: string, holder?: string): Promise<RevokeResult>;
+  /** Forgets a credential at once: undoes `put` when its audit record could not be written. */
+  remove(jti: string): Promise<void>;
+}

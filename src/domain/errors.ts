@@ -1,0 +1,42 @@
+/**
+ * The one error vocabulary of Locksmith. Expected outcomes (a denial, an
+ * inactive token) are values, not errors; these are for caller mistakes and
+ * system faults. The HTTP layer maps each code to a status in one table.
+ */
+export type ErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "permission_denied"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "temporarily_unavailable"
+  | "server_error";
+
+export class LocksmithError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** Safe to show to the caller: never holds a token, key or internal detail. */
+    readonly description: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(description);
+    this.name = "LocksmithError";
+  }
+}
+
+export const invalidRequest = (description: string) => new LocksmithError("invalid_request", description);
+
+export const invalidClient = (description = "client authentication failed") =>
+  new LocksmithError("invalid_client", description);
+
+/**
+ * A store (Redis, PostgreSQL) could not take a read or write. Locksmith fails
+ * closed on it: the request is refused with 503 and nothing is handed out.
+ */
+export class StoreUnavailableError extends LocksmithError {
+  constructor(store: string, override readonly cause?: unknown) {
+    super("temporarily_unavailable", `${store} is unavailable; nothing was issued or changed, retry shortly`);
+    this.name = "StoreUnavailableError";
+  }
+}

@@ -1,0 +1,83 @@
+import { decodeJwt, errors, jwtVerify } from "jose";
+import type { Clock } from "../clock";
+import { invalidClient, LocksmithError, StoreUnavailableError } from "../errors";
+import type { Policy, Principal } from "../policy/policy";
+import type { ReplayGuard } from "./replay-guard";
+
+/** Assertions live at most this long (`exp - iat`), so replay memory stays small. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const CLOCK_TOLERANCE_SECONDS = 30;
+const MAX_ASSERTION_LENGTH = 8192;
+/** Agents and resource servers sign with these; `none` and HMAC never verify. */
+export const ASSERTION_ALGORITHMS = ["EdDSA", "ES256"];
+
+export interface AuthenticationContext {
+  readonly issuer: string;
+  readonly replay: ReplayGuard;
+  readonly clock: Clock;
+}
+
+/**
+ * Authenticates a caller by its signed assertion (private_key_jwt, RFC 7523
+ * style): `iss` = `sub` = a principal of the policy, signed by one of its
+ * registered keys, `aud` = this Locksmith, at most five minutes of lifetime,
+ * and a `jti` accepted once across all replicas. Anything else is
+ * `invalid_client`, with a description that never echoes the assertion.
+ */
+export async function authenticate(assertion: string, policy: Policy, context: AuthenticationContext): Promise<Principal> {
+  const principal = findPrincipal(assertion, policy);
+  const claims = await verify(assertion, principal, context);
+  const nowSeconds = context.clock.now() / 1000;
+  if (claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalidClient("assertion issued in the future");
+  if (claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SECONDS) {
+    throw invalidClient(`assertion lifetime (exp - iat) exceeds ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
+  }
+  if (typeof claims.jti !== "string" || claims.jti.length === 0 || claims.jti.length > 128) {
+    throw invalidClient("assertion jti must be a string of 1 to 128 characters");
+  }
+  const rememberMs = Math.ceil((claims.exp + CLOCK_TOLERANCE_SECONDS - nowSeconds) * 1000);
+  if (!(await context.replay.firstUse(`${principal.id}:${claims.jti}`, rememberMs))) {
+    throw invalidClient("assertion already used: sign a new one with a fresh jti for every call");
+  }
+  return principal;
+}
+
+function findPrincipal(assertion: string, policy: Policy): Principal {
+  if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient("assertion too large");
+  let iss: unknown;
+  try {
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw invalidClient("assertion is not a compact JWT");
+  }
+  const principal = typeof iss === "string" ? policy.principals.get(iss) : undefined;
+  if (!principal) throw invalidClient("unknown client: iss names no agent, resource server or admin of the policy");
+  return principal;
+}
+
+async function verify(assertion: string, principal: Principal, context: AuthenticationContext) {
+  try {
+    const { payload } = await jwtVerify(assertion, principal.keys, {
+      issuer: principal.id,
+      subject: principal.id,
+      audience: context.issuer,
+      algorithms: ASSERTION_ALGORITHMS,
+      requiredClaims: ["iss", "sub", "aud", "exp", "iat", "jti"],
+      currentDate: new Date(context.clock.now()),
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    return payload as typeof payload & { exp: number; iat: number };
+  } catch (error) {
+    if (error instanceof LocksmithError) throw error;
+    if (error instanceof StoreUnavailableError) throw error;
+    throw invalidClient(describeJoseError(error));
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return "assertion expired";
+  if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
+  if (error instanceof errors.JOSEAlgNotAllowed) return `assertion algorithm not allowed: use ${ASSERTION_ALGORITHMS.join(" or ")}`;
+  if (error instanceof errors.JWKSNoMatchingKey) return "no registered key of this client matches the assertion";
+  return "assertion signature or format is invalid";
+}

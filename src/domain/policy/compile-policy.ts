@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto";
+import { createLocalJWKSet, type JSONWebKeySet } from "jose";
+import type { Bundle, GrantSpec } from "./bundle-schema";
+import { compileGlob } from "./glob";
+import {
+  DEFAULT_MAX_TTL_SECONDS,
+  DEFAULT_TTL_CAP_SECONDS,
+  type AgentPolicy,
+  type CompiledDeny,
+  type CompiledGrant,
+  type Policy,
+  type Principal,
+} from "./policy";
+
+/** A reference or consistency problem that the schema alone cannot see. */
+export interface BundleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+export type CompileResult = { ok: true; policy: Policy } | { ok: false; problems: BundleProblem[] };
+
+/**
+ * Checks references across the bundle and compiles every pattern and key set,
+ * so that no request ever compiles a glob or imports a key.
+ */
+export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, source: string): CompileResult {
+  const problems = findProblems(bundle);
+  if (problems.length > 0) return { ok: false, problems };
+
+  const principals = new Map<string, Principal>();
+  const agents = new Map<string, AgentPolicy>();
+  for (const [id, agent] of Object.entries(bundle.agents)) {
+    const roles = agent.roles.map((role) => [role, bundle.roles[role]] as const);
+    agents.set(id, {
+      id,
+      environment: agent.environment,
+      grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
+      denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
+        rule: `roles.${role}.deny[${i}]`,
+        scopes: deny.scopes.map(compileGlob),
+        resources: deny.resources.map(compileGlob),
+      }))),
+    });
+    principals.set(id, { kind: "agent", id, environment: agent.environment, keys: keySet(agent.auth.jwks) });
+  }
+  const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
+    principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
+    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileGlob) };
+  });
+  for (const [id, admin] of Object.entries(bundle.admins)) {
+    principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
+  }
+
+  const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals } };
+}
+
+function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
+  const maxTtl = grant.max_ttl ?? DEFAULT_MAX_TTL_SECONDS;
+  return {
+    rule,
+    scopes: grant.scopes.map(compileGlob),
+    resources: grant.resources.map(compileGlob),
+    maxTtl,
+    defaultTtl: grant.ttl ?? Math.min(maxTtl, DEFAULT_TTL_CAP_SECONDS),
+    maxUses: grant.max_uses,
+    approval: grant.approval,
+  };
+}
+
+function keySet(jwks: { keys: unknown[] }) {
+  return createLocalJWKSet(jwks as JSONWebKeySet);
+}
+
+function findProblems(bundle: Bundle): BundleProblem[] {
+  const problems: BundleProblem[] = [];
+  const environments = new Set(bundle.environments);
+  const seen = new Map<string, string>();
+  const claimId = (id: string, where: string[]) => {
+    const first = seen.get(id);
+    if (first) problems.push({ path: where, message: `id "${id}" is already used by ${first}: principal ids must be unique` });
+    else seen.set(id, where.join("."));
+  };
+
+  for (const [id, agent] of Object.entries(bundle.agents)) {
+    claimId(id, ["agents", id]);
+    if (!environments.has(agent.environment)) {
+      problems.push({ path: ["agents", id, "environment"], message: `unknown environment "${agent.environment}"` });
+    }
+    agent.roles.forEach((role, i) => {
+      if (!bundle.roles[role]) problems.push({ path: ["agents", id, "roles", i], message: `unknown role "${role}"` });
+    });
+  }
+  for (const [id, rs] of Object.entries(bundle.resource_servers)) {
+    claimId(id, ["resource_servers", id]);
+    if (!environments.has(rs.environment)) {
+      problems.push({ path: ["resource_servers", id, "environment"], message: `unknown environment "${rs.environment}"` });
+    }
+  }
+  for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);
+  for (const [role, spec] of Object.entries(bundle.roles)) {
+    spec.grants.forEach((grant, i) => {
+      if (grant.ttl !== undefined && grant.max_ttl !== undefined && grant.ttl > grant.max_ttl) {
+        problems.push({ path: ["roles", role, "grants", i, "ttl"], message: "is longer than max_ttl" });
+      }
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,40 @@
+import type { CompiledGrant, ResourceServerPolicy } from "./policy";
+
+/** What an agent asks for: concrete scopes and one concrete resource (no wildcards). */
+export interface CredentialRequest {
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  /** Seconds; absent means the grant's default. */
+  readonly ttl?: number;
+  /** The agent's stated reason: kept in the ledger, never part of the decision. */
+  readonly purpose?: string;
+}
+
+export type DenyReason =
+  | "no_resource_server"
+  | "environment_wall"
+  | "ambiguous_resource_server"
+  | "explicit_deny"
+  | "no_grant"
+  | "ttl_exceeds_policy";
+
+export interface Deny {
+  readonly outcome: "deny";
+  readonly reason: DenyReason;
+  /** The rule that decided, e.g. `roles.support.deny[0]`; absent when nothing matched (deny by default). */
+  readonly rule?: string;
+  readonly description: string;
+}
+
+/** A request the policy allows, with the limits the credential will carry. */
+export interface Grant {
+  readonly outcome: "allow" | "pending_approval";
+  readonly resourceServer: ResourceServerPolicy;
+  readonly ttl: number;
+  readonly maxUses?: number;
+  readonly approval?: CompiledGrant["approval"];
+  /** The grants that cover the request, one per scope, comma-separated. */
+  readonly rule: string;
+}
+
+export type Decision = Deny | Grant;

@@ -1,0 +1,54 @@
+import { readFile } from "node:fs/promises";
+import { isNode, LineCounter, parseDocument, type Document } from "yaml";
+import { bundleSchema } from "./bundle-schema";
+import { compilePolicy } from "./compile-policy";
+import type { Policy } from "./policy";
+
+/** A bundle that cannot be used; `problems` are lines like `file:12 roles.x.grants[0].max_ttl: ...`. */
+export class PolicyLoadError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`invalid policy bundle ${file}:\n  ${problems.join("\n  ")}`);
+    this.name = "PolicyLoadError";
+  }
+}
+
+/** Reads, validates and compiles a policy bundle file. Throws PolicyLoadError naming every problem. */
+export async function loadPolicyFile(file: string): Promise<Policy> {
+  const bytes = await readFile(file);
+  return parsePolicy(bytes.toString("utf8"), file);
+}
+
+/** Validates and compiles bundle text; `file` only names it in messages. */
+export function parsePolicy(text: string, file: string): Policy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new PolicyLoadError(
+      file,
+      doc.errors.map((error) => `${file}:${error.linePos?.[0].line ?? "?"} YAML: ${error.message.split("\n")[0]}`),
+    );
+  }
+  const where = locator(doc, lines, file);
+  const parsed = bundleSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new PolicyLoadError(file, parsed.error.issues.map((issue) => `${where(issue.path as (string | number)[])}: ${issue.message}`));
+  }
+  const compiled = compilePolicy(parsed.data, text, file);
+  if (!compiled.ok) {
+    throw new PolicyLoadError(file, compiled.problems.map((problem) => `${where(problem.path)}: ${problem.message}`));
+  }
+  return compiled.policy;
+}
+
+/** Turns a path in the bundle into `file:line path.to[0].field`, using the nearest node that exists. */
+function locator(doc: Document, lines: LineCounter, file: string) {
+  return (path: (string | number)[]) => {
+    let line: number | undefined;
+    for (let depth = path.length; depth >= 0 && line === undefined; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+      if (isNode(node) && node.range) line = lines.linePos(node.range[0]).line;
+    }
+    const dotted = path.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("").replace(/^\./, "");
+    return `${file}:${line ?? 1} ${dotted || "(top level)"}`;
+  };
+}

@@ -1,0 +1,99 @@
+import { Router, type Response } from "express";
+import { z } from "zod";
+import { parseDuration } from "../../domain/duration";
+import { invalidRequest, LocksmithError } from "../../domain/errors";
+import type { CallContext, CredentialServices } from "../../domain/credentials/credential-services";
+import { issueCredential } from "../../domain/credentials/issue-credential";
+import { redeemCredential } from "../../domain/credentials/redeem-credential";
+import { revokeCredential } from "../../domain/credentials/revoke-credential";
+import type { Principal } from "../../domain/policy/policy";
+import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
+import { requireJson } from "../middleware/require-json";
+import { parseBody, resource, scopeList } from "../validation";
+
+const MAX_TTL_REQUEST_SECONDS = 86_400;
+
+const issueBody = z
+  .object({
+    scope: scopeList,
+    resource,
+    ttl: z.union([z.number(), z.string().max(16)]).optional(),
+    on_behalf_of: z.string().max(16_384).optional(),
+    reason: z.string().max(512).optional(),
+  })
+  .strict();
+
+const redeemBody = z
+  .object({ credential: z.string().min(1).max(8192), scope: scopeList.optional(), resource: resource.optional() })
+  .strict();
+
+const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
+export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+  const router = Router();
+
+  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), async (req, res) => {
+    const body = parseBody(issueBody, req.body);
+    const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
+    if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
+      throw invalidRequest('ttl must be a whole number of seconds or "30s" / "5m" / "1h", at most 24h');
+    }
+    if (body.on_behalf_of !== undefined) {
+      throw invalidRequest("on_behalf_of needs a trusted identity provider, and this deployment has none configured");
+    }
+    const outcome = await issueCredential(services, principal(res), { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason }, call(req.ip, res));
+    switch (outcome.kind) {
+      case "denied":
+        throw new LocksmithError("permission_denied", outcome.description, { reason: outcome.reason, ...(outcome.rule ? { rule: outcome.rule } : {}) });
+      case "pending_approval":
+        res.status(202).json({ request_id: outcome.requestId, status: "pending_approval" });
+        return;
+      case "issued":
+        res.set("Pragma", "no-cache").status(201).json({
+          credential: outcome.credential,
+          token_type: "Bearer",
+          jti: outcome.jti,
+          scope: outcome.scope,
+          resource: outcome.resource,
+          audience: outcome.audience,
+          expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
+          expires_in: outcome.expiresIn,
+          ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
+        });
+    }
+  });
+
+  router.post("/v1/credentials/redeem", requireJson, authenticateClient(auth, "resource_server"), async (req, res) => {
+    const body = parseBody(redeemBody, req.body);
+    const outcome = await redeemCredential(services, principal(res), { credential: body.credential, scopes: body.scope, resource: body.resource }, call(req.ip, res));
+    if (!outcome.active) {
+      res.status(200).json({ active: false });
+      return;
+    }
+    res.status(200).json({
+      active: true,
+      jti: outcome.jti,
+      sub: outcome.sub,
+      agent: outcome.agent,
+      scope: outcome.scope,
+      resource: outcome.resource,
+      env: outcome.env,
+      uses_remaining: outcome.usesRemaining,
+      expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
+    });
+  });
+
+  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), async (req, res) => {
+    const jti = String(req.params.jti);
+    if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
+    await revokeCredential(services, principal(res), jti, call(req.ip, res));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+const principal = (res: Response) => res.locals.principal as Principal;
+
+const call = (ip: string | undefined, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: ip });

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { invalidRequest } from "../domain/errors";
+
+/** An RFC 6749 scope-token, concrete: wildcards belong in policy, not in requests. */
+const SCOPE_TOKEN = /^[\x21\x23-\x29\x2B-\x5B\x5D-\x7E]{1,128}$/;
+/** A concrete resource: printable ASCII, no spaces, no `*`. */
+const RESOURCE = /^[\x21-\x29\x2B-\x7E]{1,512}$/;
+
+export const scopeList = z
+  .string()
+  .max(2048)
+  .transform((value, ctx) => {
+    const scopes = [...new Set(value.split(" ").filter(Boolean))];
+    if (scopes.length === 0 || scopes.length > 16 || !scopes.every((s) => SCOPE_TOKEN.test(s))) {
+      ctx.addIssue({ code: "custom", message: "must be 1 to 16 space-separated scopes, without wildcards" });
+      return z.NEVER;
+    }
+    return scopes;
+  });
+
+export const resource = z.string().regex(RESOURCE, "must be one concrete resource: printable, no spaces, no wildcards");
+
+/** Parses with a strict schema and turns the first problems into one 400 `invalid_request`. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.slice(0, 5).map((issue) => {
+    const field = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") return `unknown field(s): ${issue.keys.join(", ")}`;
+    return field ? `${field}: ${issue.message}` : issue.message;
+  });
+  throw invalidRequest(problems.join("; "));
+}

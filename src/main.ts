@@ -1,0 +1,70 @@
+import type { Server } from "node:http";
+import { relative } from "node:path";
+import { buildLocksmith } from "./app";
+import { loadConfig, type Config } from "./config/config";
+import { createLogger, type Logger } from "./telemetry/logger";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Starts Locksmith: settings → logger → stores and app → listen → drain on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const logger = createLogger(config.logLevel);
+  const locksmith = await buildLocksmith(config, logger).catch((error: Error) => fail(error.message));
+  const server = locksmith.http.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: Error) =>
+    fail(`PORT: cannot listen on ${config.host}:${config.port} (${error.message})`),
+  );
+  server.keepAliveTimeout = 65_000;
+  logger.info({ mode: config.mode, port: config.port, issuer: config.issuer, policy_version: locksmith.policy.version, stores: locksmith.stores }, "locksmith listening");
+  if (config.mode === "dev") process.stdout.write(devBanner(config, locksmith.policy.version));
+
+  const shutdown = (signal: string) => void stop(server, logger, signal, locksmith.close);
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+/** Stops taking connections, lets in-flight requests finish (bounded), then closes the stores. */
+async function stop(server: Server, logger: Logger, signal: string, closeStores: () => Promise<void>): Promise<void> {
+  logger.info({ signal }, "shutting down: draining in-flight requests");
+  const forced = setTimeout(() => {
+    logger.error("drain took too long: exiting");
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS).unref();
+  server.closeIdleConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await closeStores().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
+  clearTimeout(forced);
+  logger.info("stopped");
+  process.exit(0);
+}
+
+function devBanner(config: Config, version: string): string {
+  const url = `http://localhost:${config.port}`;
+  const policy = relative(process.cwd(), config.policyFile) || config.policyFile;
+  return `
+  Locksmith is running in dev mode at ${url}
+    policy   ${policy} (${version.slice(0, 19)}…)
+    stores   in-memory tokens, embedded PostgreSQL in ${relative(process.cwd(), config.dataDir) || config.dataDir}/pgdata
+    keys     ${relative(process.cwd(), config.keysFile)} (generated for dev mode)
+
+  Get a credential as the demo support agent:
+    npx locksmith credential --url ${url} --agent support-agent --key examples/keys/support-agent.jwk.json --scope crm:read --resource crm:customers/42
+
+  Redeem it as the CRM resource server:
+    npx locksmith redeem --url ${url} --as crm-prod --key examples/keys/crm-prod.jwk.json --credential <credential>
+
+`;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`locksmith: ${message}\n`);
+  process.exit(1);
+}
+
+void main();

@@ -1,0 +1,72 @@
+import type { Clock } from "../../domain/clock";
+import type { CredentialState, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+
+interface Entry {
+  state: CredentialState;
+  expiresAt: number;
+}
+
+/**
+ * Token store for dev mode and unit tests, with Redis's semantics: entries
+ * expire at their deadline (checked on every read, swept periodically), and
+ * every method is atomic because it runs to completion on the event loop.
+ */
+export class MemoryTokenStore implements TokenStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
+    this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
+  }
+
+  async put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
+    this.entries.set(jti, { state: { ...state, revoked: false }, expiresAt: this.clock.now() + ttlMs });
+  }
+
+  async get(jti: string): Promise<CredentialState | undefined> {
+    return this.live(jti)?.state;
+  }
+
+  async spend(jti: string): Promise<SpendResult> {
+    const entry = this.live(jti);
+    if (!entry) return { ok: false, reason: "unknown" };
+    if (entry.state.revoked) return { ok: false, reason: "revoked" };
+    const { usesLeft } = entry.state;
+    if (usesLeft === null) return { ok: true, usesLeft: null };
+    if (usesLeft <= 0) return { ok: false, reason: "exhausted" };
+    entry.state = { ...entry.state, usesLeft: usesLeft - 1 };
+    return { ok: true, usesLeft: usesLeft - 1 };
+  }
+
+  async revoke(jti: string, holder?: string): Promise<RevokeResult> {
+    const entry = this.live(jti);
+    if (!entry) return { outcome: "unknown" };
+    const agent = entry.state.agent;
+    if (holder !== undefined && holder !== agent) return { outcome: "not_holder" };
+    if (entry.state.revoked) return { outcome: "already_revoked", agent };
+    entry.state = { ...entry.state, revoked: true };
+    return { outcome: "revoked", agent };
+  }
+
+  async remove(jti: string): Promise<void> {
+    this.entries.delete(jti);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private live(jti: string): Entry | undefined {
+    const entry = this.entries.get(jti);
+    if (entry && entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(jti);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [jti, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(jti);
+  }
+}

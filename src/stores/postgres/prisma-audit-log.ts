@@ -1,0 +1,118 @@
+import type { AuditEvent, StoredAuditEvent } from "../../domain/audit/audit-event";
+import type { AuditLog, AuditQuery } from "../../domain/audit/audit-log";
+import { StoreUnavailableError } from "../../domain/errors";
+import type { PrismaClient } from "./prisma-client";
+
+interface Waiting {
+  event: AuditEvent;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * The ledger in PostgreSQL through Prisma, with group commit: appends that
+ * arrive while a commit is in flight wait and go together in the next
+ * multi-row INSERT (one statement, one durable commit). Each caller's promise
+ * resolves only after the commit that holds its event, so "durable before the
+ * answer" holds while the ledger keeps up with many concurrent requests.
+ */
+export class PrismaAuditLog implements AuditLog {
+  private queue: Waiting[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly prisma: PrismaClient, private readonly maxInFlight = 2) {}
+
+  append(event: AuditEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.inFlight < this.maxInFlight) void this.flush();
+    });
+  }
+
+  async find(query: AuditQuery): Promise<StoredAuditEvent[]> {
+    try {
+      const rows = await this.prisma.auditEvent.findMany({
+        where: { jti: query.jti, agent: query.agent, type: query.type },
+        orderBy: { seq: "asc" },
+        take: query.limit ?? 100,
+      });
+      return rows.map(fromRow);
+    } catch (error) {
+      throw new StoreUnavailableError("PostgreSQL", error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.prisma.$queryRaw`SELECT 1`;
+    } catch (error) {
+      throw new StoreUnavailableError("PostgreSQL", error);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.inFlight++;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          await this.prisma.auditEvent.createMany({ data: batch.map((w) => toRow(w.event)) });
+          for (const waiting of batch) waiting.resolve();
+        } catch (error) {
+          const failure = new StoreUnavailableError("PostgreSQL", error);
+          for (const waiting of batch) waiting.reject(failure);
+        }
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+function toRow(event: AuditEvent) {
+  return {
+    occurredAt: event.occurredAt,
+    type: event.type,
+    decision: event.decision,
+    environment: event.environment,
+    agent: event.agent,
+    userSubject: event.user,
+    actor: event.actor,
+    scope: event.scope,
+    resource: event.resource,
+    audience: event.audience,
+    jti: event.jti,
+    reason: event.reason,
+    rule: event.rule,
+    policyVersion: event.policyVersion,
+    requestId: event.requestId,
+    clientIp: event.clientIp,
+    detail: event.detail,
+  };
+}
+
+function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
+  const optional = <T>(value: T | null) => value ?? undefined;
+  return {
+    seq: row.seq,
+    occurredAt: row.occurredAt,
+    type: row.type as StoredAuditEvent["type"],
+    decision: row.decision as StoredAuditEvent["decision"],
+    environment: optional(row.environment),
+    agent: optional(row.agent),
+    user: optional(row.userSubject),
+    actor: optional(row.actor),
+    scope: optional(row.scope),
+    resource: optional(row.resource),
+    audience: optional(row.audience),
+    jti: optional(row.jti),
+    reason: optional(row.reason),
+    rule: optional(row.rule),
+    policyVersion: optional(row.policyVersion),
+    requestId: optional(row.requestId),
+    clientIp: optional(row.clientIp),
+    detail: (row.detail ?? undefined) as StoredAuditEvent["detail"],
+  };
+}

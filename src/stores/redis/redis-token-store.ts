@@ -1,0 +1,73 @@
+import type { Redis } from "ioredis";
+import type { CredentialState, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+import { StoreUnavailableError } from "../../domain/errors";
+import { PUT, REVOKE, SPEND } from "./redis-scripts";
+
+interface ScriptCommands {
+  locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number): Promise<number>;
+  locksmithSpend(key: string): Promise<[number, number | string]>;
+  locksmithRevoke(key: string, holder: string): Promise<[RevokeResult["outcome"], string]>;
+}
+
+const credKey = (jti: string) => `cred:{${jti}}`;
+
+/**
+ * Live credential state in Redis. Each operation is one Lua script (one round
+ * trip, atomic); the key expires with the credential. The key is the jti, never
+ * the token, so a Redis dump holds nothing a thief could present.
+ */
+export class RedisTokenStore implements TokenStore {
+  private readonly redis: Redis & ScriptCommands;
+
+  constructor(redis: Redis) {
+    redis.defineCommand("locksmithPut", { numberOfKeys: 1, lua: PUT });
+    redis.defineCommand("locksmithSpend", { numberOfKeys: 1, lua: SPEND });
+    redis.defineCommand("locksmithRevoke", { numberOfKeys: 1, lua: REVOKE });
+    this.redis = redis as Redis & ScriptCommands;
+  }
+
+  put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
+    return guard(async () => {
+      await this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs);
+    });
+  }
+
+  get(jti: string): Promise<CredentialState | undefined> {
+    return guard(async () => {
+      const fields = await this.redis.hgetall(credKey(jti));
+      if (fields.a === undefined) return undefined;
+      const uses = Number(fields.u);
+      return { agent: fields.a, scope: fields.s, resource: fields.r, usesLeft: uses < 0 ? null : uses, revoked: fields.x === "1" };
+    });
+  }
+
+  spend(jti: string): Promise<SpendResult> {
+    return guard(async () => {
+      const [ok, value] = await this.redis.locksmithSpend(credKey(jti));
+      if (ok === 1) return { ok: true, usesLeft: Number(value) < 0 ? null : Number(value) };
+      return { ok: false, reason: value as "unknown" | "revoked" | "exhausted" };
+    });
+  }
+
+  revoke(jti: string, holder?: string): Promise<RevokeResult> {
+    return guard(async () => {
+      const [outcome, agent] = await this.redis.locksmithRevoke(credKey(jti), holder ?? "");
+      return agent ? { outcome, agent } : { outcome };
+    });
+  }
+
+  remove(jti: string): Promise<void> {
+    return guard(async () => {
+      await this.redis.del(credKey(jti));
+    });
+  }
+}
+
+/** Any Redis failure (down, time-out, OOM) becomes a 503: fail closed, never a half answer. */
+export async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new StoreUnavailableError("Redis", error);
+  }
+}
