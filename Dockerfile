@@ -1,0 +1,29 @@
+# Locksmith: multi-stage build, non-root runtime.
+# Build: docker build -t locksmith .   Run: see docker-compose.yml (Redis + PostgreSQL + migrations).
+
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
+COPY prisma ./prisma
+COPY src ./src
+COPY bin ./bin
+# `npm ci` runs the `prepare` script: prisma generate (no engine download needed) + tsc.
+ENV PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
+RUN npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20.20-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=8080
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY prisma/migrations ./prisma/migrations
+COPY examples ./examples
+# Runs as the unprivileged `node` user; the image holds no key: mount LOCKSMITH_KEYS_FILE.
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/main.js"]
