@@ -32,6 +32,8 @@ const settingsSchema = z
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
+  // `when` runs the cross-variable checks even when another variable is bad, so one
+  // start-up error names every problem (zod skips refinements after an issue by default).
   .superRefine((env, ctx) => {
     if (Boolean(env.REDIS_URL) !== Boolean(env.DATABASE_URL)) {
       const missing = env.REDIS_URL ? "DATABASE_URL" : "REDIS_URL";
@@ -42,7 +44,7 @@ const settingsSchema = z
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
       }
     }
-  });
+  }, { when: () => true });
 
 export type Mode = "dev" | "production";
 

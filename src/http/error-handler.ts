@@ -46,6 +46,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (known.code === "temporarily_unavailable") {
         logger.warn({ req_id: res.locals.requestId, err: { name: error.name, cause: describeCause(error) } }, "store unavailable: refused");
       }
+      // A 500 the code foresaw is still a fault an operator must be able to find by request id.
+      if (known.code === "server_error") {
+        logger.error({ req_id: res.locals.requestId, err: { name: known.name, message: known.description } }, "internal error");
+      }
       return sendError(res, known);
     }
     logger.error({ req_id: res.locals.requestId, err: { name: error?.name, message: error?.message, stack: error?.stack } }, "unexpected error");

@@ -1,6 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { buildLocksmith, type Locksmith } from "../../src/app";
 import { loadConfig } from "../../src/config/config";
@@ -15,21 +15,34 @@ export interface LocksmithUnderTest {
   readonly locksmith: Locksmith;
   readonly database: TestDatabase;
   readonly redisPrefix: string;
+  /** The signing keys file it was started with (replicas share it). */
+  readonly keysFile: string;
   /** Every log line the service wrote, raw. */
   readonly logs: string[];
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly policyFile?: string;
+  /**
+   * Start another replica of this one: same database, Redis key prefix and
+   * signing keys (its own process state and logs). Closing a replica leaves
+   * the shared stores to the original.
+   */
+  readonly replicaOf?: LocksmithUnderTest;
 }
 
 /**
  * A Locksmith in production mode on the real Redis and PostgreSQL, with its
  * own database, key prefix and freshly generated signing keys.
  */
-export async function startLocksmith(options: { policyFile?: string } = {}): Promise<LocksmithUnderTest> {
-  const database = await createTestDatabase();
-  const redisPrefix = testRedisPrefix();
-  const keysFile = join(mkdtempSync(join(tmpdir(), "locksmith-keys-")), "keys.json");
+export async function startLocksmith(options: StartOptions = {}): Promise<LocksmithUnderTest> {
+  const replicaOf = options.replicaOf;
+  const database = replicaOf?.database ?? (await createTestDatabase());
+  const redisPrefix = replicaOf?.redisPrefix ?? testRedisPrefix();
+  const keysFile = replicaOf?.keysFile ?? join(mkdtempSync(join(tmpdir(), "locksmith-keys-")), "keys.json");
   const policyFile = options.policyFile ?? EXAMPLE_POLICY;
-  await writeKeysFile(keysFile, await generateKeys(["staging", "production"]));
+  if (!replicaOf) await writeKeysFile(keysFile, await generateKeys(["staging", "production"]));
   const config = loadConfig({
     REDIS_URL,
     DATABASE_URL: database.url,
@@ -51,11 +64,14 @@ export async function startLocksmith(options: { policyFile?: string } = {}): Pro
     locksmith,
     database,
     redisPrefix,
+    keysFile,
     logs,
     async close() {
       await locksmith.close();
+      if (replicaOf) return;
       await deleteRedisKeys(redisPrefix);
       await database.drop();
+      rmSync(dirname(keysFile), { recursive: true, force: true });
     },
   };
 }

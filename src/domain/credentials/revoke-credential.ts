@@ -15,15 +15,13 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
   }
   const holder = caller.kind === "agent" ? caller.id : undefined;
   const result = await inSpan("store", () => services.tokens.revoke(jti, holder));
-  if (result.outcome === "not_holder") {
-    throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });
-  }
   const policy = services.policy.current();
+  // A refused attempt is recorded too: an agent reaching for another's credential is what a security team looks for.
   await inSpan("record", () =>
     services.audit.append({
       type: "revoked",
       occurredAt: new Date(services.clock.now()),
-      decision: "allow",
+      decision: result.outcome === "not_holder" ? "deny" : "allow",
       jti,
       agent: result.agent,
       environment: result.agent ? policy.agents.get(result.agent)?.environment : caller.environment,
@@ -34,4 +32,7 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
       clientIp: call.clientIp,
     }),
   );
+  if (result.outcome === "not_holder") {
+    throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });
+  }
 }

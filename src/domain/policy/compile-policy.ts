@@ -101,8 +101,10 @@ function findProblems(bundle: Bundle): BundleProblem[] {
   for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);
   for (const [role, spec] of Object.entries(bundle.roles)) {
     spec.grants.forEach((grant, i) => {
-      if (grant.ttl !== undefined && grant.max_ttl !== undefined && grant.ttl > grant.max_ttl) {
-        problems.push({ path: ["roles", role, "grants", i, "ttl"], message: "is longer than max_ttl" });
+      const maxTtl = grant.max_ttl ?? DEFAULT_MAX_TTL_SECONDS;
+      if (grant.ttl !== undefined && grant.ttl > maxTtl) {
+        const which = grant.max_ttl === undefined ? `the default max_ttl (${maxTtl}s)` : `max_ttl (${maxTtl}s)`;
+        problems.push({ path: ["roles", role, "grants", i, "ttl"], message: `is longer than ${which}` });
       }
     });
   }

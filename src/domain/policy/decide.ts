@@ -25,6 +25,8 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
     if (denial) return deny("explicit_deny", `${denial.rule} denies ${scope} on ${request.resource}`, denial.rule);
   }
 
+  // Without this, no scope means no grant to check and an empty "allow" with an unbounded ttl.
+  if (request.scopes.length === 0) return deny("no_grant", `the request names no scope on ${request.resource}`);
   const grants: CompiledGrant[] = [];
   for (const scope of request.scopes) {
     const grant = agent.grants.find((g) => matchesAny(g.scopes, scope) && matchesAny(g.resources, request.resource));

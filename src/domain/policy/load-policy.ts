@@ -25,13 +25,21 @@ export function parsePolicy(text: string, file: string): Policy {
   if (doc.errors.length > 0) {
     throw new PolicyLoadError(
       file,
-      doc.errors.map((error) => `${file}:${error.linePos?.[0].line ?? "?"} YAML: ${error.message.split("\n")[0]}`),
+      // linePos is only filled in with prettyErrors, which would put a code frame in the message.
+      doc.errors.map((error) => `${file}:${lines.linePos(error.pos[0]).line} YAML: ${error.message.split("\n")[0]}`),
     );
   }
   const where = locator(doc, lines, file);
   const parsed = bundleSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    throw new PolicyLoadError(file, parsed.error.issues.map((issue) => `${where(issue.path as (string | number)[])}: ${issue.message}`));
+    throw new PolicyLoadError(
+      file,
+      parsed.error.issues.map((issue) => {
+        // Point at the unknown field itself (its own line), not at the object holding it.
+        const path = issue.code === "unrecognized_keys" ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+        return `${where(path as (string | number)[])}: ${issue.message}`;
+      }),
+    );
   }
   const compiled = compilePolicy(parsed.data, text, file);
   if (!compiled.ok) {

@@ -22,7 +22,8 @@ export function authenticateClient(deps: ClientAuthDeps, ...kinds: PrincipalKind
   return async (req, res, next) => {
     try {
       const header = req.get("authorization");
-      const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+      // The auth-scheme is case-insensitive (RFC 9110 §11.1): "bearer" is as good as "Bearer".
+      const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header) : null;
       if (!match) throw invalidClient("send Authorization: Bearer <assertion signed with your registered key>");
       const principal = await authenticate(match[1], deps.policy.current(), deps);
       if (!kinds.includes(principal.kind)) {

@@ -58,16 +58,32 @@ export class PrismaAuditLog implements AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          await this.prisma.auditEvent.createMany({ data: batch.map((w) => toRow(w.event)) });
+          await this.insert(batch);
           for (const waiting of batch) waiting.resolve();
         } catch (error) {
-          const failure = new StoreUnavailableError("PostgreSQL", error);
-          for (const waiting of batch) waiting.reject(failure);
+          const reachable = batch.length > 1 && (await this.ping().then(() => true, () => false));
+          if (reachable) await this.oneByOne(batch);
+          else for (const waiting of batch) waiting.reject(new StoreUnavailableError("PostgreSQL", error));
         }
       }
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * A failed batch whose database still answers is retried event by event, so
+   * that one event the database refuses fails only its own request, not the
+   * others that shared its commit. (An unreachable database fails them all at once.)
+   */
+  private async oneByOne(batch: Waiting[]): Promise<void> {
+    for (const waiting of batch) {
+      await this.insert([waiting]).then(waiting.resolve, (error) => waiting.reject(new StoreUnavailableError("PostgreSQL", error)));
+    }
+  }
+
+  private async insert(batch: Waiting[]): Promise<void> {
+    await this.prisma.auditEvent.createMany({ data: batch.map((w) => toRow(w.event)) });
   }
 }
 

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import type { AuditEvent } from "../../src/domain/audit/audit-event";
+import type { AuditLog } from "../../src/domain/audit/audit-log";
+
+/** A ledger under test and how to let go of it (connections, database) afterwards. */
+export interface AuditLogFixture {
+  readonly log: AuditLog;
+  close(): Promise<void>;
+}
+
+const OPTIONAL_FIELDS = [
+  "environment", "agent", "user", "actor", "scope", "resource", "audience", "jti",
+  "reason", "rule", "policyVersion", "requestId", "clientIp", "detail",
+] as const;
+
+/** Milliseconds only: the ledger keeps timestamps to the millisecond. */
+const at = (iso: string) => new Date(iso);
+
+const minimal = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+  type: "issued",
+  decision: "allow",
+  occurredAt: at("2026-11-21T10:00:00.123Z"),
+  ...overrides,
+});
+
+/**
+ * The guarantees every AuditLog gives (see its interface). The ledger is
+ * shared by the tests of one file; each test tells its events apart by a fresh
+ * jti or agent, so none depends on what another wrote.
+ */
+export function describeAuditLogContract(name: string, factory: () => Promise<AuditLogFixture>, options: { concurrentAppends?: number } = {}): void {
+  const concurrent = options.concurrentAppends ?? 200;
+
+  describe(`${name} (AuditLog contract)`, () => {
+    let fixture: AuditLogFixture;
+    let log: AuditLog;
+    beforeAll(async () => {
+      fixture = await factory();
+      log = fixture.log;
+    });
+    afterAll(() => fixture?.close());
+
+    test("answers ping while reachable", async () => {
+      await expect(log.ping()).resolves.toBeUndefined();
+    });
+
+    test("an appended event is readable as soon as append resolves", async () => {
+      const jti = randomUUID();
+      await log.append(minimal({ jti }));
+      expect(await log.find({ jti })).toHaveLength(1);
+    });
+
+    test("every concurrent append is readable as soon as its own promise resolves", async () => {
+      const agent = `agent-${randomUUID()}`;
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const jti = randomUUID();
+          await log.append(minimal({ agent, jti, detail: { i } }));
+          expect(await log.find({ jti })).toEqual([expect.objectContaining({ jti, agent, detail: { i } })]);
+        }),
+      );
+    });
+
+    test(`loses none of ${concurrent} concurrent appends and gives each a distinct, increasing seq`, async () => {
+      const agent = `agent-${randomUUID()}`;
+      await Promise.all(Array.from({ length: concurrent }, (_, i) => log.append(minimal({ agent, jti: `${agent}-${i}`, detail: { i } }))));
+      const stored = await log.find({ agent, limit: concurrent * 2 });
+      expect(stored).toHaveLength(concurrent);
+      expect(new Set(stored.map((e) => e.jti)).size).toBe(concurrent);
+      expect(stored.map((e) => e.detail?.i).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: concurrent }, (_, i) => i));
+      for (let i = 1; i < stored.length; i++) expect(stored[i].seq > stored[i - 1].seq).toBe(true);
+    });
+
+    test("round-trips every field, detail JSON included", async () => {
+      const event: AuditEvent = {
+        type: "redeemed",
+        decision: "allow",
+        occurredAt: at("2026-11-21T10:15:30.456Z"),
+        environment: "production",
+        agent: "support-agent",
+        user: "alice@example.com",
+        actor: "crm-prod",
+        scope: "crm:read crm:note",
+        resource: "crm:customers/42",
+        audience: "https://crm.example.com",
+        jti: randomUUID(),
+        reason: "customer asked for a refund",
+        rule: "roles.customer-service-tier-1.grants[0]",
+        policyVersion: "sha256:0123456789abcdef",
+        requestId: randomUUID(),
+        clientIp: "203.0.113.7",
+        detail: { ttl: 300, max_uses: null, delegated: true, note: "ünïcode ✓" },
+      };
+      await log.append(event);
+      const [stored] = await log.find({ jti: event.jti });
+      expect(typeof stored.seq).toBe("bigint");
+      const { seq: _seq, ...fields } = stored;
+      expect(fields).toEqual(event);
+      expect(stored.occurredAt).toBeInstanceOf(Date);
+      expect(stored.occurredAt.toISOString()).toBe("2026-11-21T10:15:30.456Z");
+    });
+
+    test("gives back absent optional fields as absent, not null", async () => {
+      const marker = randomUUID();
+      await log.append(minimal({ type: "denied", decision: "deny", requestId: marker }));
+      const found = (await log.find({ type: "denied", limit: 10_000 })).filter((e) => e.requestId === marker);
+      expect(found).toHaveLength(1);
+      for (const field of OPTIONAL_FIELDS) if (field !== "requestId") expect(found[0][field]).toBeUndefined();
+      expect(found[0]).toMatchObject({ type: "denied", decision: "deny" });
+    });
+
+    describe("find", () => {
+      const agent = `agent-${randomUUID()}`;
+      const other = `agent-${randomUUID()}`;
+      const jti = randomUUID();
+      beforeAll(async () => {
+        // One after another, so ledger order is this order.
+        await log.append(minimal({ agent, jti, type: "issued", occurredAt: at("2026-11-21T10:00:00.000Z") }));
+        await log.append(minimal({ agent: other, type: "denied", decision: "deny", occurredAt: at("2026-11-21T10:00:01.000Z") }));
+        await log.append(minimal({ agent, jti, type: "redeemed", actor: "crm-prod", occurredAt: at("2026-11-21T10:00:02.000Z") }));
+        await log.append(minimal({ agent, jti, type: "revoked", occurredAt: at("2026-11-21T10:00:03.000Z") }));
+        await log.append(minimal({ agent, type: "denied", decision: "deny", occurredAt: at("2026-11-21T10:00:04.000Z") }));
+      });
+
+      test("filters by jti, oldest first", async () => {
+        expect((await log.find({ jti })).map((e) => e.type)).toEqual(["issued", "redeemed", "revoked"]);
+      });
+
+      test("filters by agent, oldest first", async () => {
+        expect((await log.find({ agent })).map((e) => e.type)).toEqual(["issued", "redeemed", "revoked", "denied"]);
+        expect((await log.find({ agent: other })).map((e) => e.type)).toEqual(["denied"]);
+      });
+
+      test("filters by type, combined with the other filters", async () => {
+        expect((await log.find({ agent, type: "denied" })).map((e) => e.occurredAt.toISOString())).toEqual(["2026-11-21T10:00:04.000Z"]);
+        expect(await log.find({ jti, type: "denied" })).toEqual([]);
+      });
+
+      test("returns events in seq order", async () => {
+        const seqs = (await log.find({ agent })).map((e) => e.seq);
+        expect([...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(seqs);
+        expect(new Set(seqs).size).toBe(seqs.length);
+      });
+
+      test("caps the answer at limit, oldest first", async () => {
+        expect((await log.find({ agent, limit: 2 })).map((e) => e.type)).toEqual(["issued", "redeemed"]);
+      });
+
+      test("finds nothing for an unknown jti", async () => {
+        expect(await log.find({ jti: randomUUID() })).toEqual([]);
+      });
+    });
+  });
+}

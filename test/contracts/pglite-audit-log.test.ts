@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrate } from "../../src/stores/postgres/migrate";
+import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
+import { createPrismaClient } from "../../src/stores/postgres/prisma-client";
+import { startEmbeddedPostgresProcess } from "../support/embedded-postgres-process";
+import { MIGRATIONS_DIR } from "../support/services";
+import { describeAuditLogContract } from "./audit-log.contract";
+
+// Dev mode's ledger, wired as app.ts wires it (one connection, one flush in flight);
+// PGlite itself runs in a child process, see startEmbeddedPostgresProcess for why.
+describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "locksmith-pglite-"));
+  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"));
+  await migrate(postgres.url, MIGRATIONS_DIR);
+  const prisma = createPrismaClient(postgres.url, 1);
+  return {
+    log: new PrismaAuditLog(prisma, 1),
+    async close() {
+      await prisma.$disconnect();
+      await postgres.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,108 @@
+import { createServer, type Server, type Socket } from "node:net";
+import type { AuditEvent } from "../../src/domain/audit/audit-event";
+import { StoreUnavailableError } from "../../src/domain/errors";
+import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
+import { createPrismaClient, type PrismaClient } from "../../src/stores/postgres/prisma-client";
+import { createTestDatabase } from "../support/services";
+import { describeAuditLogContract } from "./audit-log.contract";
+
+describeAuditLogContract("PrismaAuditLog on PostgreSQL", async () => {
+  const database = await createTestDatabase();
+  const prisma = createPrismaClient(database.url);
+  return {
+    log: new PrismaAuditLog(prisma),
+    async close() {
+      await prisma.$disconnect();
+      await database.drop();
+    },
+  };
+});
+
+describe("PrismaAuditLog when PostgreSQL cannot be reached", () => {
+  // Port 1 on loopback: nothing listens, so every connection is refused at once.
+  let prisma: PrismaClient;
+  let log: PrismaAuditLog;
+  beforeAll(() => {
+    prisma = createPrismaClient("postgres://postgres@127.0.0.1:1/postgres");
+    log = new PrismaAuditLog(prisma);
+  });
+  afterAll(() => prisma.$disconnect());
+
+  const event: AuditEvent = { type: "issued", decision: "allow", occurredAt: new Date(), agent: "support-agent" };
+
+  test("append rejects with StoreUnavailableError, so nothing is handed out", async () => {
+    await expect(log.append(event)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test("every concurrent append rejects, none hangs", async () => {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => log.append(event)));
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    }
+  });
+
+  test("ping rejects with StoreUnavailableError", async () => {
+    await expect(log.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test("find rejects with StoreUnavailableError", async () => {
+    await expect(log.find({ agent: "support-agent" })).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test("the error tells the caller nothing internal", async () => {
+    const error = await log.append(event).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "temporarily_unavailable" });
+    expect((error as Error).message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|postgres:\/\//);
+  });
+});
+
+describe("PrismaAuditLog when PostgreSQL accepts connections but never answers", () => {
+  // A stalled database must be a bounded failure (a 503), never a request that hangs.
+  const sockets: Socket[] = [];
+  let stalled: Server;
+  let prisma: PrismaClient;
+  beforeAll(async () => {
+    stalled = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    const { port } = stalled.address() as { port: number };
+    prisma = createPrismaClient(`postgres://postgres@127.0.0.1:${port}/postgres`);
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => stalled.close(resolve));
+  });
+
+  test("append and ping reject with StoreUnavailableError", async () => {
+    const log = new PrismaAuditLog(prisma);
+    await expect(log.append({ type: "issued", decision: "allow", occurredAt: new Date() })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(log.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe("PrismaAuditLog when the database refuses one event of a shared commit", () => {
+  test("only that event's append fails; the others sharing its batch are committed", async () => {
+    const database = await createTestDatabase();
+    const prisma = createPrismaClient(database.url);
+    const log = new PrismaAuditLog(prisma);
+    try {
+      // PostgreSQL refuses a NUL character in text: the batch insert holding it fails.
+      const events: AuditEvent[] = Array.from({ length: 12 }, (_, i) => ({
+        type: "denied",
+        decision: "deny",
+        occurredAt: new Date(),
+        agent: "support-agent",
+        requestId: `batch-${i}`,
+        reason: i === 6 ? "bad\u0000reason" : "no_grant",
+      }));
+      const results = await Promise.allSettled(events.map((event) => log.append(event)));
+      expect(results.map((r) => r.status)).toEqual(events.map((_, i) => (i === 6 ? "rejected" : "fulfilled")));
+      const stored = await log.find({ agent: "support-agent", limit: 100 });
+      expect(stored.map((e) => e.requestId).sort()).toEqual(events.filter((_, i) => i !== 6).map((e) => e.requestId).sort());
+    } finally {
+      await prisma.$disconnect();
+      await database.drop();
+    }
+  });
+});
