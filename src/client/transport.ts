@@ -58,8 +58,8 @@ export async function callLocksmith(options: TransportOptions, method: string, p
 }
 
 /** fetch's own failures: refused connection, reset, DNS, or our time-out. */
-const isNetworkFailure = (error: unknown) =>
-  error instanceof TypeError || (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError"));
+// By name, not instanceof: fetch's errors may come from another realm (a test runner's sandbox, a bundler).
+const isNetworkFailure = (error: unknown) => ["TypeError", "TimeoutError", "AbortError"].includes((error as Error)?.name);
 
 function safeJson(text: string): unknown {
   try {

@@ -48,7 +48,7 @@ function describe(error: unknown): OfflineResult {
   if (error instanceof errors.JWKSTimeout || (error instanceof errors.JOSEError && error.code === "ERR_JWKS_INVALID")) {
     return { ok: false, unavailable: true, description: "Locksmith's keys cannot be fetched" };
   }
-  if (error instanceof TypeError) return { ok: false, unavailable: true, description: "Locksmith's keys cannot be fetched" };
+  if ((error as Error)?.name === "TypeError") return { ok: false, unavailable: true, description: "Locksmith's keys cannot be fetched" };
   if (error instanceof errors.JWTExpired) return { ok: false, description: "the token expired" };
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "aud") return { ok: false, description: "the token was not issued for this server" };

@@ -21,7 +21,8 @@ export interface RevocationFeed {
   since(afterId: string | undefined, limit: number): Promise<RevocationEntry[]>;
   /**
    * Calls `listener` with every entry published from now on, by any replica,
-   * in order. Returns the function that stops it.
+   * in order (possibly preceded by a few just before: dedupe by id). Returns
+   * the function that stops it.
    */
   subscribe(listener: (entry: RevocationEntry) => void): () => void;
   close(): Promise<void>;
