@@ -9,6 +9,8 @@ import { startCrm } from "./crm-server";
 import { stories } from "./stories";
 
 const KEYS = resolve(__dirname, "..", "..", "examples", "keys");
+const POLICY = resolve(__dirname, "..", "..", "examples", "policy.yaml");
+const STORE_SETTINGS = ["REDIS_URL", "DATABASE_URL", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_REDIS_PREFIX"];
 const keyFile = (id: string) => join(KEYS, `${id}.jwk.json`);
 
 /**
@@ -19,13 +21,15 @@ const keyFile = (id: string) => join(KEYS, `${id}.jwk.json`);
 async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), "locksmith-demo-"));
   const port = await freePort();
-  const config = loadConfig({ PORT: String(port), LOCKSMITH_DATA_DIR: dataDir, LOCKSMITH_ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "silent" });
+  // Dev mode by default; with REDIS_URL, DATABASE_URL and LOCKSMITH_KEYS_FILE set, the same stories on the real stores.
+  const passed = Object.fromEntries(STORE_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
+  const config = loadConfig({ ...passed, PORT: String(port), LOCKSMITH_POLICY: POLICY, LOCKSMITH_DATA_DIR: dataDir, LOCKSMITH_ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "silent" });
   const locksmith = await buildLocksmith(config, createLogger("silent"));
   const server = locksmith.http.listen(port, "127.0.0.1");
   await new Promise((done) => server.once("listening", done));
   const locksmithUrl = config.issuer;
   const crm = await startCrm({ locksmithUrl, keyFile: keyFile("crm-prod") });
-  say(`\nLocksmith (dev mode) at ${locksmithUrl}, CRM at ${crm.url}\n`);
+  say(`\nLocksmith (${config.mode} mode) at ${locksmithUrl}, CRM at ${crm.url}\n`);
 
   let failures = 0;
   for (const [i, story] of stories({ locksmithUrl, crmUrl: crm.url, keyFile }).entries()) {
