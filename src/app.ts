@@ -6,6 +6,7 @@ import type { AuditLog } from "./domain/audit/audit-log";
 import { systemClock, type Clock } from "./domain/clock";
 import type { TokenStore } from "./domain/credentials/token-store";
 import type { ReplayGuard } from "./domain/identity/replay-guard";
+import type { RevocationFeed } from "./domain/revocations/revocation-feed";
 import { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile } from "./domain/policy/load-policy";
 import type { Policy } from "./domain/policy/policy";
@@ -13,6 +14,7 @@ import { fixedPolicy } from "./domain/policy/policy-source";
 import { createHttpApp } from "./http/create-http-app";
 import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
+import { MemoryRevocationFeed } from "./stores/memory/memory-revocation-feed";
 import { MemoryTokenStore } from "./stores/memory/memory-token-store";
 import { startEmbeddedPostgres } from "./stores/postgres/embedded-postgres";
 import { migrate } from "./stores/postgres/migrate";
@@ -20,6 +22,7 @@ import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
 import { connectRedis } from "./stores/redis/redis-connection";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
+import { RedisRevocationFeed } from "./stores/redis/redis-revocation-feed";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
 import type { Logger } from "./telemetry/logger";
 
@@ -39,6 +42,7 @@ interface Stores {
   tokens: TokenStore;
   replay: ReplayGuard;
   audit: AuditLog;
+  revocations: RevocationFeed;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -61,7 +65,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   }
 
   const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
-  const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock };
+  const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock, revocations: stores.revocations };
   const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness });
   return { http, policy, keys, audit: stores.audit, stores: stores.description, close: stores.close };
 }
@@ -87,13 +91,16 @@ async function productionStores(config: Config): Promise<Stores> {
     );
   }
   const audit = new PrismaAuditLog(prisma);
+  const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
     audit,
+    revocations,
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: "Redis + PostgreSQL",
     async close() {
+      await revocations.close();
       redis.disconnect();
       await prisma.$disconnect();
     },
@@ -107,15 +114,18 @@ async function devStores(config: Config, clock: Clock): Promise<Stores> {
   const audit = new PrismaAuditLog(prisma, 1);
   const tokens = new MemoryTokenStore(clock);
   const replay = new MemoryReplayGuard(clock);
+  const revocations = new MemoryRevocationFeed(clock);
   return {
     tokens,
     replay,
     audit,
+    revocations,
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {
       tokens.close();
       replay.close();
+      await revocations.close();
       await prisma.$disconnect();
       await postgres.stop();
     },

@@ -8,6 +8,7 @@ import { requestContext } from "./middleware/request-context";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
+import { revocationsRoutes } from "./routes/revocations.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -26,6 +27,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
+  if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
 

@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
 import type { PolicySource } from "../policy/policy-source";
+import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { TokenStore } from "./token-store";
 
 /** What the credential use cases need; built once by the composition root. */
@@ -12,6 +13,8 @@ export interface CredentialServices {
   readonly tokens: TokenStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** Where revocations are announced to offline verifiers; absent, they only reach redemption. */
+  readonly revocations?: RevocationFeed;
 }
 
 /** Where a call came from, for the ledger. */

@@ -32,6 +32,11 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
       clientIp: call.clientIp,
     }),
   );
+  if (result.outcome === "revoked" || result.outcome === "already_revoked") {
+    // Announced on repeats too, so a revoke retried after a failed announcement still reaches offline verifiers.
+    const environment = result.agent ? policy.agents.get(result.agent)?.environment : undefined;
+    await inSpan("store", async () => services.revocations?.publish({ jti, ...(environment ? { environment } : {}) }));
+  }
   if (result.outcome === "not_holder") {
     throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });
   }

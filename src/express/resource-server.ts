@@ -1,0 +1,135 @@
+import type { Request, RequestHandler } from "express";
+import type { JWTVerifyGetKey } from "jose";
+import { Unavailable } from "../client/errors";
+import { callLocksmith } from "../client/transport";
+import { refuse, type Refusal } from "./challenge";
+import { resolveIdentity, type ResolvedIdentity, type ResourceServerIdentity } from "./resource-server-identity";
+import { RevocationList } from "./revocation-list";
+import { RevocationListener, type RevocationListenerOptions } from "./revocation-listener";
+import { remoteKeys, verifyOffline, type CredentialClaims } from "./verify-offline";
+
+/** What a handler behind `requireCredential` finds on `req.locksmith`. */
+export interface VerifiedCredential {
+  readonly jti: string;
+  readonly agent: string;
+  readonly user?: string;
+  readonly scope: readonly string[];
+  readonly resource: string;
+  /** true when Locksmith redeemed it for this request (a use was spent and logged). */
+  readonly redeemed: boolean;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      locksmith?: VerifiedCredential;
+    }
+  }
+}
+
+export interface ResourceServerOptions extends ResourceServerIdentity {
+  /** This server's audience in the policy, e.g. `https://crm.example.com`. */
+  readonly audience: string;
+  /** Offline mode while the revocation stream is down: `redeem` online (default) or `reject` with 503. Both fail closed. */
+  readonly whenStreamDown?: "redeem" | "reject";
+  readonly stream?: RevocationListenerOptions;
+  /** RFC 9728 metadata URL to name in 401s (MCP servers; see protectedResourceMetadata). */
+  readonly resourceMetadata?: string;
+}
+
+export interface RequireOptions {
+  /** The scope(s) this route needs; every one must be in the token. */
+  readonly scope: string | readonly string[];
+  /** The resource this request touches; must equal the token's. */
+  readonly resource: (req: Request) => string;
+  /** `online` (default): redeem at Locksmith (spends a use, sees revocations, is logged). `offline`: verify locally, revocations by stream. */
+  readonly redeem?: "online" | "offline";
+}
+
+/**
+ * An API that accepts Locksmith credentials.
+ *
+ * @example
+ * const locksmith = new LocksmithResourceServer({ url, id: "crm-prod", key: "crm-prod.jwk.json", audience: "https://crm.example.com" });
+ * app.get("/customers/:id", locksmith.requireCredential({ scope: "crm:read", resource: (req) => `crm:customers/${req.params.id}` }), handler);
+ */
+export class LocksmithResourceServer {
+  private readonly identity: ResolvedIdentity;
+  private readonly keys: JWTVerifyGetKey;
+  private readonly revoked = new RevocationList();
+  private listener?: RevocationListener;
+
+  constructor(private readonly options: ResourceServerOptions) {
+    this.identity = resolveIdentity(options);
+    this.keys = remoteKeys(options.url);
+  }
+
+  /** true while offline verification hears every revocation. */
+  get streamLive(): boolean {
+    return this.listener?.live ?? false;
+  }
+
+  requireCredential(required: RequireOptions): RequestHandler {
+    const scopes = typeof required.scope === "string" ? required.scope.split(" ") : [...required.scope];
+    const mode = required.redeem ?? "online";
+    if (mode === "offline") this.listener ??= new RevocationListener(this.identity, this.revoked, this.options.stream);
+    return async (req, res, next) => {
+      try {
+        const outcome = await this.check(req, scopes, required.resource(req), mode);
+        if ("status" in outcome) return refuse(res, outcome, this.options.audience, this.options.resourceMetadata);
+        req.locksmith = outcome;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    };
+  }
+
+  /** Stops listening for revocations. */
+  async close(): Promise<void> {
+    await this.listener?.close();
+  }
+
+  private async check(req: Request, scopes: string[], resource: string, mode: "online" | "offline"): Promise<VerifiedCredential | Refusal> {
+    const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(req.get("authorization") ?? "")?.[1];
+    if (!token) return { status: 401, description: "send a Locksmith credential as Authorization: Bearer <token>" };
+    const verified = await verifyOffline(token, this.keys, { issuer: this.identity.issuer, audience: this.options.audience });
+    if (!verified.ok) {
+      return verified.unavailable
+        ? { status: 503, error: "temporarily_unavailable", description: verified.description }
+        : { status: 401, error: "invalid_token", description: verified.description };
+    }
+    const { claims } = verified;
+    if (!scopes.every((scope) => claims.scope.includes(scope)) || claims.resource !== resource) {
+      return { status: 403, error: "insufficient_scope", description: `this request needs ${scopes.join(" ")} on ${resource}`, scope: scopes.join(" ") };
+    }
+    if (mode === "offline" && this.listener?.live) {
+      return this.revoked.isRevoked(claims) ? { status: 401, error: "invalid_token", description: "the token was revoked" } : describe(claims, false);
+    }
+    if (mode === "offline" && this.options.whenStreamDown === "reject") {
+      return { status: 503, error: "temporarily_unavailable", description: "revocations cannot be checked right now" };
+    }
+    return this.redeem(token, scopes, resource, claims);
+  }
+
+  private async redeem(token: string, scopes: string[], resource: string, claims: CredentialClaims): Promise<VerifiedCredential | Refusal> {
+    try {
+      const answer = await callLocksmith(this.identity, "POST", "/v1/credentials/redeem", { credential: token, scope: scopes.join(" "), resource });
+      if (answer.body?.active !== true) return { status: 401, error: "invalid_token", description: "the token is revoked, used up or expired" };
+      return describe(claims, true);
+    } catch (error) {
+      if (error instanceof Unavailable) return { status: 503, error: "temporarily_unavailable", description: "Locksmith cannot be reached to redeem the token" };
+      throw error;
+    }
+  }
+}
+
+const describe = (claims: CredentialClaims, redeemed: boolean): VerifiedCredential => ({
+  jti: claims.jti,
+  agent: claims.agent,
+  ...(claims.user ? { user: claims.user } : {}),
+  scope: claims.scope,
+  resource: claims.resource,
+  redeemed,
+});
