@@ -33,6 +33,8 @@ export interface Locksmith {
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   readonly stores: string;
+  /** Begins shutdown: ends long-lived streams so in-flight requests can drain. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -66,8 +68,9 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
 
   const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
   const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock, revocations: stores.revocations };
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness });
-  return { http, policy, keys, audit: stores.audit, stores: stores.description, close: stores.close };
+  const shutdown = new AbortController();
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, shutdown: shutdown.signal });
+  return { http, policy, keys, audit: stores.audit, stores: stores.description, drain: () => shutdown.abort(), close: stores.close };
 }
 
 async function productionStores(config: Config): Promise<Stores> {

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { relative } from "node:path";
-import { buildLocksmith } from "./app";
+import { buildLocksmith, type Locksmith } from "./app";
 import { loadConfig, type Config } from "./config/config";
 import { createLogger, type Logger } from "./telemetry/logger";
 
@@ -24,21 +24,22 @@ async function main(): Promise<void> {
   logger.info({ mode: config.mode, port: config.port, issuer: config.issuer, policy_version: locksmith.policy.version, stores: locksmith.stores }, "locksmith listening");
   if (config.mode === "dev") process.stdout.write(devBanner(config, locksmith.policy.version));
 
-  const shutdown = (signal: string) => void stop(server, logger, signal, locksmith.close);
+  const shutdown = (signal: string) => void stop(server, logger, signal, locksmith);
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
 }
 
 /** Stops taking connections, lets in-flight requests finish (bounded), then closes the stores. */
-async function stop(server: Server, logger: Logger, signal: string, closeStores: () => Promise<void>): Promise<void> {
+async function stop(server: Server, logger: Logger, signal: string, locksmith: Pick<Locksmith, "drain" | "close">): Promise<void> {
   logger.info({ signal }, "shutting down: draining in-flight requests");
   const forced = setTimeout(() => {
     logger.error("drain took too long: exiting");
     process.exit(1);
   }, SHUTDOWN_GRACE_MS).unref();
+  locksmith.drain();
   server.closeIdleConnections();
   await new Promise((resolve) => server.close(resolve));
-  await closeStores().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
+  await locksmith.close().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
   clearTimeout(forced);
   logger.info("stopped");
   process.exit(0);

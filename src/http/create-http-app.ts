@@ -15,6 +15,8 @@ export interface HttpDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** Aborted when the process begins to shut down: long-lived streams end so the drain can finish. */
+  readonly shutdown?: AbortSignal;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -27,7 +29,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
-  if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth));
+  if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
 

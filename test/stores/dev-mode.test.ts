@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { assertionFor } from "../support/principals";
 
 /**
  * Dev mode as a newcomer meets it: the built server started with no
@@ -71,10 +72,21 @@ test("the banner's commands get a credential as the support agent and redeem it 
   expect(redeemed).toMatchObject({ active: true, jti: issued.jti, agent: "support-agent", scope: "crm:read", resource: "crm:customers/42" });
 }, 2 * CLI_TIMEOUT_MS + 5_000);
 
-test("stops cleanly on SIGTERM, with exit code 0", async () => {
+test("stops cleanly on SIGTERM with exit code 0, ending an open revocation stream instead of waiting on it", async () => {
+  const url = /running in dev mode at (http:\/\/\S+)/.exec(banner)![1];
+  const stream = await fetch(`${url}/v1/revocations/stream`, {
+    headers: { authorization: `Bearer ${await assertionFor("crm-prod", url)}` },
+    signal: AbortSignal.timeout(SHUTDOWN_TIMEOUT_MS),
+  });
+  expect(stream.status).toBe(200);
+  const body = stream.body!.getReader();
   server.kill("SIGTERM");
   const [code, signal] = await within("the server to exit after SIGTERM", SHUTDOWN_TIMEOUT_MS, exited);
   expect({ code, signal }).toEqual({ code: 0, signal: null });
+  // The server ended the stream: the reader sees its end rather than hanging.
+  let done = false;
+  while (!done) done = (await body.read()).done;
+  expect(done).toBe(true);
 }, SHUTDOWN_TIMEOUT_MS + 5_000);
 
 /** Runs `npx locksmith <command> …` from the banner as `node bin/locksmith.js <command> …`; resolves with its stdout. */

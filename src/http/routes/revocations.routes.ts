@@ -16,7 +16,7 @@ export const HEARTBEAT_MS = 5000;
  * connect, the entries after `Last-Event-ID` (or the whole retention window)
  * come first, then `event: ready`, then live entries and `: heartbeat` lines.
  */
-export function revocationsRoutes(feed: RevocationFeed, auth: ClientAuthDeps): Router {
+export function revocationsRoutes(feed: RevocationFeed, auth: ClientAuthDeps, shutdown?: AbortSignal): Router {
   const router = Router();
 
   router.get("/v1/revocations/stream", authenticateClient(auth, "resource_server"), async (req, res) => {
@@ -36,9 +36,13 @@ export function revocationsRoutes(feed: RevocationFeed, auth: ClientAuthDeps): R
     };
     const stop = feed.subscribe((entry) => (caughtUp ? send(entry) : live.push(entry)));
     const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), HEARTBEAT_MS);
+    // On shutdown, end the stream: listeners reconnect to another replica with Last-Event-ID.
+    const endStream = () => res.end();
+    shutdown?.addEventListener("abort", endStream, { once: true });
     res.on("close", () => {
       stop();
       clearInterval(heartbeat);
+      shutdown?.removeEventListener("abort", endStream);
     });
 
     try {
