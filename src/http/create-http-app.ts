@@ -1,10 +1,12 @@
 import express, { type Express } from "express";
+import type { LedgerReader } from "../domain/audit/ledger-reader";
 import type { CredentialServices } from "../domain/credentials/credential-services";
 import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
 import { requestContext } from "./middleware/request-context";
+import { auditRoutes } from "./routes/audit.routes";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -14,6 +16,8 @@ export interface HttpDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** The audit ledger's read side, for the auditors' API. */
+  readonly ledger?: LedgerReader;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -28,6 +32,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(credentialsRoutes(deps.services, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
+  if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
 
   app.use((_req, _res, next) => next(new LocksmithError("not_found", "no such endpoint")));
   app.use(errorHandler(deps.logger));
