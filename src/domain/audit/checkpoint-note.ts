@@ -48,7 +48,7 @@ export function verifyCheckpointNote(note: string, verifierKey: string): NoteChe
   if (lines.length !== 4 || !/^\d+$/.test(lines[1] ?? "") || !Number.isSafeInteger(size)) return { ok: false, problem: "not a checkpoint body (origin, size, root)" };
   const root = Buffer.from(lines[2], "base64");
   if (root.length !== 32) return { ok: false, problem: "checkpoint root is not 32 bytes" };
-  const [name, , keyB64] = verifierKey.split("+");
+  const { name } = splitVerifierKey(verifierKey);
   const publicKey = publicKeyOf(verifierKey);
   const keyHash = verifierKeyHash(name, publicKey);
   const signed = note
@@ -57,7 +57,7 @@ export function verifyCheckpointNote(note: string, verifierKey: string): NoteChe
     .filter((line) => line.startsWith(`${SIGNATURE_PREFIX}${name} `))
     .map((line) => Buffer.from(line.slice(SIGNATURE_PREFIX.length + name.length + 1), "base64"))
     .some((sig) => sig.length === 68 && sig.subarray(0, 4).equals(keyHash) && verifySignature(null, Buffer.from(body, "utf8"), ed25519Key(publicKey), sig.subarray(4)));
-  if (!keyB64 || !signed) return { ok: false, problem: `no valid signature by ${name}` };
+  if (!signed) return { ok: false, problem: `no valid signature by ${name}` };
   return { ok: true, checkpoint: { origin: lines[0], size, root } };
 }
 
@@ -71,8 +71,15 @@ function verifierKeyHash(name: string, publicKey: Buffer): Buffer {
   return createHash("sha256").update(name).update("\n").update(Buffer.of(ED25519_ALG)).update(publicKey).digest().subarray(0, 4);
 }
 
+/** `<name>+<8 hex>+<base64>`: names hold no '+', but base64 may, so split at the first two only. */
+function splitVerifierKey(verifierKey: string): { name: string; key: string } {
+  const first = verifierKey.indexOf("+");
+  return { name: verifierKey.slice(0, first), key: first < 0 ? "" : verifierKey.slice(first + 10) };
+}
+
 function publicKeyOf(verifierKey: string): Buffer {
-  const encoded = Buffer.from(verifierKey.split("+")[2] ?? "", "base64");
+  const { key } = splitVerifierKey(verifierKey);
+  const encoded = Buffer.from(key, "base64");
   if (encoded.length !== 33 || encoded[0] !== ED25519_ALG) throw new Error("not an Ed25519 verifier key (name+hash+base64 key)");
   return encoded.subarray(1);
 }
