@@ -13,6 +13,8 @@ interface Waiting {
 const MAX_BATCH = 500;
 /** Serialises appends across every replica sharing the database (pg_advisory_xact_lock key). */
 export const LEDGER_APPEND_LOCK = 726374;
+/** Bounded, like every query (prisma-client.ts): waiting for a connection or the lock is a 503, never a hang. */
+const TRANSACTION_LIMITS = { maxWait: 5000, timeout: 10_000 };
 
 /**
  * The ledger in PostgreSQL through Prisma, with group commit: appends that
@@ -107,7 +109,7 @@ export class PrismaAuditLog implements AuditLog {
       });
       await tx.auditEvent.createMany({ data });
       return BigInt(last) + BigInt(batch.length);
-    });
+    }, TRANSACTION_LIMITS);
     this.onCommitted(size);
   }
 }
