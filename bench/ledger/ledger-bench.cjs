@@ -1,6 +1,8 @@
 // npm run bench:ledger — durable append throughput and query latency of the audit ledger.
 // Needs the build (dist/) and PostgreSQL (BENCH_POSTGRES_URL, default the test server on loopback).
-// Creates its own database, drops it afterwards. BENCH_EVENTS (default 1000000), BENCH_CONCURRENCY (default 256).
+// Creates its own database, drops it afterwards. BENCH_APPEND events go through the real durable append path
+// (default 50000, measured); the ledger is then filled to BENCH_EVENTS (default 1000000) by one bulk SQL
+// INSERT, for the query latencies only (those rows' leaf hashes are placeholders). BENCH_CONCURRENCY (default 256).
 "use strict";
 const { randomBytes, randomUUID } = require("node:crypto");
 const { mkdtempSync, rmSync } = require("node:fs");
@@ -17,6 +19,7 @@ const { traceCredential } = dist("domain/audit/trace-credential.js");
 const { createLogger } = dist("telemetry/logger.js");
 
 const ADMIN = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const APPEND = Number(process.env.BENCH_APPEND ?? 50_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256);
 
@@ -37,13 +40,13 @@ async function main() {
     const signer = await loadLedgerKey(join(dir, "k.json"));
     const { audit, reader, checkpointer } = createLedger(prisma, signer, { everyEvents: 10_000, everyMs: 5_000 }, createLogger("silent"));
 
-    console.log(`ledger bench: ${EVENTS} events, ${CONCURRENCY} concurrent appenders, synchronous_commit=${synchronous_commit}, node ${process.version}`);
+    console.log(`ledger bench: ${APPEND} appended events, ${CONCURRENCY} concurrent appenders, synchronous_commit=${synchronous_commit}, node ${process.version}`);
     const jtis = [];
     let next = 0;
     const started = process.hrtime.bigint();
     let lastReport = started;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < EVENTS) {
+      while (next < APPEND) {
         const i = next++;
         const jti = randomUUID();
         if (i % 1000 === 0) jtis.push(jti);
@@ -56,9 +59,15 @@ async function main() {
       }
     }));
     const appendSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`append: ${EVENTS} durable events in ${appendSeconds.toFixed(1)} s = ${Math.round(EVENTS / appendSeconds)} events/s`);
+    console.log(`append: ${APPEND} durable events in ${appendSeconds.toFixed(1)} s = ${Math.round(APPEND / appendSeconds)} events/s`);
     await checkpointer.checkpoint();
     await checkpointer.stop();
+    if (EVENTS > APPEND) {
+      const t = Date.now();
+      await prisma.$executeRawUnsafe(SEED, APPEND, EVENTS);
+      await prisma.$executeRawUnsafe("ANALYZE audit_events");
+      console.log(`seeded seq ${APPEND + 1}..${EVENTS} by bulk SQL in ${((Date.now() - t) / 1000).toFixed(1)} s (query latency only)`);
+    }
 
     const last = Number(await reader.lastSeq());
     const queries = {
@@ -87,6 +96,19 @@ async function main() {
 }
 
 const BASE = Date.UTC(2026, 10, 21);
+// The same distribution as eventOf(), generated in SQL.
+const SEED = `
+INSERT INTO audit_events (seq, occurred_at, type, decision, environment, agent, scope, resource, audience, jti, rule, policy_version, request_id, client_ip, detail, leaf_hash)
+SELECT i, timestamptz '2026-11-21T00:00:00Z' + i * interval '10 milliseconds',
+  (ARRAY['issued','issued','redeemed','redeemed','redeemed','denied','revoked','redeem_rejected'])[1 + (i - 1) % 8],
+  CASE WHEN (i - 1) % 8 IN (5, 7) THEN 'deny' ELSE 'allow' END,
+  CASE WHEN (i - 1) % 5 = 0 THEN 'staging' ELSE 'production' END,
+  'agent-' || ((i - 1) % 50),
+  CASE WHEN (i - 1) % 3 = 0 THEN 'crm:read crm:note' ELSE 'crm:read' END,
+  'crm:customers/' || ((i - 1) % 10000),
+  'https://crm.example.com', md5(i::text), 'roles.customer-service-tier-1.grants[0]', 'sha256:bench', md5('r' || i), '10.0.0.7',
+  '{"ttl":300,"max_uses":null}'::jsonb, sha256(int8send(i))
+FROM generate_series($1::bigint + 1, $2::bigint) AS i`;
 const TYPES = ["issued", "issued", "redeemed", "redeemed", "redeemed", "denied", "revoked", "redeem_rejected"];
 function eventOf(i, jti) {
   const type = TYPES[i % TYPES.length];
