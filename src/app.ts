@@ -3,6 +3,8 @@ import type { Express } from "express";
 import type { Redis } from "ioredis";
 import type { Config } from "./config/config";
 import type { AuditLog } from "./domain/audit/audit-log";
+import type { CheckpointSigner } from "./domain/audit/checkpoint-note";
+import type { LedgerReader, StoredCheckpoint } from "./domain/audit/ledger-reader";
 import { systemClock, type Clock } from "./domain/clock";
 import type { TokenStore } from "./domain/credentials/token-store";
 import type { ReplayGuard } from "./domain/identity/replay-guard";
@@ -13,12 +15,13 @@ import type { Policy } from "./domain/policy/policy";
 import { fixedPolicy } from "./domain/policy/policy-source";
 import { createHttpApp } from "./http/create-http-app";
 import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
+import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledger-key-file";
+import { createLedger } from "./stores/postgres/ledger-stores";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
 import { MemoryRevocationFeed } from "./stores/memory/memory-revocation-feed";
 import { MemoryTokenStore } from "./stores/memory/memory-token-store";
 import { startEmbeddedPostgres } from "./stores/postgres/embedded-postgres";
 import { migrate } from "./stores/postgres/migrate";
-import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
 import { connectRedis } from "./stores/redis/redis-connection";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
@@ -32,6 +35,10 @@ export interface Locksmith {
   readonly policy: Policy;
   readonly keys: KeyRing;
   readonly audit: AuditLog;
+  /** The ledger's read side: queries, proofs, verification. */
+  readonly ledger: LedgerReader;
+  /** Signs a checkpoint of everything committed now (it also happens every N events or T seconds). */
+  checkpoint(): Promise<StoredCheckpoint | undefined>;
   readonly stores: string;
   /** Begins shutdown: ends long-lived streams so in-flight requests can drain. */
   drain(): void;
@@ -45,6 +52,8 @@ interface Stores {
   replay: ReplayGuard;
   audit: AuditLog;
   revocations: RevocationFeed;
+  ledger: LedgerReader;
+  checkpoint(): Promise<StoredCheckpoint | undefined>;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -66,14 +75,42 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     throw new StartupError(`LOCKSMITH_KEYS_FILE has no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
   }
 
-  const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
+  if (config.mode === "dev" && (await ensureLedgerKey(config.ledger.keyFile, ledgerOrigin(config.issuer)))) {
+    logger.info({ ledger_key_file: config.ledger.keyFile }, "generated dev ledger checkpoint key");
+  }
+  const signer = await loadLedgerKey(config.ledger.keyFile).catch((error: Error) => {
+    throw new StartupError(error.message);
+  });
+
+  const stores = config.mode === "production" ? await productionStores(config, signer, logger) : await devStores(config, clock, signer, logger);
+  await recordPolicyLoaded(stores.audit, policy, clock).catch(async (error: Error) => {
+    await stores.close();
+    throw new StartupError(`DATABASE_URL: cannot write to the audit ledger (${error.message})`);
+  });
   const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock, revocations: stores.revocations };
   const shutdown = new AbortController();
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, shutdown: shutdown.signal });
-  return { http, policy, keys, audit: stores.audit, stores: stores.description, drain: () => shutdown.abort(), close: stores.close };
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal });
+  return {
+    http,
+    policy,
+    keys,
+    audit: stores.audit,
+    ledger: stores.ledger,
+    checkpoint: stores.checkpoint,
+    stores: stores.description,
+    drain: () => shutdown.abort(),
+    close: stores.close,
+  };
 }
 
-async function productionStores(config: Config): Promise<Stores> {
+/** Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle. */
+function recordPolicyLoaded(audit: AuditLog, policy: Policy, clock: Clock): Promise<void> {
+  return audit.append({ type: "policy_loaded", decision: "allow", occurredAt: new Date(clock.now()), policyVersion: policy.version, detail: { source: policy.source } });
+}
+
+const checkpointOptions = (config: Config) => ({ everyEvents: config.ledger.everyEvents, everyMs: config.ledger.everySeconds * 1000, exportDir: config.ledger.exportDir });
+
+async function productionStores(config: Config, signer: CheckpointSigner, logger: Logger): Promise<Stores> {
   let redis: Redis;
   try {
     redis = await connectRedis({ url: config.redisUrl!, keyPrefix: config.redisPrefix });
@@ -93,16 +130,19 @@ async function productionStores(config: Config): Promise<Stores> {
         : `DATABASE_URL: cannot reach PostgreSQL (${message.split("\n")[0]})`,
     );
   }
-  const audit = new PrismaAuditLog(prisma);
+  const { audit, reader, checkpointer } = createLedger(prisma, signer, checkpointOptions(config), logger);
   const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
     audit,
     revocations,
+    ledger: reader,
+    checkpoint: () => checkpointer.checkpoint(),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: "Redis + PostgreSQL",
     async close() {
+      await checkpointer.stop().catch(() => undefined);
       await revocations.close();
       redis.disconnect();
       await prisma.$disconnect();
@@ -110,11 +150,11 @@ async function productionStores(config: Config): Promise<Stores> {
   };
 }
 
-async function devStores(config: Config, clock: Clock): Promise<Stores> {
+async function devStores(config: Config, clock: Clock, signer: CheckpointSigner, logger: Logger): Promise<Stores> {
   const postgres = await startEmbeddedPostgres(join(config.dataDir, "pgdata"));
   await migrate(postgres.url, config.migrationsDir);
   const prisma = createPrismaClient(postgres.url, 1);
-  const audit = new PrismaAuditLog(prisma, 1);
+  const { audit, reader, checkpointer } = createLedger(prisma, signer, checkpointOptions(config), logger, 1);
   const tokens = new MemoryTokenStore(clock);
   const replay = new MemoryReplayGuard(clock);
   const revocations = new MemoryRevocationFeed(clock);
@@ -123,9 +163,12 @@ async function devStores(config: Config, clock: Clock): Promise<Stores> {
     replay,
     audit,
     revocations,
+    ledger: reader,
+    checkpoint: () => checkpointer.checkpoint(),
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {
+      await checkpointer.stop().catch(() => undefined);
       tokens.close();
       replay.close();
       await revocations.close();

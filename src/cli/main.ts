@@ -6,6 +6,7 @@ import { generateKeys, writeKeysFile } from "../stores/keys/keys-file";
 import { migrate } from "../stores/postgres/migrate";
 import { resolve } from "node:path";
 import { access } from "node:fs/promises";
+import { registerAuditCommands } from "./audit.command";
 
 /** `locksmith`: keys, credentials and migrations from the command line. */
 const program = new Command("locksmith")
@@ -78,6 +79,8 @@ program
     const applied = await migrate(url, resolve(__dirname, "..", "..", "prisma", "migrations"));
     out(applied.length ? `applied ${applied.join(", ")}\n` : "database is up to date\n");
   });
+
+registerAuditCommands(program);
 
 interface ConnectionOptions {
   url: string;

@@ -29,6 +29,14 @@ const settingsSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** postgres:// or postgresql:// URL. Production mode. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Path of the ledger's checkpoint signing key (Ed25519, `npx locksmith audit keygen`). Dev mode default: .locksmith/ledger-key.json. */
+    LOCKSMITH_LEDGER_KEY_FILE: z.string().min(1).optional(),
+    /** A directory every signed ledger checkpoint is also written to (write-once files), outside the database's reach. */
+    LOCKSMITH_LEDGER_EXPORT_DIR: z.string().min(1).optional(),
+    /** Sign a ledger checkpoint after this many new events… */
+    LOCKSMITH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    /** …or this many seconds after the last one, when there are new events. */
+    LOCKSMITH_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -40,7 +48,7 @@ const settingsSchema = z
       ctx.addIssue({ code: "custom", path: [missing], message: "production mode needs both REDIS_URL and DATABASE_URL (set neither for dev mode)" });
     }
     if (env.REDIS_URL && env.DATABASE_URL) {
-      for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER"] as const) {
+      for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER", "LOCKSMITH_LEDGER_KEY_FILE"] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
       }
     }
@@ -61,6 +69,12 @@ export interface Config {
   readonly databaseUrl?: string;
   readonly logLevel: string;
   readonly migrationsDir: string;
+  readonly ledger: {
+    readonly keyFile: string;
+    readonly exportDir?: string;
+    readonly everyEvents: number;
+    readonly everySeconds: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +102,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: s.DATABASE_URL,
     logLevel: s.LOG_LEVEL,
     migrationsDir: resolve(PACKAGE_ROOT, "prisma", "migrations"),
+    ledger: {
+      keyFile: resolve(s.LOCKSMITH_LEDGER_KEY_FILE ?? resolve(dataDir, "ledger-key.json")),
+      exportDir: s.LOCKSMITH_LEDGER_EXPORT_DIR && resolve(s.LOCKSMITH_LEDGER_EXPORT_DIR),
+      everyEvents: s.LOCKSMITH_CHECKPOINT_EVERY,
+      everySeconds: s.LOCKSMITH_CHECKPOINT_SECONDS,
+    },
   };
 }

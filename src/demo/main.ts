@@ -10,7 +10,7 @@ import { stories } from "./stories";
 
 const KEYS = resolve(__dirname, "..", "..", "examples", "keys");
 const POLICY = resolve(__dirname, "..", "..", "examples", "policy.yaml");
-const STORE_SETTINGS = ["REDIS_URL", "DATABASE_URL", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_REDIS_PREFIX"];
+const STORE_SETTINGS = ["REDIS_URL", "DATABASE_URL", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_LEDGER_KEY_FILE", "LOCKSMITH_REDIS_PREFIX"];
 const keyFile = (id: string) => join(KEYS, `${id}.jwk.json`);
 
 /**
@@ -21,7 +21,7 @@ const keyFile = (id: string) => join(KEYS, `${id}.jwk.json`);
 async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), "locksmith-demo-"));
   const port = await freePort();
-  // Dev mode by default; with REDIS_URL, DATABASE_URL and LOCKSMITH_KEYS_FILE set, the same stories on the real stores.
+  // Dev mode by default; with REDIS_URL, DATABASE_URL, LOCKSMITH_KEYS_FILE and LOCKSMITH_LEDGER_KEY_FILE set, the same stories on the real stores.
   const passed = Object.fromEntries(STORE_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
   const config = loadConfig({ ...passed, PORT: String(port), LOCKSMITH_POLICY: POLICY, LOCKSMITH_DATA_DIR: dataDir, LOCKSMITH_ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "silent" });
   const locksmith = await buildLocksmith(config, createLogger("silent"));

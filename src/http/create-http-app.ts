@@ -1,10 +1,12 @@
 import express, { type Express } from "express";
+import type { LedgerReader } from "../domain/audit/ledger-reader";
 import type { CredentialServices } from "../domain/credentials/credential-services";
 import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
 import { requestContext } from "./middleware/request-context";
+import { auditRoutes } from "./routes/audit.routes";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -17,6 +19,8 @@ export interface HttpDeps {
   readonly readiness: Record<string, ReadinessCheck>;
   /** Aborted when the process begins to shut down: long-lived streams end so the drain can finish. */
   readonly shutdown?: AbortSignal;
+  /** The audit ledger's read side, for the auditors' API. */
+  readonly ledger?: LedgerReader;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -32,6 +36,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
+  if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
 
   app.use((_req, _res, next) => next(new LocksmithError("not_found", "no such endpoint")));
   app.use(errorHandler(deps.logger));

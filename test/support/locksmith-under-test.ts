@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { buildLocksmith, type Locksmith } from "../../src/app";
 import { loadConfig } from "../../src/config/config";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
+import { ledgerOrigin, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
 import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, deleteRedisKeys, REDIS_URL, testRedisPrefix, type TestDatabase } from "./services";
 import { EXAMPLE_POLICY } from "./principals";
@@ -17,6 +18,9 @@ export interface LocksmithUnderTest {
   readonly redisPrefix: string;
   /** The signing keys file it was started with (replicas share it). */
   readonly keysFile: string;
+  /** The ledger's checkpoint key file (next to the keys file), and its C2SP verifier key. */
+  readonly ledgerKeyFile: string;
+  readonly verifierKey: string;
   /** Every log line the service wrote, raw. */
   readonly logs: string[];
   close(): Promise<void>;
@@ -30,6 +34,8 @@ export interface StartOptions {
    * the shared stores to the original.
    */
   readonly replicaOf?: LocksmithUnderTest;
+  /** Extra settings, e.g. LOCKSMITH_CHECKPOINT_EVERY or LOCKSMITH_LEDGER_EXPORT_DIR. */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -43,6 +49,8 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
   const keysFile = replicaOf?.keysFile ?? join(mkdtempSync(join(tmpdir(), "locksmith-keys-")), "keys.json");
   const policyFile = options.policyFile ?? EXAMPLE_POLICY;
   if (!replicaOf) await writeKeysFile(keysFile, await generateKeys(["staging", "production"]));
+  const ledgerKeyFile = join(dirname(keysFile), "ledger-key.json");
+  const verifierKey = replicaOf?.verifierKey ?? (await writeNewLedgerKey(ledgerKeyFile, ledgerOrigin(TEST_ISSUER)));
   const config = loadConfig({
     REDIS_URL,
     DATABASE_URL: database.url,
@@ -51,6 +59,8 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     LOCKSMITH_ISSUER: TEST_ISSUER,
     LOCKSMITH_REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: "debug",
+    LOCKSMITH_LEDGER_KEY_FILE: ledgerKeyFile,
+    ...options.env,
   });
   const logs: string[] = [];
   const sink = new Writable({
@@ -65,6 +75,8 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     database,
     redisPrefix,
     keysFile,
+    ledgerKeyFile,
+    verifierKey,
     logs,
     async close() {
       await locksmith.close();

@@ -12,7 +12,8 @@ export type ExamplePrincipal =
   | "crm-staging"
   | "infra-prod"
   | "infra-staging"
-  | "security-oncall";
+  | "security-oncall"
+  | "security-auditor";
 
 export function exampleKey(id: ExamplePrincipal): PrivateJwk {
   return JSON.parse(readFileSync(resolve(__dirname, "..", "..", "examples", "keys", `${id}.jwk.json`), "utf8"));

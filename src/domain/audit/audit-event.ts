@@ -1,4 +1,30 @@
-export type AuditEventType = "issued" | "denied" | "pending_approval" | "redeemed" | "redeem_rejected" | "revoked";
+/** A closed union: every kind of decision or state change the ledger records. Extend it here. */
+export type AuditEventType =
+  | "issued"
+  | "denied"
+  | "pending_approval"
+  | "approved"
+  | "rejected"
+  | "redeemed"
+  | "redeem_rejected"
+  | "revoked"
+  | "policy_loaded"
+  | "key_rotated";
+
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  "issued",
+  "denied",
+  "pending_approval",
+  "approved",
+  "rejected",
+  "redeemed",
+  "redeem_rejected",
+  "revoked",
+  "policy_loaded",
+  "key_rotated",
+];
+
+export type AuditDecision = "allow" | "deny" | "pending";
 
 /**
  * One line of the ledger: who asked (user, through agent), for what, what was
@@ -7,7 +33,7 @@ export type AuditEventType = "issued" | "denied" | "pending_approval" | "redeeme
 export interface AuditEvent {
   readonly type: AuditEventType;
   readonly occurredAt: Date;
-  readonly decision: "allow" | "deny" | "pending";
+  readonly decision: AuditDecision;
   readonly environment?: string;
   /** The agent the credential is (or would be) for. */
   readonly agent?: string;
@@ -23,6 +49,8 @@ export interface AuditEvent {
   readonly rule?: string;
   readonly policyVersion?: string;
   readonly requestId?: string;
+  /** W3C trace id (32 hex) of the request, when the caller sent `traceparent`. */
+  readonly traceId?: string;
   readonly clientIp?: string;
   readonly detail?: Record<string, string | number | boolean | null>;
 }

@@ -21,4 +21,6 @@ export interface CredentialServices {
 export interface CallContext {
   readonly requestId: string;
   readonly clientIp?: string;
+  /** W3C trace id of the request, when the caller sent `traceparent`. */
+  readonly traceId?: string;
 }

@@ -113,6 +113,7 @@ function auditBase(
     resource,
     policyVersion: policy.version,
     requestId: call.requestId,
+    traceId: call.traceId,
     clientIp: call.clientIp,
     ...event,
   };

@@ -50,6 +50,7 @@ export async function redeemCredential(
         audience: server.audience,
         policyVersion: policy.version,
         requestId: call.requestId,
+        traceId: call.traceId,
         clientIp: call.clientIp,
         ...event,
       }),

@@ -29,6 +29,7 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
       reason: result.outcome === "revoked" ? undefined : result.outcome,
       policyVersion: policy.version,
       requestId: call.requestId,
+      traceId: call.traceId,
       clientIp: call.clientIp,
     }),
   );

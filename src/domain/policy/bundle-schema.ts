@@ -79,6 +79,8 @@ export const bundleSchema = z
     roles: z.record(id, z.object({ grants: z.array(grant).default([]), deny: z.array(deny).default([]) }).strict()).default({}),
     agents: z.record(id, z.object({ environment: id, roles: z.array(id).default([]), auth }).strict()).default({}),
     admins: z.record(id, z.object({ auth }).strict()).default({}),
+    /** Security teams' principals: may query, prove and export the audit ledger. */
+    auditors: z.record(id, z.object({ auth }).strict()).default({}),
   })
   .strict();
 

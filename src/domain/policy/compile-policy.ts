@@ -51,6 +51,9 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
   }
+  for (const [id, auditor] of Object.entries(bundle.auditors)) {
+    principals.set(id, { kind: "auditor", id, keys: keySet(auditor.auth.jwks) });
+  }
 
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals } };
@@ -99,6 +102,7 @@ function findProblems(bundle: Bundle): BundleProblem[] {
     }
   }
   for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);
+  for (const id of Object.keys(bundle.auditors)) claimId(id, ["auditors", id]);
   for (const [role, spec] of Object.entries(bundle.roles)) {
     spec.grants.forEach((grant, i) => {
       const maxTtl = grant.max_ttl ?? DEFAULT_MAX_TTL_SECONDS;

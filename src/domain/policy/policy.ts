@@ -34,13 +34,14 @@ export interface ResourceServerPolicy {
   readonly resources: readonly Glob[];
 }
 
-export type PrincipalKind = "agent" | "resource_server" | "admin";
+/** `auditor`: reads and verifies the audit ledger; gets no credentials and revokes nothing. */
+export type PrincipalKind = "agent" | "resource_server" | "admin" | "auditor";
 
 /** Anyone who authenticates to Locksmith with a signed assertion. */
 export interface Principal {
   readonly kind: PrincipalKind;
   readonly id: string;
-  /** Absent for admins, who act across environments. */
+  /** Absent for admins and auditors, who act across environments. */
   readonly environment?: string;
   readonly keys: JWTVerifyGetKey;
 }

@@ -15,6 +15,7 @@ export function requestContext(logger: Logger): RequestHandler {
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
     res.locals.requestId = requestId;
+    res.locals.traceId = traceIdOf(req.get("traceparent"));
     res.set({
       "X-Request-Id": requestId,
       "Cache-Control": "no-store",
@@ -37,4 +38,10 @@ export function requestContext(logger: Logger): RequestHandler {
     });
     next();
   };
+}
+
+/** The trace id of a W3C `traceparent` header (version 00), for the ledger; anything malformed is ignored. */
+function traceIdOf(header: string | undefined): string | undefined {
+  const match = header ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header) : null;
+  return match && !/^0+$/.test(match[1]) ? match[1] : undefined;
 }

@@ -98,4 +98,4 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
 
 const principal = (res: Response) => res.locals.principal as Principal;
 
-const call = (ip: string | undefined, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: ip });
+const call = (ip: string | undefined, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: ip, traceId: res.locals.traceId });

@@ -1,5 +1,6 @@
 import type { AuditEvent, StoredAuditEvent } from "../../domain/audit/audit-event";
 import type { AuditLog, AuditQuery } from "../../domain/audit/audit-log";
+import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { StoreUnavailableError } from "../../domain/errors";
 import type { PrismaClient } from "./prisma-client";
 
@@ -10,6 +11,10 @@ interface Waiting {
 }
 
 const MAX_BATCH = 500;
+/** Serialises appends across every replica sharing the database (pg_advisory_xact_lock key). */
+export const LEDGER_APPEND_LOCK = 726374;
+/** Bounded, like every query (prisma-client.ts): waiting for a connection or the lock is a 503, never a hang. */
+const TRANSACTION_LIMITS = { maxWait: 5000, timeout: 10_000 };
 
 /**
  * The ledger in PostgreSQL through Prisma, with group commit: appends that
@@ -22,7 +27,12 @@ export class PrismaAuditLog implements AuditLog {
   private queue: Waiting[] = [];
   private inFlight = 0;
 
-  constructor(private readonly prisma: PrismaClient, private readonly maxInFlight = 2) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly maxInFlight = 2,
+    /** Told the ledger's new size after each commit (the checkpointer listens). */
+    private readonly onCommitted: (size: bigint) => void = () => undefined,
+  ) {}
 
   append(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -82,8 +92,25 @@ export class PrismaAuditLog implements AuditLog {
     }
   }
 
+  /**
+   * One transaction per batch: take the ledger lock, read the last seq, give
+   * the batch the next seqs and their leaf hashes, insert, commit. The lock is
+   * held until the commit is visible, so the next batch (from any replica)
+   * reads a seq that is really the last: seqs stay gapless and every leaf hash
+   * names the seq it is stored under. A rolled-back batch uses no seq.
+   */
   private async insert(batch: Waiting[]): Promise<void> {
-    await this.prisma.auditEvent.createMany({ data: batch.map((w) => toRow(w.event)) });
+    const size = await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${LEDGER_APPEND_LOCK})`);
+      const [{ last }] = await tx.$queryRawUnsafe<{ last: bigint }[]>('SELECT coalesce(max("seq"), 0)::bigint AS last FROM "audit_events"');
+      const data = batch.map((w, i) => {
+        const seq = BigInt(last) + BigInt(i + 1);
+        return { ...toRow(w.event), seq, leafHash: new Uint8Array(eventLeafHash(seq, w.event)) };
+      });
+      await tx.auditEvent.createMany({ data });
+      return BigInt(last) + BigInt(batch.length);
+    }, TRANSACTION_LIMITS);
+    this.onCommitted(size);
   }
 }
 
@@ -104,12 +131,13 @@ function toRow(event: AuditEvent) {
     rule: event.rule,
     policyVersion: event.policyVersion,
     requestId: event.requestId,
+    traceId: event.traceId,
     clientIp: event.clientIp,
     detail: event.detail,
   };
 }
 
-function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
+export function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
   const optional = <T>(value: T | null) => value ?? undefined;
   return {
     seq: row.seq,
@@ -128,6 +156,7 @@ function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOr
     rule: optional(row.rule),
     policyVersion: optional(row.policyVersion),
     requestId: optional(row.requestId),
+    traceId: optional(row.traceId),
     clientIp: optional(row.clientIp),
     detail: (row.detail ?? undefined) as StoredAuditEvent["detail"],
   };

@@ -8,6 +8,7 @@ const PRODUCTION = {
   LOCKSMITH_POLICY: "/etc/locksmith/policy.yaml",
   LOCKSMITH_KEYS_FILE: "/run/secrets/locksmith-keys.json",
   LOCKSMITH_ISSUER: "https://locksmith.example.com",
+  LOCKSMITH_LEDGER_KEY_FILE: "/run/secrets/locksmith-ledger-key.json",
 };
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -36,6 +37,7 @@ describe("loadConfig", () => {
         databaseUrl: undefined,
         logLevel: "info",
         migrationsDir: resolve(REPO, "prisma", "migrations"),
+        ledger: { keyFile: resolve(".locksmith", "ledger-key.json"), exportDir: undefined, everyEvents: 1000, everySeconds: 60 },
       });
     });
 
@@ -62,7 +64,19 @@ describe("loadConfig", () => {
         databaseUrl: "postgres://locksmith@db:5432/locksmith",
         policyFile: "/etc/locksmith/policy.yaml",
         keysFile: "/run/secrets/locksmith-keys.json",
+        ledger: { keyFile: "/run/secrets/locksmith-ledger-key.json", everyEvents: 1000, everySeconds: 60 },
       });
+    });
+
+    it("requires LOCKSMITH_LEDGER_KEY_FILE, so checkpoints are always signed", () => {
+      const { LOCKSMITH_LEDGER_KEY_FILE: _, ...env } = PRODUCTION;
+      expect(configError(env).message).toContain("LOCKSMITH_LEDGER_KEY_FILE: is required in production mode");
+    });
+
+    it("reads the checkpoint cadence and the export directory", () => {
+      const env = { ...PRODUCTION, LOCKSMITH_CHECKPOINT_EVERY: "50", LOCKSMITH_CHECKPOINT_SECONDS: "5", LOCKSMITH_LEDGER_EXPORT_DIR: "/mnt/worm" };
+      expect(loadConfig(env).ledger).toEqual({ keyFile: "/run/secrets/locksmith-ledger-key.json", exportDir: "/mnt/worm", everyEvents: 50, everySeconds: 5 });
+      expect(configError({ ...PRODUCTION, LOCKSMITH_CHECKPOINT_EVERY: "0" }).message).toContain("LOCKSMITH_CHECKPOINT_EVERY");
     });
 
     it("refuses REDIS_URL without DATABASE_URL", () => {

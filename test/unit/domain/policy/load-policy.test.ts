@@ -164,6 +164,7 @@ describe("loadPolicyFile", () => {
       "crm-staging",
       "infra-prod",
       "infra-staging",
+      "security-auditor",
       "security-oncall",
       "staging-deploy-agent",
       "support-agent",

@@ -1,0 +1,50 @@
+import type { AuditDecision, AuditEventType, StoredAuditEvent } from "./audit-event";
+import type { Hash } from "./merkle";
+
+/** What auditors filter the ledger by; every field narrows (AND). */
+export interface EventFilter {
+  /** occurred_at ≥ from */
+  readonly from?: Date;
+  /** occurred_at < to */
+  readonly to?: Date;
+  readonly agent?: string;
+  readonly user?: string;
+  readonly environment?: string;
+  /** One scope the event's scope list contains. */
+  readonly scope?: string;
+  readonly resource?: string;
+  readonly jti?: string;
+  readonly type?: AuditEventType;
+  readonly decision?: AuditDecision;
+}
+
+/** A stored event with the leaf hash written with it (absent on rows older than the ledger proofs). */
+export interface LedgerEntry extends StoredAuditEvent {
+  readonly leafHash?: Hash;
+}
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  readonly root: Hash;
+  /** The C2SP signed note. */
+  readonly note: string;
+}
+
+/**
+ * Read access to the ledger for auditors, proofs and verification. Pages are
+ * in seq order (stable: seqs never change and new events only come after),
+ * keyed by the last seq seen, so paging while events are appended neither
+ * skips nor repeats one.
+ */
+export interface LedgerReader {
+  /** Up to `limit` events matching `filter` with seq > `after`, oldest first. */
+  page(filter: EventFilter, after: bigint, limit: number): Promise<LedgerEntry[]>;
+  get(seq: bigint): Promise<LedgerEntry | undefined>;
+  /** The highest seq stored (0 when empty). */
+  lastSeq(): Promise<bigint>;
+  /** Leaf hashes of seqs first..last (1-based, inclusive), in order; recomputed where not stored. */
+  leafHashes(first: number, last: number): Promise<Hash[]>;
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  /** The checkpoint of exactly `size`, or the latest when `size` is undefined. */
+  checkpoint(size?: number): Promise<StoredCheckpoint | undefined>;
+}

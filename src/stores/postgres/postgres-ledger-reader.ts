@@ -1,0 +1,145 @@
+import type { AuditEvent } from "../../domain/audit/audit-event";
+import { eventLeafHash } from "../../domain/audit/canonical-event";
+import type { EventFilter, LedgerEntry, LedgerReader, StoredCheckpoint } from "../../domain/audit/ledger-reader";
+import type { Hash } from "../../domain/audit/merkle";
+import { StoreUnavailableError } from "../../domain/errors";
+import { Prisma } from "../../generated/prisma/client";
+import type { PrismaClient } from "./prisma-client";
+
+interface EventRow {
+  seq: bigint;
+  occurred_at: Date;
+  type: string;
+  decision: string;
+  environment: string | null;
+  agent: string | null;
+  user_subject: string | null;
+  actor: string | null;
+  scope: string | null;
+  resource: string | null;
+  audience: string | null;
+  jti: string | null;
+  reason: string | null;
+  rule: string | null;
+  policy_version: string | null;
+  request_id: string | null;
+  trace_id: string | null;
+  client_ip: string | null;
+  detail: AuditEvent["detail"] | null;
+  leaf_hash: Uint8Array | null;
+}
+
+/** The ledger read side in PostgreSQL; every failure is a StoreUnavailableError (503). */
+export class PostgresLedgerReader implements LedgerReader {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async page(filter: EventFilter, after: bigint, limit: number): Promise<LedgerEntry[]> {
+    const conditions = [Prisma.sql`"seq" > ${after}`, ...whereOf(filter)];
+    const rows = await this.query<EventRow>(
+      Prisma.sql`SELECT * FROM "audit_events" WHERE ${Prisma.join(conditions, " AND ")} ORDER BY "seq" ASC LIMIT ${limit}`,
+    );
+    return rows.map(entryOf);
+  }
+
+  async get(seq: bigint): Promise<LedgerEntry | undefined> {
+    const rows = await this.query<EventRow>(Prisma.sql`SELECT * FROM "audit_events" WHERE "seq" = ${seq}`);
+    return rows[0] && entryOf(rows[0]);
+  }
+
+  async lastSeq(): Promise<bigint> {
+    const [row] = await this.query<{ last: bigint }>(Prisma.sql`SELECT coalesce(max("seq"), 0)::bigint AS last FROM "audit_events"`);
+    return BigInt(row.last);
+  }
+
+  async leafHashes(first: number, last: number): Promise<Hash[]> {
+    const hashes: Hash[] = [];
+    for (let from = first; from <= last; from += 50_000) {
+      const to = Math.min(last, from + 49_999);
+      const rows = await this.query<{ seq: bigint; leaf_hash: Uint8Array | null }>(
+        Prisma.sql`SELECT "seq", "leaf_hash" FROM "audit_events" WHERE "seq" BETWEEN ${from} AND ${to} ORDER BY "seq"`,
+      );
+      for (const row of rows) {
+        hashes.push(row.leaf_hash ? Buffer.from(row.leaf_hash) : await this.recompute(row.seq));
+      }
+    }
+    return hashes;
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    const rows = await this.query<CheckpointRow>(Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" ORDER BY "size"`);
+    return rows.map(checkpointOf);
+  }
+
+  async checkpoint(size?: number): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.query<CheckpointRow>(
+      size === undefined
+        ? Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" ORDER BY "size" DESC LIMIT 1`
+        : Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" WHERE "size" = ${size}`,
+    );
+    return rows[0] && checkpointOf(rows[0]);
+  }
+
+  private async recompute(seq: bigint): Promise<Hash> {
+    const entry = await this.get(seq);
+    return eventLeafHash(seq, entry!);
+  }
+
+  private async query<T>(sql: Prisma.Sql): Promise<T[]> {
+    try {
+      return await this.prisma.$queryRaw<T[]>(sql);
+    } catch (error) {
+      throw new StoreUnavailableError("PostgreSQL", error);
+    }
+  }
+}
+
+interface CheckpointRow {
+  size: bigint;
+  root: Uint8Array;
+  note: string;
+}
+
+const checkpointOf = (row: CheckpointRow): StoredCheckpoint => ({ size: Number(row.size), root: Buffer.from(row.root), note: row.note });
+
+function whereOf(filter: EventFilter): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [];
+  if (filter.from) where.push(Prisma.sql`"occurred_at" >= ${filter.from}`);
+  if (filter.to) where.push(Prisma.sql`"occurred_at" < ${filter.to}`);
+  if (filter.agent !== undefined) where.push(Prisma.sql`"agent" = ${filter.agent}`);
+  if (filter.user !== undefined) where.push(Prisma.sql`"user_subject" = ${filter.user}`);
+  if (filter.environment !== undefined) where.push(Prisma.sql`"environment" = ${filter.environment}`);
+  if (filter.scope !== undefined) where.push(Prisma.sql`string_to_array("scope", ' ') @> ARRAY[${filter.scope}]::text[]`);
+  if (filter.resource !== undefined) where.push(Prisma.sql`"resource" = ${filter.resource}`);
+  if (filter.jti !== undefined) where.push(Prisma.sql`"jti" = ${filter.jti}`);
+  if (filter.type !== undefined) where.push(Prisma.sql`"type" = ${filter.type}`);
+  if (filter.decision !== undefined) where.push(Prisma.sql`"decision" = ${filter.decision}`);
+  return where;
+}
+
+/** A raw row as the domain sees it: absent fields absent, not null. */
+export function entryOf(row: EventRow): LedgerEntry {
+  const entry: Record<string, unknown> = {
+    seq: BigInt(row.seq),
+    occurredAt: row.occurred_at,
+    type: row.type,
+    decision: row.decision,
+    environment: row.environment,
+    agent: row.agent,
+    user: row.user_subject,
+    actor: row.actor,
+    scope: row.scope,
+    resource: row.resource,
+    audience: row.audience,
+    jti: row.jti,
+    reason: row.reason,
+    rule: row.rule,
+    policyVersion: row.policy_version,
+    requestId: row.request_id,
+    traceId: row.trace_id,
+    clientIp: row.client_ip,
+    detail: row.detail,
+    leafHash: row.leaf_hash ? Buffer.from(row.leaf_hash) : null,
+  };
+  for (const key of Object.keys(entry)) if (entry[key] === null) delete entry[key];
+  return entry as unknown as LedgerEntry;
+}
