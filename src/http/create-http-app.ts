@@ -8,6 +8,10 @@ import { requestContext } from "./middleware/request-context";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
+import { revocationsRoutes } from "./routes/revocations.routes";
+import { introspectRevokeRoutes } from "./oauth/introspect-revoke.routes";
+import { metadataRoutes } from "./oauth/metadata.routes";
+import { tokenRoutes } from "./oauth/token.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -26,6 +30,10 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
+  app.use(revocationsRoutes(deps.services, auth));
+  app.use(tokenRoutes(deps.services, auth));
+  app.use(introspectRevokeRoutes(deps.services, auth));
+  app.use(metadataRoutes(deps.services.issuer));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
 
