@@ -71,12 +71,9 @@ function actChain(value: unknown, depth: number): ActClaim {
  * bare JOSEError (non-200 answer, body not JSON); every other error is about the token.
  */
 export function keysUnreachable(error: unknown): boolean {
-  return (
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JWKSInvalid ||
-    (error instanceof Error && error.constructor === errors.JOSEError) ||
-    (error instanceof TypeError && !(error instanceof errors.JOSEError))
-  );
+  // By code and name, not instanceof: fetch's TypeError may come from another realm.
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  return code === "ERR_JWKS_TIMEOUT" || code === "ERR_JWKS_INVALID" || code === "ERR_JOSE_GENERIC" || (name === "TypeError" && code === undefined);
 }
 
 function fromJose(error: unknown, idp: string): LocksmithError {
