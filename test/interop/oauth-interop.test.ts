@@ -20,6 +20,7 @@ let server: Server;
 let base: string;
 let config: client.Configuration;
 let resourceServer: express.Express;
+let toLoopback: client.CustomFetch;
 
 beforeAll(async () => {
   world = await startDelegationWorld();
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await once(server, "listening");
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Locksmith's issuer is https://locksmith.test; route it to the loopback server, nothing else changes.
-  const toLoopback: client.CustomFetch = (url, options) => fetch(url.replace(TEST_ISSUER, base), options as RequestInit);
+  toLoopback = (url, options) => fetch(url.replace(TEST_ISSUER, base), options as RequestInit);
   const key = exampleKey("support-agent");
   const privateKey = (await importJWK(key, "EdDSA")) as CryptoKey;
   config = await client.discovery(new URL(TEST_ISSUER), "support-agent", {}, client.PrivateKeyJwt({ key: privateKey, kid: key.kid }), {
@@ -86,7 +87,7 @@ describe("openid-client → Locksmith → express-oauth2-jwt-bearer", () => {
     const tokens = await client.clientCredentialsGrant(config, { scope: "crm:read", resource: "crm:customers/42" });
     const rsKey = exampleKey("crm-prod");
     const rsConfig = new client.Configuration(config.serverMetadata(), "crm-prod", {}, client.PrivateKeyJwt({ key: (await importJWK(rsKey, "EdDSA")) as CryptoKey, kid: rsKey.kid }));
-    rsConfig[client.customFetch] = config[client.customFetch];
+    rsConfig[client.customFetch] = toLoopback;
     client.allowInsecureRequests(rsConfig);
     expect(await client.tokenIntrospection(rsConfig, tokens.access_token)).toMatchObject({ active: true, sub: "support-agent", client_id: "support-agent" });
     await client.tokenRevocation(config, tokens.access_token);
