@@ -8,7 +8,7 @@ import { requestContext } from "./middleware/request-context";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
-import { revocationsRoutes } from "./routes/revocations.routes";
+import { subjectRevocationsRoutes } from "./routes/subject-revocations.routes";
 import { introspectRevokeRoutes } from "./oauth/introspect-revoke.routes";
 import { metadataRoutes } from "./oauth/metadata.routes";
 import { tokenRoutes } from "./oauth/token.routes";
@@ -30,7 +30,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
-  app.use(revocationsRoutes(deps.services, auth));
+  app.use(subjectRevocationsRoutes(deps.services, auth));
   app.use(tokenRoutes(deps.services, auth));
   app.use(introspectRevokeRoutes(deps.services, auth));
   app.use(metadataRoutes(deps.services.issuer));

@@ -15,7 +15,7 @@ const body = z.object({ agent: subjectId.optional(), user: subjectId.optional(),
  * POST /v1/revocations `{agent}` | `{user}` | `{environment}` (exactly one), admins only:
  * revokes every live credential of that subject now. **200** `{revoked: <count>}`.
  */
-export function revocationsRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+export function subjectRevocationsRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
   const router = Router();
   router.post("/v1/revocations", requireJson, authenticateClient(auth, "admin"), async (req, res) => {
     const parsed = parseBody(body, req.body);
