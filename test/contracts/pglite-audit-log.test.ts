@@ -8,10 +8,6 @@ import { startEmbeddedPostgresProcess } from "../support/embedded-postgres-proce
 import { MIGRATIONS_DIR } from "../support/services";
 import { describeAuditLogContract } from "./audit-log.contract";
 
-// Starting PGlite (WASM) takes tens of seconds on a loaded 2-core machine, while other suites
-// start theirs: the default 30 s hook timeout made this file fail in full runs, never alone.
-jest.setTimeout(90_000);
-
 // Dev mode's ledger, wired as app.ts wires it (one connection, one flush in flight);
 // PGlite itself runs in a child process, see startEmbeddedPostgresProcess for why.
 describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
