@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j)s$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }] },
   // jose 6 is ESM-only: let swc turn it into CommonJS for jest's module system.
-  transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(jose|openid-client|oauth4webapi)/)"],
   testTimeout: 30000,
   // Each test file gets its own database and Redis key prefix, so files run in parallel safely.
   maxWorkers: 2,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 // An MCP tool server whose tools need Locksmith credentials. Discovery (initialize, tools/list) is
 // open; every tools/call needs a credential for exactly the resource the call touches, and a 401
 // names the RFC 9728 metadata so MCP clients find Locksmith as the authorization server.
@@ -25,7 +26,8 @@ const serve = async (req: Request, res: express.Response) => {
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   res.on("close", () => void transport.close());
   await mcpServer().connect(transport);
-  await transport.handleRequest(req, res, req.body);
+  // The MCP transport takes a plain IncomingMessage; express's Request is one.
+  await transport.handleRequest(req as unknown as IncomingMessage, res, req.body);
 };
 
 const app = express();

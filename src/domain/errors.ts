@@ -11,7 +11,15 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "temporarily_unavailable"
-  | "server_error";
+  | "server_error"
+  // Delegation and the OAuth endpoints (RFC 6749 §5.2, RFC 6750 §3.1, RFC 8693 §2.2.2, RFC 8707 §2, RFC 7009 §2.2.1).
+  | "invalid_token"
+  | "invalid_grant"
+  | "invalid_scope"
+  | "invalid_target"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "unsupported_token_type";
 
 export class LocksmithError extends Error {
   constructor(

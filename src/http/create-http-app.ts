@@ -11,6 +11,10 @@ import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
 import { revocationsRoutes } from "./routes/revocations.routes";
+import { subjectRevocationsRoutes } from "./routes/subject-revocations.routes";
+import { introspectRevokeRoutes } from "./oauth/introspect-revoke.routes";
+import { metadataRoutes } from "./oauth/metadata.routes";
+import { tokenRoutes } from "./oauth/token.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -34,6 +38,10 @@ export function createHttpApp(deps: HttpDeps): Express {
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
   if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
+  app.use(subjectRevocationsRoutes(deps.services, auth));
+  app.use(tokenRoutes(deps.services, auth));
+  app.use(introspectRevokeRoutes(deps.services, auth));
+  app.use(metadataRoutes(deps.services.issuer));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));

@@ -12,6 +12,13 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   temporarily_unavailable: 503,
   server_error: 500,
+  invalid_token: 401,
+  invalid_grant: 400,
+  invalid_scope: 400,
+  invalid_target: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  unsupported_token_type: 400,
 };
 
 /** Writes `{error, error_description, ...}`; a 5xx body never carries an internal message. */

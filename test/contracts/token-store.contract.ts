@@ -160,6 +160,56 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
       });
     });
 
+    describe("revokeSubject", () => {
+      // Each test uses subject ids of its own, so the shared store's other credentials never count.
+      const unique = (name: string) => `${name}-${randomUUID()}`;
+
+      test("keeps user and environment in the state, and revokes every live credential of an agent at once", async () => {
+        const agent = unique("agent");
+        const [a, b, other] = [jti(), jti(), jti()];
+        await store.put(a, state({ agent, user: "mary", environment: "production" }), LONG_TTL_MS);
+        await store.put(b, state({ agent, usesLeft: 2 }), LONG_TTL_MS);
+        await store.put(other, state({ agent: unique("agent") }), LONG_TTL_MS);
+        expect(await store.get(a)).toMatchObject({ user: "mary", environment: "production" });
+
+        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(2);
+        expect(await store.spend(a)).toEqual({ ok: false, reason: "revoked" });
+        expect(await store.spend(b)).toEqual({ ok: false, reason: "revoked" });
+        expect(await store.spend(other)).toEqual({ ok: true, usesLeft: null });
+      });
+
+      test("revokes by user across agents, and by environment", async () => {
+        const [user, env] = [unique("user"), unique("env")];
+        const [x, y, z] = [jti(), jti(), jti()];
+        await store.put(x, state({ agent: unique("agent"), user, environment: env }), LONG_TTL_MS);
+        await store.put(y, state({ agent: unique("agent"), user }), LONG_TTL_MS);
+        await store.put(z, state({ agent: unique("agent"), environment: env }), LONG_TTL_MS);
+
+        expect(await store.revokeSubject({ kind: "user", id: user })).toBe(2);
+        expect((await store.get(z))?.revoked).toBe(false);
+        expect(await store.revokeSubject({ kind: "environment", id: env })).toBe(1);
+        expect((await store.get(z))?.revoked).toBe(true);
+      });
+
+      test("is idempotent, counts only newly revoked credentials, and is 0 for an unknown subject", async () => {
+        const agent = unique("agent");
+        const id = jti();
+        await store.put(id, state({ agent }), LONG_TTL_MS);
+        await store.revoke(id);
+        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(0);
+        expect(await store.revokeSubject({ kind: "user", id: unique("nobody") })).toBe(0);
+      });
+
+      test("does not count or revive expired credentials", async () => {
+        const agent = unique("agent");
+        const id = jti();
+        await store.put(id, state({ agent }), SHORT_TTL_MS);
+        await sleep(SHORT_TTL_MS + 100);
+        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(0);
+        expect(await store.get(id)).toBeUndefined();
+      });
+    });
+
     describe("remove", () => {
       test("forgets the credential at once", async () => {
         const id = jti();

@@ -7,7 +7,7 @@ import { LocksmithResourceServer } from "../../src/express";
 import { Interposer } from "../support/interposer";
 import { forgeWithLocksmithKey, startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
-import { exampleKey } from "../support/principals";
+import { assertionFor, exampleKey } from "../support/principals";
 
 const CRM = "https://crm.example.com";
 let locksmith: ListeningLocksmith;
@@ -166,5 +166,21 @@ describe("revocation reaches offline verification", () => {
     expect(res.status).toBe(503);
     await strict.close();
     server.close();
+  });
+});
+
+// Last in this file: it revokes every credential of support-agent issued up to now (this second included).
+describe("revocation by subject reaches offline verification", () => {
+  test("an admin's revocation of every credential of an agent is rejected offline within one second", async () => {
+    const credential = await read();
+    expect((await request(app).get("/offline/customers/42").set(bearer(credential.token))).status).toBe(200);
+    const revoked = await fetch(`${locksmith.url}/v1/revocations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await assertionFor("security-oncall", TEST_ISSUER)}`, "content-type": "application/json" },
+      body: JSON.stringify({ agent: "support-agent" }),
+    });
+    expect(revoked.status).toBeLessThan(300);
+    const rejected = await until(async () => (await request(app).get("/offline/customers/42").set(bearer(credential.token))).status === 401, 1000);
+    expect(rejected).toBe(true);
   });
 });

@@ -139,7 +139,7 @@ describe("live state in Redis", () => {
     const issued = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42", ttl: 120 });
 
     const entry = await credentialEntry(sut.redisPrefix, issued.jti);
-    expect(entry?.fields).toEqual({ a: "support-agent", s: "crm:read", r: "crm:customers/42", u: "-1" });
+    expect(entry?.fields).toEqual({ a: "support-agent", e: "production", s: "crm:read", r: "crm:customers/42", u: "-1" });
     expect(entry?.pttl).toBeGreaterThan(110_000);
     expect(entry?.pttl).toBeLessThanOrEqual(120_000);
   });

@@ -194,7 +194,6 @@ describe("a request body that does not fit", () => {
     ["a ttl with an unknown unit", { ...valid, ttl: "2d" }],
     ["a ttl over 24 hours", { ...valid, ttl: 86_401 }],
     ["a boolean ttl", { ...valid, ttl: true }],
-    ["on_behalf_of (no identity provider is configured)", { ...valid, on_behalf_of: "eyJhbGciOiJFUzI1NiJ9.e30.sig" }],
     ["a reason over 512 characters", { ...valid, reason: "x".repeat(513) }],
     ["a reason with a NUL character", { ...valid, reason: "ticket\u00004711" }],
     ["a reason with an unpaired surrogate", { ...valid, reason: "ticket \ud800" }],
@@ -206,6 +205,14 @@ describe("a request body that does not fit", () => {
     const res = await api.issue("support-agent", body);
 
     expectError(res, 400, "invalid_request");
+    expect(await credentialKeys(sut.redisPrefix)).toEqual(before);
+  });
+
+  test("on_behalf_of from no trusted identity provider (none is configured) is 401 invalid_token, and nothing is issued", async () => {
+    const before = await credentialKeys(sut.redisPrefix);
+    const res = await api.issue("support-agent", { ...valid, on_behalf_of: "eyJhbGciOiJFUzI1NiJ9.e30.sig" });
+
+    expectError(res, 401, "invalid_token");
     expect(await credentialKeys(sut.redisPrefix)).toEqual(before);
   });
 

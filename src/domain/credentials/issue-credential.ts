@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { inSpan } from "../../telemetry/span";
 import type { AuditEvent } from "../audit/audit-event";
 import { epochSeconds } from "../clock";
+import { LocksmithError } from "../errors";
+import { verifyUserToken, type Delegation } from "../identity/verify-user-token";
 import { decide } from "../policy/decide";
 import type { CredentialRequest, Deny } from "../policy/decision";
 import type { Policy, Principal } from "../policy/policy";
@@ -10,6 +12,8 @@ import { mintCredential } from "./mint-credential";
 
 export interface IssuedCredential {
   readonly kind: "issued";
+  /** The person the credential acts for, when delegated. */
+  readonly user?: string;
   readonly credential: string;
   readonly jti: string;
   readonly scope: string;
@@ -20,13 +24,16 @@ export interface IssuedCredential {
   readonly maxUses?: number;
 }
 
+/** A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider. */
+export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string };
+
 export type IssueOutcome =
   | IssuedCredential
   | { readonly kind: "pending_approval"; readonly requestId: string }
   | ({ readonly kind: "denied" } & Omit<Deny, "outcome">);
 
 /**
- * The issuance story: decide → (record the denial) → mint → store the live
+ * The issuance story: (verify the user token) → decide → (record the denial) → mint → store the live
  * state → record the issuance → hand it out. A credential leaves only after
  * both its Redis state and its audit record exist (fail closed): if the
  * record cannot be written, the state is removed and the caller gets 503.
@@ -34,21 +41,39 @@ export type IssueOutcome =
 export async function issueCredential(
   services: CredentialServices,
   agent: Principal,
-  request: CredentialRequest,
+  request: IssueRequest,
   call: CallContext,
 ): Promise<IssueOutcome> {
   const policy = services.policy.current();
   const agentPolicy = policy.agents.get(agent.id);
   if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);
-  const decision = await inSpan("decide", () => decide(policy, agentPolicy, request));
   const scope = request.scopes.join(" ");
   const purpose: Record<string, string> = request.purpose === undefined ? {} : { purpose: request.purpose };
+  let delegation: Delegation | undefined;
   const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
     inSpan("record", () =>
       services.audit.append(
-        auditBase(services, policy, agentPolicy.environment, agent.id, scope, request.resource, call, { ...event, detail: { ...event.detail, ...purpose } }),
+        auditBase(services, policy, agentPolicy.environment, agent.id, scope, request.resource, call, {
+          ...(delegation ? { user: delegation.user } : {}),
+          ...event,
+          detail: { ...event.detail, ...purpose, ...(delegation ? { identity_provider: delegation.identityProvider } : {}) },
+        }),
       ),
     );
+
+  if (request.onBehalfOf !== undefined) {
+    try {
+      delegation = await inSpan("verify", () => verifyUserToken(request.onBehalfOf!, policy, services.clock));
+    } catch (error) {
+      // A refused user token is a decision a security team wants to see; an unreachable IdP is a fault (503), not a decision.
+      if (error instanceof LocksmithError && error.code === "invalid_token") {
+        await record({ type: "denied", decision: "deny", reason: "invalid_user_token", detail: { error: error.description } });
+      }
+      throw error;
+    }
+  }
+  const user = delegation ? { id: delegation.user, entitlements: delegation.entitlements } : undefined;
+  const decision = await inSpan("decide", () => decide(policy, agentPolicy, { ...request, user }));
 
   if (decision.outcome === "deny") {
     await record({ type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule });
@@ -72,9 +97,18 @@ export async function issueCredential(
       resource: request.resource,
       ttl: decision.ttl,
       nowSeconds,
+      user: delegation?.user,
+      act: delegation?.act,
     }),
   );
-  const state = { agent: agent.id, scope, resource: request.resource, usesLeft: decision.maxUses ?? null };
+  const state = {
+    agent: agent.id,
+    ...(delegation ? { user: delegation.user } : {}),
+    environment: agentPolicy.environment,
+    scope,
+    resource: request.resource,
+    usesLeft: decision.maxUses ?? null,
+  };
   await inSpan("store", () => services.tokens.put(minted.jti, state, decision.ttl * 1000));
   try {
     await record({ type: "issued", decision: "allow", audience, jti: minted.jti, rule: decision.rule, detail: { ttl: decision.ttl, max_uses: decision.maxUses ?? null } });
@@ -84,6 +118,7 @@ export async function issueCredential(
   }
   return {
     kind: "issued",
+    ...(delegation ? { user: delegation.user } : {}),
     credential: minted.token,
     jti: minted.jti,
     scope,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { LocksmithError } from "../errors";
+import type { ActClaim } from "../identity/verify-user-token";
 import type { KeyRing } from "../keys/key-ring";
 import { signEdDsaJwt } from "./sign-jwt";
 
@@ -12,6 +13,10 @@ export interface MintInput {
   readonly resource: string;
   readonly ttl: number;
   readonly nowSeconds: number;
+  /** The person the agent acts for: then `sub` is the user and `act` names the agent. */
+  readonly user?: string;
+  /** Earlier actors of the user token, nested under the agent (RFC 8693 §4.1). */
+  readonly act?: ActClaim;
 }
 
 export interface MintedCredential {
@@ -23,7 +28,9 @@ export interface MintedCredential {
 /**
  * Mints an RFC 9068 JWT access token (`typ: at+jwt`), signed with the active
  * key of the agent's environment. `sub` and `client_id` are the agent when it
- * acts for itself; `resource` and `env` are Locksmith's own claims.
+ * acts for itself. Acting for a user, `sub` is the user and `act` is
+ * `{sub: agent}` with any incoming chain nested inside (RFC 8693 §4.1), while
+ * `client_id` stays the agent. `resource` and `env` are Locksmith's own claims.
  */
 export function mintCredential(keys: KeyRing, input: MintInput): MintedCredential {
   const key = keys.signingKey(input.environment);
@@ -32,7 +39,7 @@ export function mintCredential(keys: KeyRing, input: MintInput): MintedCredentia
   const expiresAt = input.nowSeconds + input.ttl;
   const claims = {
     iss: input.issuer,
-    sub: input.agent,
+    sub: input.user ?? input.agent,
     aud: input.audience,
     exp: expiresAt,
     iat: input.nowSeconds,
@@ -42,6 +49,7 @@ export function mintCredential(keys: KeyRing, input: MintInput): MintedCredentia
     scope: input.scope,
     resource: input.resource,
     env: input.environment,
+    ...(input.user === undefined ? {} : { act: input.act ? { sub: input.agent, act: input.act } : { sub: input.agent } }),
   };
   const token = signEdDsaJwt({ alg: "EdDSA", typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
   return { token, jti, expiresAt };

@@ -18,6 +18,11 @@ export type RedeemOutcome =
       readonly jti: string;
       readonly sub: string;
       readonly agent: string;
+      /** The person the agent acts for, when delegated. */
+      readonly user?: string;
+      readonly act?: Record<string, unknown>;
+      readonly issuedAt: number;
+      readonly audience: string;
       readonly scope: string;
       readonly resource: string;
       readonly env: string;
@@ -77,6 +82,9 @@ export async function redeemCredential(
     jti: claims.jti,
     sub: claims.sub,
     agent: claims.clientId,
+    ...(claims.user === undefined ? {} : { user: claims.user, act: claims.act }),
+    issuedAt: claims.issuedAt,
+    audience: claims.audience,
     scope: claims.scopes.join(" "),
     resource: claims.resource,
     env: claims.environment,
@@ -86,4 +94,4 @@ export async function redeemCredential(
 }
 
 const describe = (claims?: CredentialClaims): Partial<AuditEvent> =>
-  claims ? { jti: claims.jti, agent: claims.clientId, scope: claims.scopes.join(" "), resource: claims.resource } : {};
+  claims ? { jti: claims.jti, agent: claims.clientId, user: claims.user, scope: claims.scopes.join(" "), resource: claims.resource } : {};

@@ -4,6 +4,10 @@
  */
 export interface CredentialState {
   readonly agent: string;
+  /** The person the agent acts for, when delegated. */
+  readonly user?: string;
+  /** The agent's environment: indexed so an environment's credentials can be revoked at once. */
+  readonly environment?: string;
   readonly scope: string;
   readonly resource: string;
   /** Redemptions left; null when the grant sets no `max_uses`. */
@@ -21,13 +25,22 @@ export interface RevokeResult {
   readonly agent?: string;
 }
 
+/** Whose credentials a kill switch revokes: every live one of an agent, of a user, or of an environment. */
+export interface CredentialSubject {
+  readonly kind: "agent" | "user" | "environment";
+  readonly id: string;
+}
+
 /**
  * Where live credentials are kept (Redis in production, memory in dev mode).
  * Every method either completes or throws StoreUnavailableError; none is
  * read-modify-write on the caller's side.
  */
 export interface TokenStore {
-  /** Saves a new credential's state, expiring after `ttlMs`. */
+  /**
+   * Saves a new credential's state, expiring after `ttlMs`, and indexes it under
+   * its agent, user and environment (for revokeSubject) before it exists.
+   */
   put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void>;
   /** The state, or undefined once expired or never issued. */
   get(jti: string): Promise<CredentialState | undefined>;
@@ -41,6 +54,11 @@ export interface TokenStore {
    * is given, only that agent's credential is revoked (`not_holder` otherwise).
    */
   revoke(jti: string, holder?: string): Promise<RevokeResult>;
+  /**
+   * Revokes every live credential of the subject at once (read from an index,
+   * never a scan). Resolves to how many were newly revoked; idempotent.
+   */
+  revokeSubject(subject: CredentialSubject): Promise<number>;
   /** Forgets a credential at once: undoes `put` when its audit record could not be written. */
   remove(jti: string): Promise<void>;
 }

@@ -11,6 +11,11 @@ export interface CredentialClaims {
   readonly resource: string;
   readonly environment: string;
   readonly expiresAt: number;
+  readonly issuedAt: number;
+  readonly audience: string;
+  /** The person the agent acted for: `sub` when the token has an `act` claim. */
+  readonly user?: string;
+  readonly act?: Record<string, unknown>;
 }
 
 export type VerifyResult =
@@ -41,13 +46,24 @@ export async function verifyCredential(
       requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope"],
       currentDate: new Date(clock.now()),
     });
-    const { jti, sub, client_id, scope, resource, env, exp } = payload as Record<string, unknown>;
+    const { jti, sub, client_id, scope, resource, env, exp, iat, act } = payload as Record<string, unknown>;
     if (typeof scope !== "string" || typeof resource !== "string" || typeof jti !== "string" || env !== expected.environment) {
       return { ok: false, reason: "malformed" };
     }
     return {
       ok: true,
-      claims: { jti, sub: String(sub), clientId: String(client_id), scopes: scope.split(" "), resource, environment: env, expiresAt: Number(exp) },
+      claims: {
+        jti,
+        sub: String(sub),
+        clientId: String(client_id),
+        scopes: scope.split(" "),
+        resource,
+        environment: env,
+        expiresAt: Number(exp),
+        issuedAt: Number(iat),
+        audience: expected.audience,
+        ...(typeof act === "object" && act !== null ? { user: String(sub), act: act as Record<string, unknown> } : {}),
+      },
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };

@@ -2,6 +2,7 @@ import { decodeJwt, errors, jwtVerify } from "jose";
 import type { Clock } from "../clock";
 import { invalidClient, LocksmithError, StoreUnavailableError } from "../errors";
 import type { Policy, Principal } from "../policy/policy";
+import { authenticateWorkload, workloadIssuerOf } from "./authenticate-workload";
 import type { ReplayGuard } from "./replay-guard";
 
 /** Assertions live at most this long (`exp - iat`), so replay memory stays small. */
@@ -9,7 +10,7 @@ export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_ASSERTION_LENGTH = 8192;
 /** Agents and resource servers sign with these; `none` and HMAC never verify. */
-export const ASSERTION_ALGORITHMS = ["EdDSA", "ES256"];
+export const ASSERTION_ALGORITHMS = ["EdDSA", "Ed25519", "ES256"];
 
 export interface AuthenticationContext {
   readonly issuer: string;
@@ -25,6 +26,8 @@ export interface AuthenticationContext {
  * `invalid_client`, with a description that never echoes the assertion.
  */
 export async function authenticate(assertion: string, policy: Policy, context: AuthenticationContext): Promise<Principal> {
+  const workload = assertion.length <= MAX_ASSERTION_LENGTH ? workloadIssuerOf(assertion, policy) : undefined;
+  if (workload) return authenticateWorkload(assertion, workload, policy, context);
   const principal = findPrincipal(assertion, policy);
   const claims = await verify(assertion, principal, context);
   const nowSeconds = context.clock.now() / 1000;

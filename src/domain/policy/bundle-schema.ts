@@ -39,6 +39,19 @@ const auth = z
   })
   .strict();
 
+/** An agent without a key of its own: it proves itself with a JWT of a trusted workload issuer. */
+const workloadAuth = z
+  .object({
+    method: z.literal("workload_identity"),
+    /** Id of an entry of `workload_issuers`. */
+    issuer: id,
+    /** The token's exact `sub`, e.g. `system:serviceaccount:ns:name` or `repo:org/app:ref:refs/heads/main`. */
+    subject: z.string().min(1).max(512),
+    /** Further claims the token must carry with exactly these values. */
+    claims: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
 const approval = z
   .object({
     approvers: z.array(z.string().regex(/^(group|user):.+$/, "must be group:NAME or user:NAME")).min(1),
@@ -54,15 +67,61 @@ const grant = z
     ttl: duration.optional(),
     max_uses: z.number().int().min(1).max(1_000_000).optional(),
     approval: approval.optional(),
+    /** The agent alone may not use this grant: only when it acts for a user (`on_behalf_of`). */
+    requires_user: z.boolean().optional(),
   })
   .strict();
+
+/** https, or http on loopback only (a local test or sidecar IdP): keys are never fetched in the clear over a network. */
+const keysUrl = z.url({ protocol: /^https?$/ }).refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}, "must be an https URL (http only on localhost)");
+
+/** Signature algorithms a user or workload token may use; `none` and HMAC are never among them. */
+const tokenAlgorithm = z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
+
+/** Where a trusted issuer's public keys are: fetched from `jwks_uri`, or given inline as `jwks`. */
+const trustedIssuer = {
+  issuer: z.string().min(1).max(512),
+  jwks_uri: keysUrl.optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown()).refine((jwk) => !("d" in jwk) && !("k" in jwk), "is a private or symmetric key: a bundle holds public keys only")).min(1) }).strict().optional(),
+  algorithms: z.array(tokenAlgorithm).min(1).default(["RS256", "ES256", "EdDSA"]),
+  /** Seconds between two fetches of `jwks_uri` when a token names an unknown `kid` (0 refetches at once). */
+  jwks_cooldown: z.union([z.literal(0), duration]).default(30),
+};
+const oneKeySource = (spec: { jwks_uri?: string; jwks?: unknown }) => (spec.jwks_uri === undefined) !== (spec.jwks === undefined);
+const KEY_SOURCE = "give exactly one of jwks_uri and jwks";
+
+const identityProvider = z
+  .object({
+    ...trustedIssuer,
+    /** The `aud` a user token must carry to be presented to Locksmith. */
+    audience: z.string().min(1).max(512),
+    /** The claim naming the user's entitlements: a space-separated string or an array of strings. */
+    entitlements_claim: z.string().min(1).default("scope"),
+    /** Claim value (an IdP group, a role) → the scope patterns it grants; when present, only mapped values count. */
+    scope_mapping: z.record(z.string().min(1), z.array(pattern).min(1)).optional(),
+  })
+  .strict()
+  .refine(oneKeySource, KEY_SOURCE);
+
+const workloadIssuer = z
+  .object({
+    ...trustedIssuer,
+    /** The `aud` a workload token must carry; default: Locksmith's own issuer URL. */
+    audience: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .refine(oneKeySource, KEY_SOURCE);
 
 const deny = z.object({ scopes: z.array(pattern).min(1), resources: z.array(pattern).min(1) }).strict();
 
 export const bundleSchema = z
   .object({
     environments: z.array(id).min(1),
-    identity_providers: z.record(id, z.unknown()).optional(),
+    identity_providers: z.record(id, identityProvider).default({}),
+    workload_issuers: z.record(id, workloadIssuer).default({}),
     resource_servers: z
       .record(
         id,
@@ -77,7 +136,9 @@ export const bundleSchema = z
       )
       .default({}),
     roles: z.record(id, z.object({ grants: z.array(grant).default([]), deny: z.array(deny).default([]) }).strict()).default({}),
-    agents: z.record(id, z.object({ environment: id, roles: z.array(id).default([]), auth }).strict()).default({}),
+    agents: z
+      .record(id, z.object({ environment: id, roles: z.array(id).default([]), auth: z.discriminatedUnion("method", [auth, workloadAuth]) }).strict())
+      .default({}),
     admins: z.record(id, z.object({ auth }).strict()).default({}),
     /** Security teams' principals: may query, prove and export the audit ledger. */
     auditors: z.record(id, z.object({ auth }).strict()).default({}),
@@ -87,3 +148,5 @@ export const bundleSchema = z
 export type Bundle = z.infer<typeof bundleSchema>;
 export type GrantSpec = z.infer<typeof grant>;
 export type AuthSpec = z.infer<typeof auth>;
+export type IdentityProviderSpec = z.infer<typeof identityProvider>;
+export type WorkloadIssuerSpec = z.infer<typeof workloadIssuer>;

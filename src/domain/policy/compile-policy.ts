@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type { Bundle, GrantSpec } from "./bundle-schema";
+import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
 import { compileGlob } from "./glob";
 import {
   DEFAULT_MAX_TTL_SECONDS,
@@ -25,7 +26,7 @@ export type CompileResult = { ok: true; policy: Policy } | { ok: false; problems
  * so that no request ever compiles a glob or imports a key.
  */
 export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, source: string): CompileResult {
-  const problems = findProblems(bundle);
+  const problems = [...findProblems(bundle), ...trustedIssuerProblems(bundle)];
   if (problems.length > 0) return { ok: false, problems };
 
   const principals = new Map<string, Principal>();
@@ -42,7 +43,8 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
         resources: deny.resources.map(compileGlob),
       }))),
     });
-    principals.set(id, { kind: "agent", id, environment: agent.environment, keys: keySet(agent.auth.jwks) });
+    const keys = agent.auth.method === "private_key_jwt" ? keySet(agent.auth.jwks) : noKeys;
+    principals.set(id, { kind: "agent", id, environment: agent.environment, keys });
   }
   const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
@@ -56,7 +58,9 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   }
 
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals } };
+  const identityProviders = compileIdentityProviders(bundle);
+  const workloadIssuers = compileWorkloadIssuers(bundle);
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
@@ -69,6 +73,7 @@ function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
     defaultTtl: grant.ttl ?? Math.min(maxTtl, DEFAULT_TTL_CAP_SECONDS),
     maxUses: grant.max_uses,
     approval: grant.approval,
+    requiresUser: grant.requires_user === true,
   };
 }
 

@@ -5,7 +5,8 @@ import type { AgentPolicy, CompiledGrant, Policy } from "./policy";
 /**
  * Decides a credential request for an agent, deny by default:
  * find the resource server behind the wall → explicit denies win → every scope
- * needs a grant → the TTL must fit the tightest grant → approval if any grant asks.
+ * needs a grant → acting for a user, every scope must be the user's too
+ * (delegation narrows, never widens) → a `requires_user` grant needs a user → the TTL must fit the tightest grant → approval if any grant asks.
  * Pure and synchronous: everything it reads was compiled when the policy loaded.
  */
 export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRequest): Decision {
@@ -18,6 +19,10 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
   }
   if (inEnvironment.length > 1) {
     return deny("ambiguous_resource_server", `${request.resource} is served by ${inEnvironment.map((rs) => rs.id).join(" and ")}; the policy must name one`);
+  }
+
+  if (request.audience !== undefined && request.audience !== inEnvironment[0].audience) {
+    return deny("audience_mismatch", `${request.resource} is served for audience ${inEnvironment[0].audience}, not ${request.audience}`);
   }
 
   for (const scope of request.scopes) {
@@ -34,7 +39,14 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
     grants.push(grant);
   }
 
+  const user = request.user;
+  if (user) {
+    const lacking = request.scopes.find((scope) => !user.entitlements.covers(scope));
+    if (lacking) return deny("user_lacks_scope", `user ${user.id} is not entitled to ${lacking}, so agent ${agent.id} may not use it for them`);
+  }
   const rule = unique(grants.map((g) => g.rule));
+  const needsUser = grants.find((g) => g.requiresUser);
+  if (needsUser && !user) return deny("requires_user", `${needsUser.rule} may only be used on behalf of a user: send on_behalf_of`, needsUser.rule);
   const maxTtl = Math.min(...grants.map((g) => g.maxTtl));
   const ttl = request.ttl ?? Math.min(...grants.map((g) => g.defaultTtl));
   if (ttl > maxTtl) return deny("ttl_exceeds_policy", `ttl ${ttl}s is above the ${maxTtl}s max_ttl of ${rule}`, rule);

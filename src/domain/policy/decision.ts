@@ -1,4 +1,4 @@
-import type { CompiledGrant, ResourceServerPolicy } from "./policy";
+import type { CompiledGrant, Entitlements, ResourceServerPolicy } from "./policy";
 
 /** What an agent asks for: concrete scopes and one concrete resource (no wildcards). */
 export interface CredentialRequest {
@@ -8,6 +8,10 @@ export interface CredentialRequest {
   readonly ttl?: number;
   /** The agent's stated reason: kept in the ledger, never part of the decision. */
   readonly purpose?: string;
+  /** The audience the caller names (OAuth `audience`): must be the resource server's. */
+  readonly audience?: string;
+  /** The person the agent acts for (on-behalf-of): the grant narrows to what they may do. */
+  readonly user?: { readonly id: string; readonly entitlements: Entitlements };
 }
 
 export type DenyReason =
@@ -16,7 +20,10 @@ export type DenyReason =
   | "ambiguous_resource_server"
   | "explicit_deny"
   | "no_grant"
-  | "ttl_exceeds_policy";
+  | "ttl_exceeds_policy"
+  | "user_lacks_scope"
+  | "requires_user"
+  | "audience_mismatch";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -10,6 +10,8 @@ export interface CompiledGrant {
   readonly defaultTtl: number;
   readonly maxUses?: number;
   readonly approval?: { readonly approvers: readonly string[]; readonly count: number };
+  /** Only for an agent acting for a user (`requires_user: true`). */
+  readonly requiresUser?: boolean;
 }
 
 /** A deny rule; `rule` names it as `roles.<role>.deny[<i>]`. */
@@ -55,6 +57,38 @@ export interface Policy {
   readonly agents: ReadonlyMap<string, AgentPolicy>;
   readonly resourceServers: readonly ResourceServerPolicy[];
   readonly principals: ReadonlyMap<string, Principal>;
+  /** Trusted identity providers by their `iss` URL (delegation). */
+  readonly identityProviders?: ReadonlyMap<string, IdentityProviderPolicy>;
+  /** Trusted workload issuers by their `iss` URL (federated agents). */
+  readonly workloadIssuers?: ReadonlyMap<string, WorkloadIssuerPolicy>;
+}
+
+/** A trusted OIDC issuer of user tokens, its key set built once at load. */
+export interface IdentityProviderPolicy {
+  readonly id: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly string[];
+  readonly keys: JWTVerifyGetKey;
+  /** The user's entitlements, read from the verified claims of a user token. */
+  entitlements(claims: Record<string, unknown>): Entitlements;
+}
+
+/** What a user may do: a scope is covered when one of the user's entitlements matches it. */
+export interface Entitlements {
+  covers(scope: string): boolean;
+}
+
+/** A trusted issuer of workload tokens (Kubernetes, CI OIDC, SPIFFE) and the agents it vouches for. */
+export interface WorkloadIssuerPolicy {
+  readonly id: string;
+  readonly issuer: string;
+  /** Absent: the token's `aud` must be Locksmith's issuer URL. */
+  readonly audience?: string;
+  readonly algorithms: readonly string[];
+  readonly keys: JWTVerifyGetKey;
+  /** Agents by the exact `sub` of their workload token. */
+  readonly subjects: ReadonlyMap<string, { readonly agent: string; readonly claims: Readonly<Record<string, string | number | boolean>> }>;
 }
 
 /** A grant without `max_ttl` is capped here, so no credential is open-ended. */

@@ -41,10 +41,12 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
     if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
       throw invalidRequest('ttl must be a whole number of seconds or "30s" / "5m" / "1h", at most 24h');
     }
-    if (body.on_behalf_of !== undefined) {
-      throw invalidRequest("on_behalf_of needs a trusted identity provider, and this deployment has none configured");
-    }
-    const outcome = await issueCredential(services, principal(res), { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason }, call(req.ip, res));
+    const outcome = await issueCredential(
+      services,
+      principal(res),
+      { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason, onBehalfOf: body.on_behalf_of },
+      call(req.ip, res),
+    );
     switch (outcome.kind) {
       case "denied":
         throw new LocksmithError("permission_denied", outcome.description, { reason: outcome.reason, ...(outcome.rule ? { rule: outcome.rule } : {}) });
@@ -78,6 +80,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
       jti: outcome.jti,
       sub: outcome.sub,
       agent: outcome.agent,
+      ...(outcome.user === undefined ? {} : { user: outcome.user }),
       scope: outcome.scope,
       resource: outcome.resource,
       env: outcome.env,

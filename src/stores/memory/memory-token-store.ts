@@ -1,5 +1,6 @@
 import type { Clock } from "../../domain/clock";
-import type { CredentialState, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+import { subjectsOf } from "../../domain/credentials/credential-subjects";
+import type { CredentialState, CredentialSubject, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
 
 interface Entry {
   state: CredentialState;
@@ -13,6 +14,8 @@ interface Entry {
  */
 export class MemoryTokenStore implements TokenStore {
   private readonly entries = new Map<string, Entry>();
+  /** `<kind>:<id>` → jtis, like Redis's subject index; expired jtis are dropped as they are met. */
+  private readonly subjects = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
@@ -20,6 +23,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
+    for (const subject of subjectsOf(state)) {
+      const key = `${subject.kind}:${subject.id}`;
+      const jtis = this.subjects.get(key) ?? new Set<string>();
+      this.subjects.set(key, jtis.add(jti));
+    }
     this.entries.set(jti, { state: { ...state, revoked: false }, expiresAt: this.clock.now() + ttlMs });
   }
 
@@ -48,6 +56,22 @@ export class MemoryTokenStore implements TokenStore {
     return { outcome: "revoked", agent };
   }
 
+  async revokeSubject(subject: CredentialSubject): Promise<number> {
+    const key = `${subject.kind}:${subject.id}`;
+    const jtis = this.subjects.get(key) ?? new Set<string>();
+    let revoked = 0;
+    for (const jti of jtis) {
+      const entry = this.live(jti);
+      if (!entry) jtis.delete(jti);
+      else if (!entry.state.revoked) {
+        entry.state = { ...entry.state, revoked: true };
+        revoked += 1;
+      }
+    }
+    if (jtis.size === 0) this.subjects.delete(key);
+    return revoked;
+  }
+
   async remove(jti: string): Promise<void> {
     this.entries.delete(jti);
   }
@@ -68,5 +92,9 @@ export class MemoryTokenStore implements TokenStore {
   private sweep(): void {
     const now = this.clock.now();
     for (const [jti, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(jti);
+    for (const [key, jtis] of this.subjects) {
+      for (const jti of jtis) if (!this.entries.has(jti)) jtis.delete(jti);
+      if (jtis.size === 0) this.subjects.delete(key);
+    }
   }
 }

@@ -2,14 +2,41 @@
  * Lua scripts that make each token-store operation one atomic round trip.
  * A credential is a small hash under `cred:{<jti>}` (the braces keep all of a
  * credential's keys in one Redis Cluster slot): a = agent, s = scope,
- * r = resource, u = uses left (-1 = unlimited), x = revoked.
+ * r = resource, u = uses left (-1 = unlimited), x = revoked, h = user (when
+ * delegated), e = environment.
+ *
+ * Revocation by subject reads an index per subject: a sorted set under
+ * `subject:{<kind>:<id>}` (its own slot) of jtis scored by their expiry in
+ * ms, trimmed of expired members on every write and expiring with its
+ * longest-lived member. No SCAN anywhere.
  */
 
-/** KEYS[1] cred key; ARGV agent, scope, resource, uses, ttl ms. */
+/** KEYS[1] cred key; ARGV agent, scope, resource, uses, ttl ms, user ('' = none), environment ('' = none). */
 export const PUT = `
 redis.call('HSET', KEYS[1], 'a', ARGV[1], 's', ARGV[2], 'r', ARGV[3], 'u', ARGV[4])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'h', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'e', ARGV[7]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
+
+/** Server time in ms (scripts are replicated by effect, so TIME is allowed). */
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** KEYS[1] subject index; ARGV jti, ttl ms. */
+export const INDEX = `
+${NOW_MS}
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`;
+
+/** KEYS[1] subject index. Returns the jtis that have not expired. */
+export const LIVE_MEMBERS = `
+${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 /** Spends one use under Redis's single-threaded execution: no double spend. Returns {ok, usesLeft|reason}. */
 export const SPEND = `

@@ -1,15 +1,19 @@
 import type { Redis } from "ioredis";
-import type { CredentialState, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+import { subjectsOf } from "../../domain/credentials/credential-subjects";
+import type { CredentialState, CredentialSubject, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
 import { StoreUnavailableError } from "../../domain/errors";
-import { PUT, REVOKE, SPEND } from "./redis-scripts";
+import { INDEX, LIVE_MEMBERS, PUT, REVOKE, SPEND } from "./redis-scripts";
 
 interface ScriptCommands {
-  locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number): Promise<number>;
+  locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number, user: string, environment: string): Promise<number>;
+  locksmithIndex(key: string, jti: string, ttlMs: number): Promise<number>;
+  locksmithLiveMembers(key: string): Promise<string[]>;
   locksmithSpend(key: string): Promise<[number, number | string]>;
   locksmithRevoke(key: string, holder: string): Promise<[RevokeResult["outcome"], string]>;
 }
 
 const credKey = (jti: string) => `cred:{${jti}}`;
+const subjectKey = (subject: CredentialSubject) => `subject:{${subject.kind}:${subject.id}}`;
 
 /**
  * Live credential state in Redis. Each operation is one Lua script (one round
@@ -23,12 +27,16 @@ export class RedisTokenStore implements TokenStore {
     redis.defineCommand("locksmithPut", { numberOfKeys: 1, lua: PUT });
     redis.defineCommand("locksmithSpend", { numberOfKeys: 1, lua: SPEND });
     redis.defineCommand("locksmithRevoke", { numberOfKeys: 1, lua: REVOKE });
+    redis.defineCommand("locksmithIndex", { numberOfKeys: 1, lua: INDEX });
+    redis.defineCommand("locksmithLiveMembers", { numberOfKeys: 1, lua: LIVE_MEMBERS });
     this.redis = redis as Redis & ScriptCommands;
   }
 
   put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
     return guard(async () => {
-      await this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs);
+      // Indexed first: a credential that exists is always reachable by revokeSubject (a failed put leaves at most a stale index entry).
+      await Promise.all(subjectsOf(state).map((subject) => this.redis.locksmithIndex(subjectKey(subject), jti, ttlMs)));
+      await this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs, state.user ?? "", state.environment ?? "");
     });
   }
 
@@ -37,7 +45,15 @@ export class RedisTokenStore implements TokenStore {
       const fields = await this.redis.hgetall(credKey(jti));
       if (fields.a === undefined) return undefined;
       const uses = Number(fields.u);
-      return { agent: fields.a, scope: fields.s, resource: fields.r, usesLeft: uses < 0 ? null : uses, revoked: fields.x === "1" };
+      return {
+        agent: fields.a,
+        ...(fields.h === undefined ? {} : { user: fields.h }),
+        ...(fields.e === undefined ? {} : { environment: fields.e }),
+        scope: fields.s,
+        resource: fields.r,
+        usesLeft: uses < 0 ? null : uses,
+        revoked: fields.x === "1",
+      };
     });
   }
 
@@ -53,6 +69,15 @@ export class RedisTokenStore implements TokenStore {
     return guard(async () => {
       const [outcome, agent] = await this.redis.locksmithRevoke(credKey(jti), holder ?? "");
       return agent ? { outcome, agent } : { outcome };
+    });
+  }
+
+  revokeSubject(subject: CredentialSubject): Promise<number> {
+    return guard(async () => {
+      const jtis = await this.redis.locksmithLiveMembers(subjectKey(subject));
+      // One script per credential: each credential's keys live in their own slot, so this also works on Redis Cluster.
+      const results = await Promise.all(jtis.map((jti) => this.redis.locksmithRevoke(credKey(jti), "")));
+      return results.filter(([outcome]) => outcome === "revoked").length;
     });
   }
 

@@ -1,0 +1,106 @@
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import type { Bundle, IdentityProviderSpec } from "./bundle-schema";
+import type { BundleProblem } from "./compile-policy";
+import { compileGlob, matchesAny } from "./glob";
+import type { Entitlements, IdentityProviderPolicy, WorkloadIssuerPolicy } from "./policy";
+
+/** A remote key set answers within this, or the token is refused with 503 (never waited on forever). */
+const JWKS_TIMEOUT_MS = 2_000;
+/** Keys fetched from a jwks_uri are trusted this long before a refetch. */
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * The key set of a trusted issuer, built once at load. A remote set is
+ * fetched on first use, cached, and refetched when a token names an unknown
+ * `kid` (key rotation), at most once per cooldown.
+ */
+export function trustedKeySet(spec: { jwks_uri?: string; jwks?: { keys: unknown[] }; jwks_cooldown: number }): JWTVerifyGetKey {
+  if (spec.jwks) return createLocalJWKSet(spec.jwks as JSONWebKeySet);
+  return createRemoteJWKSet(new URL(spec.jwks_uri!), {
+    timeoutDuration: JWKS_TIMEOUT_MS,
+    cooldownDuration: spec.jwks_cooldown * 1000,
+    cacheMaxAge: JWKS_MAX_AGE_MS,
+  });
+}
+
+export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityProviderPolicy> {
+  const providers = new Map<string, IdentityProviderPolicy>();
+  for (const [id, spec] of Object.entries(bundle.identity_providers)) {
+    providers.set(spec.issuer, {
+      id,
+      issuer: spec.issuer,
+      audience: spec.audience,
+      algorithms: spec.algorithms,
+      keys: trustedKeySet(spec),
+      entitlements: entitlementsReader(spec),
+    });
+  }
+  return providers;
+}
+
+/**
+ * Reads the entitlements claim (a space-separated string or an array of
+ * strings). Without a mapping each value is a concrete scope; with one, only
+ * mapped values count and they grant the mapped scope patterns (compiled here,
+ * once, so no request compiles a pattern).
+ */
+function entitlementsReader(spec: IdentityProviderSpec): (claims: Record<string, unknown>) => Entitlements {
+  const mapping = spec.scope_mapping
+    ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileGlob)]))
+    : undefined;
+  return (claims) => {
+    const raw = claims[spec.entitlements_claim];
+    const values = typeof raw === "string" ? raw.split(" ").filter(Boolean) : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
+    if (!mapping) {
+      const scopes = new Set(values);
+      return { covers: (scope) => scopes.has(scope) };
+    }
+    const globs = values.flatMap((value) => mapping.get(value) ?? []);
+    return { covers: (scope) => matchesAny(globs, scope) };
+  };
+}
+
+export function compileWorkloadIssuers(bundle: Bundle): Map<string, WorkloadIssuerPolicy> {
+  const issuers = new Map<string, WorkloadIssuerPolicy & { subjects: Map<string, { agent: string; claims: Record<string, string | number | boolean> }> }>();
+  const byId = new Map<string, WorkloadIssuerPolicy & { subjects: Map<string, { agent: string; claims: Record<string, string | number | boolean> }> }>();
+  for (const [id, spec] of Object.entries(bundle.workload_issuers)) {
+    const compiled = { id, issuer: spec.issuer, audience: spec.audience, algorithms: spec.algorithms, keys: trustedKeySet(spec), subjects: new Map() };
+    issuers.set(spec.issuer, compiled);
+    byId.set(id, compiled);
+  }
+  for (const [agent, spec] of Object.entries(bundle.agents)) {
+    if (spec.auth.method !== "workload_identity") continue;
+    byId.get(spec.auth.issuer)?.subjects.set(spec.auth.subject, { agent, claims: spec.auth.claims ?? {} });
+  }
+  return issuers;
+}
+
+/** Reference problems of the trusted issuers: unknown issuer ids, two agents on one subject, one `iss` twice. */
+export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
+  const problems: BundleProblem[] = [];
+  const issuerUrls = new Map<string, string>();
+  for (const [section, entries] of [["identity_providers", bundle.identity_providers], ["workload_issuers", bundle.workload_issuers]] as const) {
+    for (const [id, spec] of Object.entries(entries)) {
+      const first = issuerUrls.get(spec.issuer);
+      if (first) problems.push({ path: [section, id, "issuer"], message: `issuer "${spec.issuer}" is already trusted as ${first}` });
+      else issuerUrls.set(spec.issuer, `${section}.${id}`);
+    }
+  }
+  const subjects = new Map<string, string>();
+  for (const [agent, spec] of Object.entries(bundle.agents)) {
+    if (spec.auth.method !== "workload_identity") continue;
+    if (!bundle.workload_issuers[spec.auth.issuer]) {
+      problems.push({ path: ["agents", agent, "auth", "issuer"], message: `unknown workload issuer "${spec.auth.issuer}"` });
+    }
+    const key = `${spec.auth.issuer} ${spec.auth.subject}`;
+    const first = subjects.get(key);
+    if (first) problems.push({ path: ["agents", agent, "auth", "subject"], message: `subject is already bound to agent ${first}` });
+    else subjects.set(key, agent);
+  }
+  return problems;
+}
+
+/** A principal with no key of its own (a federated agent): every assertion signed "as" it fails to verify. */
+export const noKeys: JWTVerifyGetKey = async () => {
+  throw new errors.JWKSNoMatchingKey();
+};
