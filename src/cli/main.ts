@@ -6,6 +6,7 @@ import { generateKeys, writeKeysFile } from "../stores/keys/keys-file";
 import { migrate } from "../stores/postgres/migrate";
 import { resolve } from "node:path";
 import { access } from "node:fs/promises";
+import { registerPolicyCommands } from "./policy-commands";
 
 /** `locksmith`: keys, credentials and migrations from the command line. */
 const program = new Command("locksmith")
@@ -120,5 +121,7 @@ function die(message: string): never {
   process.stderr.write(`locksmith: ${message}\n`);
   process.exit(1);
 }
+
+registerPolicyCommands(program);
 
 program.parseAsync().catch((error: Error) => die(error.message));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../duration";
+import { identityProviderSchema } from "./identity-provider-schema";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -62,7 +63,7 @@ const deny = z.object({ scopes: z.array(pattern).min(1), resources: z.array(patt
 export const bundleSchema = z
   .object({
     environments: z.array(id).min(1),
-    identity_providers: z.record(id, z.unknown()).optional(),
+    identity_providers: z.record(id, identityProviderSchema).optional(),
     resource_servers: z
       .record(
         id,
