@@ -9,7 +9,15 @@ import type { ReplayGuard } from "./domain/identity/replay-guard";
 import { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile } from "./domain/policy/load-policy";
 import type { Policy } from "./domain/policy/policy";
-import { fixedPolicy } from "./domain/policy/policy-source";
+import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
+import type { ApprovalStore } from "./domain/approvals/approval-store";
+import { IdpApproverAuthenticator } from "./domain/approvals/idp-approver-authenticator";
+import type { SuspensionStore } from "./domain/agents/suspension-store";
+import { watchPolicyFile } from "./stores/policy-file-watch";
+import { MemoryApprovalStore } from "./stores/memory/memory-approval-store";
+import { MemorySuspensionStore } from "./stores/memory/memory-suspension-store";
+import { RedisApprovalStore } from "./stores/redis/redis-approval-store";
+import { RedisSuspensionStore } from "./stores/redis/redis-suspension-store";
 import { createHttpApp } from "./http/create-http-app";
 import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
@@ -26,7 +34,11 @@ import type { Logger } from "./telemetry/logger";
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
   readonly http: Express;
+  /** The policy loaded at start; `policySource.current()` is the one in force. */
   readonly policy: Policy;
+  readonly policySource: ReloadablePolicy;
+  /** Loads the bundle file again: validated, swapped atomically, or refused with the old one kept. */
+  reloadPolicy(trigger: ReloadTrigger): Promise<ReloadResult>;
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   readonly stores: string;
@@ -39,6 +51,8 @@ interface Stores {
   tokens: TokenStore;
   replay: ReplayGuard;
   audit: AuditLog;
+  suspensions: SuspensionStore;
+  approvals: ApprovalStore;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -61,9 +75,43 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   }
 
   const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
-  const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock };
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness });
-  return { http, policy, keys, audit: stores.audit, stores: stores.description, close: stores.close };
+  const policySource = new ReloadablePolicy(policy, {
+    load: () => loadPolicyFile(config.policyFile),
+    refuse: (next) => {
+      const missing = keys.missing(next.environments);
+      return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;
+    },
+    audit: stores.audit,
+    clock,
+  });
+  await policySource.recordStart();
+  const reloadPolicy = async (trigger: ReloadTrigger) => {
+    const result = await policySource.reload(trigger);
+    if (result.ok) logger.info({ trigger, policy_version: result.version, changed: result.changed }, "policy reloaded");
+    else logger.warn({ trigger, policy_version: result.version, problems: result.problems }, "policy bundle refused: the old one keeps serving");
+    return result;
+  };
+  const watcher = config.policyWatch ? watchPolicyFile(config.policyFile, () => void reloadPolicy("file_watch").catch(() => undefined)) : undefined;
+
+  const services = {
+    issuer: config.issuer,
+    policy: policySource,
+    keys,
+    tokens: stores.tokens,
+    audit: stores.audit,
+    clock,
+    suspensions: stores.suspensions,
+    approvals: stores.approvals,
+    approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
+  };
+  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
+  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit: stores.audit, clock }, reloadPolicy };
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, approvals, admin });
+  const close = async () => {
+    watcher?.close();
+    await stores.close();
+  };
+  return { http, policy, policySource, reloadPolicy, keys, audit: stores.audit, stores: stores.description, close };
 }
 
 async function productionStores(config: Config): Promise<Stores> {
@@ -91,6 +139,8 @@ async function productionStores(config: Config): Promise<Stores> {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
     audit,
+    suspensions: new RedisSuspensionStore(redis),
+    approvals: new RedisApprovalStore(redis),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: "Redis + PostgreSQL",
     async close() {
@@ -111,6 +161,8 @@ async function devStores(config: Config, clock: Clock): Promise<Stores> {
     tokens,
     replay,
     audit,
+    suspensions: new MemorySuspensionStore(clock),
+    approvals: new MemoryApprovalStore(clock),
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseDuration } from "../domain/duration";
 
 /** The package root (src/config or dist/config, two levels up), so dev-mode defaults work from any directory. */
 const PACKAGE_ROOT = resolve(__dirname, "..", "..");
@@ -29,6 +30,10 @@ const settingsSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** postgres:// or postgresql:// URL. Production mode. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** How long a request that needs approval waits for it: seconds or 30s / 5m / 1h. */
+    LOCKSMITH_APPROVAL_TIMEOUT: z.string().regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h").default("1h"),
+    /** Reload the policy bundle when its file changes ("true"/"false"); SIGHUP and the admin endpoint always work. */
+    LOCKSMITH_POLICY_WATCH: z.enum(["true", "false"]).default("false"),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -61,6 +66,8 @@ export interface Config {
   readonly databaseUrl?: string;
   readonly logLevel: string;
   readonly migrationsDir: string;
+  readonly approvalTimeoutSeconds: number;
+  readonly policyWatch: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: s.DATABASE_URL,
     logLevel: s.LOG_LEVEL,
     migrationsDir: resolve(PACKAGE_ROOT, "prisma", "migrations"),
+    approvalTimeoutSeconds: parseDuration(s.LOCKSMITH_APPROVAL_TIMEOUT)!,
+    policyWatch: s.LOCKSMITH_POLICY_WATCH === "true",
   };
 }

@@ -1,10 +1,13 @@
 import express, { type Express } from "express";
+import type { ApprovalServices } from "../domain/approvals/approval-services";
 import type { CredentialServices } from "../domain/credentials/credential-services";
 import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
 import { requestContext } from "./middleware/request-context";
+import { adminRoutes, type AdminDeps } from "./routes/admin.routes";
+import { approvalsRoutes } from "./routes/approvals.routes";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -14,6 +17,10 @@ export interface HttpDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** The approval gate; without it a 202 request can only wait. */
+  readonly approvals?: ApprovalServices;
+  /** Suspension and policy reload endpoints. */
+  readonly admin?: AdminDeps;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -26,6 +33,8 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth));
+  if (deps.approvals) app.use(approvalsRoutes(deps.approvals, auth));
+  if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
 

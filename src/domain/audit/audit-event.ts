@@ -1,4 +1,18 @@
-export type AuditEventType = "issued" | "denied" | "pending_approval" | "redeemed" | "redeem_rejected" | "revoked";
+export type AuditEventType =
+  | "issued"
+  | "denied"
+  | "pending_approval"
+  | "redeemed"
+  | "redeem_rejected"
+  | "revoked"
+  // policy as code: reloads, approvals, suspension
+  | "policy_loaded"
+  | "policy_rejected"
+  | "approval_given"
+  | "approval_rejected"
+  | "approval_expired"
+  | "agent_suspended"
+  | "agent_resumed";
 
 /**
  * One line of the ledger: who asked (user, through agent), for what, what was

@@ -1,3 +1,5 @@
+import type { SuspensionStore } from "../agents/suspension-store";
+import type { ApprovalStore } from "../approvals/approval-store";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
@@ -12,6 +14,12 @@ export interface CredentialServices {
   readonly tokens: TokenStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** Suspended agents; absent means none can be suspended (unit tests of other steps). */
+  readonly suspensions?: SuspensionStore;
+  /** Where requests that need approval wait; absent, a 202 has nothing behind it (unit tests). */
+  readonly approvals?: ApprovalStore;
+  /** How long such a request may wait. */
+  readonly approvalTimeoutMs?: number;
 }
 
 /** Where a call came from, for the ledger. */

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { inSpan } from "../../telemetry/span";
+import { APPROVAL_KEEP_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "../approvals/approval-services";
+import { newApprovalRequest } from "../approvals/open-approval";
 import type { AuditEvent } from "../audit/audit-event";
 import { epochSeconds } from "../clock";
 import { decide } from "../policy/decide";
-import type { CredentialRequest, Deny } from "../policy/decision";
+import type { CredentialRequest, Decision, Deny } from "../policy/decision";
 import type { Policy, Principal } from "../policy/policy";
 import type { CallContext, CredentialServices } from "./credential-services";
 import { mintCredential } from "./mint-credential";
@@ -40,7 +42,10 @@ export async function issueCredential(
   const policy = services.policy.current();
   const agentPolicy = policy.agents.get(agent.id);
   if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);
-  const decision = await inSpan("decide", () => decide(policy, agentPolicy, request));
+  const suspended = services.suspensions ? (await services.suspensions.status(agent.id)).suspended : false;
+  const decision: Decision = suspended
+    ? { outcome: "deny", reason: "agent_suspended", description: `agent ${agent.id} is suspended by an admin` }
+    : await inSpan("decide", () => decide(policy, agentPolicy, request));
   const scope = request.scopes.join(" ");
   const purpose: Record<string, string> = request.purpose === undefined ? {} : { purpose: request.purpose };
   const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
@@ -57,6 +62,13 @@ export async function issueCredential(
   const audience = decision.resourceServer.audience;
   if (decision.outcome === "pending_approval") {
     const requestId = randomUUID();
+    if (services.approvals) {
+      const waiting = newApprovalRequest({
+        id: requestId, agent: agent.id, environment: agentPolicy.environment, scope, resource: request.resource, purpose: request.purpose,
+        decision, policyVersion: policy.version, nowMs: services.clock.now(), timeoutMs: services.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      });
+      await inSpan("store", () => services.approvals!.create(waiting, APPROVAL_KEEP_MS));
+    }
     await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
     return { kind: "pending_approval", requestId };
   }

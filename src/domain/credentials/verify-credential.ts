@@ -11,6 +11,8 @@ export interface CredentialClaims {
   readonly resource: string;
   readonly environment: string;
   readonly expiresAt: number;
+  /** `iat`, epoch seconds. */
+  readonly issuedAt: number;
 }
 
 export type VerifyResult =
@@ -41,13 +43,13 @@ export async function verifyCredential(
       requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope"],
       currentDate: new Date(clock.now()),
     });
-    const { jti, sub, client_id, scope, resource, env, exp } = payload as Record<string, unknown>;
+    const { jti, sub, client_id, scope, resource, env, exp, iat } = payload as Record<string, unknown>;
     if (typeof scope !== "string" || typeof resource !== "string" || typeof jti !== "string" || env !== expected.environment) {
       return { ok: false, reason: "malformed" };
     }
     return {
       ok: true,
-      claims: { jti, sub: String(sub), clientId: String(client_id), scopes: scope.split(" "), resource, environment: env, expiresAt: Number(exp) },
+      claims: { jti, sub: String(sub), clientId: String(client_id), scopes: scope.split(" "), resource, environment: env, expiresAt: Number(exp), issuedAt: Number(iat) },
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };

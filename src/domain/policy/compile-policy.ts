@@ -53,7 +53,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   }
 
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders: bundle.identity_providers ?? {} } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {

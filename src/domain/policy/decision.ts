@@ -16,7 +16,8 @@ export type DenyReason =
   | "ambiguous_resource_server"
   | "explicit_deny"
   | "no_grant"
-  | "ttl_exceeds_policy";
+  | "ttl_exceeds_policy"
+  | "agent_suspended";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -1,5 +1,6 @@
 import type { JWTVerifyGetKey } from "jose";
 import type { Glob } from "./glob";
+import type { IdentityProviderSpec } from "./identity-provider-schema";
 
 /** A grant with its patterns compiled; `rule` names it as `roles.<role>.grants[<i>]`. */
 export interface CompiledGrant {
@@ -54,6 +55,8 @@ export interface Policy {
   readonly agents: ReadonlyMap<string, AgentPolicy>;
   readonly resourceServers: readonly ResourceServerPolicy[];
   readonly principals: ReadonlyMap<string, Principal>;
+  /** The bundle's trusted identity providers, by id, as written. */
+  readonly identityProviders?: Readonly<Record<string, IdentityProviderSpec>>;
 }
 
 /** A grant without `max_ttl` is capped here, so no credential is open-ended. */
