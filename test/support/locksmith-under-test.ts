@@ -30,6 +30,8 @@ export interface StartOptions {
    * the shared stores to the original.
    */
   readonly replicaOf?: LocksmithUnderTest;
+  /** More settings, e.g. `{ LOCKSMITH_APPROVAL_TIMEOUT: "1s" }`. */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     LOCKSMITH_ISSUER: TEST_ISSUER,
     LOCKSMITH_REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: "debug",
+    ...options.env,
   });
   const logs: string[] = [];
   const sink = new Writable({
