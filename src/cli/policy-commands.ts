@@ -63,6 +63,7 @@ export function registerPolicyCommands(program: Command): void {
     .option("--keys <dir>", "with --live: folder of <agent>.jwk.json private keys (default: the file's `keys:`)")
     .action(async (files: string[], o: { policy?: string; live?: string; issuer?: string; keys?: string }) => {
       let failed = 0;
+      let skipped = 0;
       let total = 0;
       for (const file of files) {
         const suite = await loadBoundaryTests(file).catch((error: Error) => die(error.message));
@@ -79,9 +80,10 @@ export function registerPolicyCommands(program: Command): void {
         }
         out(`${file}${o.live ? ` → ${o.live}` : ""}\n${table(results)}`);
         failed += results.filter((r) => !r.pass).length;
+        skipped += results.filter((r) => r.skipped).length;
         total += results.length;
       }
-      out(`${total - failed} passed, ${failed} failed\n`);
+      out(`${total - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
       process.exitCode = failed > 0 ? 1 : 0;
     });
 
