@@ -36,7 +36,14 @@ describe("loadConfig", () => {
         databaseUrl: undefined,
         logLevel: "info",
         migrationsDir: resolve(REPO, "prisma", "migrations"),
+        approvalTimeoutSeconds: 3600,
+        policyWatch: false,
       });
+    });
+
+    it("reads the approval timeout and policy watch settings", () => {
+      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "15m", LOCKSMITH_POLICY_WATCH: "true" })).toMatchObject({ approvalTimeoutSeconds: 900, policyWatch: true });
+      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "90" })).toMatchObject({ approvalTimeoutSeconds: 90 });
     });
 
     it("derives the default issuer from PORT", () => {
@@ -98,6 +105,9 @@ describe("loadConfig", () => {
       ["LOCKSMITH_ISSUER", { LOCKSMITH_ISSUER: "ftp://locksmith.example.com" }],
       ["LOCKSMITH_ISSUER", { LOCKSMITH_ISSUER: "not a url" }],
       ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+      ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "0" }],
+      ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "soon" }],
+      ["LOCKSMITH_POLICY_WATCH", { LOCKSMITH_POLICY_WATCH: "yes" }],
     ])("%s with a wrong scheme or value", (variable, env) => {
       expect(configError(env).message).toContain(`${variable}: `);
     });
