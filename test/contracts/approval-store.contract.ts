@@ -81,10 +81,14 @@ export function describeApprovalStoreContract(name: string, factory: () => Promi
       expect((await store.vote(r.id, vote("bob"), true, NOW + 2)).outcome).toBe("not_pending");
     });
 
-    it("refuses votes after the request expired", async () => {
+    it("refuses votes after the request expired, marking it expired once", async () => {
       const r = request({ expiresAt: NOW + 10 });
       await store.create(r, KEEP_MS);
-      expect((await store.vote(r.id, vote("alice"), true, NOW + 10)).outcome).toBe("expired");
+      const first = await store.vote(r.id, vote("alice"), true, NOW + 10);
+      expect(first.outcome).toBe("expired");
+      expect(first.request?.status).toBe("expired");
+      expect((await store.vote(r.id, vote("bob"), true, NOW + 11)).outcome).toBe("already_expired");
+      expect((await store.collect(r.id, "billing-agent", NOW + 12)).outcome).toBe("already_expired");
       expect((await store.vote(randomUUID(), vote("alice"), true, NOW)).outcome).toBe("unknown");
     });
 
@@ -113,6 +117,7 @@ export function describeApprovalStoreContract(name: string, factory: () => Promi
       await store.create(r, KEEP_MS);
       await store.vote(r.id, vote("alice"), true, NOW + 1);
       expect((await store.collect(r.id, "billing-agent", NOW + 10)).outcome).toBe("expired");
+      expect((await store.collect(r.id, "billing-agent", NOW + 11)).outcome).toBe("already_expired");
     });
 
     it("lists pending, unexpired requests oldest first", async () => {

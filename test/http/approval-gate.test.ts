@@ -144,9 +144,22 @@ describe("an approval request that waits too long", () => {
     const polled = await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"));
     expect(polled.body).toMatchObject({ status: "expired" });
     expect(polled.body.credential).toBeUndefined();
+    expect((await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"))).body).toMatchObject({ status: "expired" });
     const listed = await request(api.app).get("/v1/approvals").set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` });
     expect(listed.body.approvals).toEqual([]);
     const expired = (await api.ledger({ type: "approval_expired" })).filter((e) => e.detail?.approval_request === id);
-    expect(expired.length).toBeGreaterThanOrEqual(1);
+    expect(expired).toHaveLength(1);
+  });
+
+  it("is recorded as expired once when the agent is the first to notice", async () => {
+    const id = (await api.issue("billing-agent", VOID)).body.request_id as string;
+    await sleep(1100);
+    for (let i = 0; i < 3; i++) {
+      const polled = await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"));
+      expect(polled.body).toMatchObject({ status: "expired" });
+    }
+    const expired = (await api.ledger({ type: "approval_expired" })).filter((e) => e.detail?.approval_request === id);
+    expect(expired).toHaveLength(1);
+    expect(expired[0]).toMatchObject({ agent: "billing-agent", reason: "approval_timeout" });
   });
 });

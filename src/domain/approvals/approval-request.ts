@@ -5,7 +5,7 @@ export interface ApprovalVote {
   readonly comment?: string;
 }
 
-export type ApprovalStatus = "pending" | "approved" | "rejected" | "collected";
+export type ApprovalStatus = "pending" | "approved" | "rejected" | "collected" | "expired";
 
 /**
  * A credential request waiting for people: everything needed to mint the
@@ -38,8 +38,9 @@ export interface ApprovalRequest {
   readonly rejection?: ApprovalVote;
 }
 
-export type VoteOutcome = "recorded" | "approved" | "rejected" | "duplicate" | "not_pending" | "expired" | "unknown";
-export type CollectOutcome = "collected" | "already_collected" | "pending" | "rejected" | "expired" | "unknown";
+/** `expired`: this call found the request past its time and marked it so (once); `already_expired`: an earlier one did. */
+export type VoteOutcome = "recorded" | "approved" | "rejected" | "duplicate" | "not_pending" | "expired" | "already_expired" | "unknown";
+export type CollectOutcome = "collected" | "already_collected" | "pending" | "rejected" | "expired" | "already_expired" | "unknown";
 
 /** Puts back the shape a JSON round trip through Redis' cjson may lose (an empty list becomes `{}`). */
 export function normalizeApproval(raw: Record<string, unknown>): ApprovalRequest {

@@ -23,8 +23,9 @@ export async function collectApproved(services: ApprovalServices, agent: string,
   const now = services.clock.now();
   const { outcome, request } = await services.approvals.collect(id, agent, now);
   if (outcome === "unknown" || !request) throw new LocksmithError("not_found", "no such credential request of yours");
+  if (outcome === "already_expired") return { status: "expired", request };
   if (outcome === "expired") {
-    if (request.status === "pending") await services.audit.append(approvalEvent(request, undefined, now, call, { type: "approval_expired", decision: "deny", reason: "approval_timeout" }));
+    await services.audit.append(approvalEvent(request, undefined, now, call, { type: "approval_expired", decision: "deny", reason: "approval_timeout" }));
     return { status: "expired", request };
   }
   if (outcome === "pending" || outcome === "rejected") return { status: outcome, request };

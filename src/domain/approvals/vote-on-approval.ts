@@ -40,7 +40,9 @@ export async function voteOnApproval(
     case "duplicate":
       throw new LocksmithError("conflict", "you have already approved this request: it needs other people", { reason: "already_voted" });
     case "expired":
-      await record({ type: "approval_expired", decision: "deny", reason: "approval_timeout" });
+    case "already_expired":
+      // Only the call that marked it expired records it: one ledger event per request.
+      if (outcome === "expired") await record({ type: "approval_expired", decision: "deny", reason: "approval_timeout" });
       throw new LocksmithError("conflict", "this request has expired", { reason: "expired" });
     case "not_pending":
       throw new LocksmithError("conflict", `this request is already ${after?.status}`, { reason: "not_pending" });

@@ -22,8 +22,12 @@ export class MemoryApprovalStore implements ApprovalStore {
     if (!entry) return { outcome: "unknown" };
     const r = entry.request;
     const answer = (outcome: VoteOutcome) => ({ outcome, request: structuredClone(entry.request) });
+    if (r.status === "expired") return answer("already_expired");
     if (r.status !== "pending") return answer("not_pending");
-    if (nowMs >= r.expiresAt) return answer("expired");
+    if (nowMs >= r.expiresAt) {
+      entry.request = { ...r, status: "expired" };
+      return answer("expired");
+    }
     if (r.approvals.some((a) => a.subject === vote.subject)) return answer("duplicate");
     if (!approve) {
       entry.request = { ...r, status: "rejected", rejection: vote };
@@ -38,7 +42,11 @@ export class MemoryApprovalStore implements ApprovalStore {
     const entry = this.live(id);
     if (!entry || entry.request.agent !== agent) return { outcome: "unknown" };
     const r = entry.request;
-    if ((r.status === "pending" || r.status === "approved") && nowMs >= r.expiresAt) return { outcome: "expired", request: structuredClone(r) };
+    if (r.status === "expired") return { outcome: "already_expired", request: structuredClone(r) };
+    if ((r.status === "pending" || r.status === "approved") && nowMs >= r.expiresAt) {
+      entry.request = { ...r, status: "expired" };
+      return { outcome: "expired", request: structuredClone(entry.request) };
+    }
     if (r.status !== "approved") return { outcome: r.status === "collected" ? "already_collected" : r.status, request: structuredClone(r) };
     entry.request = { ...r, status: "collected" };
     return { outcome: "collected", request: structuredClone(entry.request) };

@@ -7,8 +7,14 @@ export const VOTE = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'unknown', ''} end
 local r = cjson.decode(raw)
+if r.status == 'expired' then return {'already_expired', raw} end
 if r.status ~= 'pending' then return {'not_pending', raw} end
-if tonumber(ARGV[5]) >= r.expiresAt then return {'expired', raw} end
+if tonumber(ARGV[5]) >= r.expiresAt then
+  r.status = 'expired'
+  local out = cjson.encode(r)
+  redis.call('SET', KEYS[1], out, 'KEEPTTL')
+  return {'expired', out}
+end
 for _, a in ipairs(r.approvals) do
   if a.subject == ARGV[1] then return {'duplicate', raw} end
 end
@@ -30,7 +36,13 @@ local raw = redis.call('GET', KEYS[1])
 if not raw then return {'unknown', ''} end
 local r = cjson.decode(raw)
 if r.agent ~= ARGV[1] then return {'unknown', ''} end
-if (r.status == 'pending' or r.status == 'approved') and tonumber(ARGV[2]) >= r.expiresAt then return {'expired', raw} end
+if r.status == 'expired' then return {'already_expired', raw} end
+if (r.status == 'pending' or r.status == 'approved') and tonumber(ARGV[2]) >= r.expiresAt then
+  r.status = 'expired'
+  local out = cjson.encode(r)
+  redis.call('SET', KEYS[1], out, 'KEEPTTL')
+  return {'expired', out}
+end
 if r.status == 'collected' then return {'already_collected', raw} end
 if r.status ~= 'approved' then return {r.status, raw} end
 r.status = 'collected'
