@@ -8,8 +8,8 @@ import { startEmbeddedPostgresProcess } from "../support/embedded-postgres-proce
 import { MIGRATIONS_DIR } from "../support/services";
 import { describeAuditLogContract } from "./audit-log.contract";
 
-// Starting PGlite (WASM) takes seconds of CPU; on a loaded CI machine it overran the 30 s hook timeout.
-jest.setTimeout(120_000);
+// Starting PGlite (WASM) and applying every migration takes tens of seconds on a busy machine.
+jest.setTimeout(90_000);
 
 // Dev mode's ledger, wired as app.ts wires it (one connection, one flush in flight);
 // PGlite itself runs in a child process, see startEmbeddedPostgresProcess for why.

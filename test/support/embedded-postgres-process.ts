@@ -14,7 +14,7 @@ const BUILT_MODULE = resolve(__dirname, "..", "..", "dist", "stores", "postgres"
  * loopback socket as in dev mode. The child stops when we call stop() or
  * when our end of its stdin closes (this process died).
  */
-export async function startEmbeddedPostgresProcess(dataDir: string, timeoutMs = 30_000): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgresProcess(dataDir: string, timeoutMs = 100_000): Promise<EmbeddedPostgres> {
   const child = spawn(process.execPath, ["-e", CHILD_SCRIPT, BUILT_MODULE, dataDir], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = once(child, "exit");
   let output = "";
