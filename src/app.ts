@@ -12,7 +12,15 @@ import type { RevocationFeed } from "./domain/revocations/revocation-feed";
 import { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile } from "./domain/policy/load-policy";
 import type { Policy } from "./domain/policy/policy";
-import { fixedPolicy } from "./domain/policy/policy-source";
+import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
+import type { ApprovalStore } from "./domain/approvals/approval-store";
+import { IdpApproverAuthenticator } from "./domain/approvals/idp-approver-authenticator";
+import type { SuspensionStore } from "./domain/agents/suspension-store";
+import { watchPolicyFile } from "./stores/policy-file-watch";
+import { MemoryApprovalStore } from "./stores/memory/memory-approval-store";
+import { MemorySuspensionStore } from "./stores/memory/memory-suspension-store";
+import { RedisApprovalStore } from "./stores/redis/redis-approval-store";
+import { RedisSuspensionStore } from "./stores/redis/redis-suspension-store";
 import { createHttpApp } from "./http/create-http-app";
 import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
 import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledger-key-file";
@@ -32,7 +40,11 @@ import type { Logger } from "./telemetry/logger";
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
   readonly http: Express;
+  /** The policy loaded at start; `policySource.current()` is the one in force. */
   readonly policy: Policy;
+  readonly policySource: ReloadablePolicy;
+  /** Loads the bundle file again: validated, swapped atomically, or refused with the old one kept. */
+  reloadPolicy(trigger: ReloadTrigger): Promise<ReloadResult>;
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   /** The ledger's read side: queries, proofs, verification. */
@@ -54,6 +66,8 @@ interface Stores {
   revocations: RevocationFeed;
   ledger: LedgerReader;
   checkpoint(): Promise<StoredCheckpoint | undefined>;
+  suspensions: SuspensionStore;
+  approvals: ApprovalStore;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -83,30 +97,63 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   });
 
   const stores = config.mode === "production" ? await productionStores(config, signer, logger) : await devStores(config, clock, signer, logger);
-  await recordPolicyLoaded(stores.audit, policy, clock).catch(async (error: Error) => {
+  const policySource = new ReloadablePolicy(policy, {
+    load: () => loadPolicyFile(config.policyFile),
+    refuse: (next) => {
+      const missing = keys.missing(next.environments);
+      return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;
+    },
+    audit: stores.audit,
+    clock,
+  });
+  // Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle.
+  await policySource.recordStart().catch(async (error: Error) => {
     await stores.close();
     throw new StartupError(`DATABASE_URL: cannot write to the audit ledger (${error.message})`);
   });
-  const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock, revocations: stores.revocations };
+  const reloadPolicy = async (trigger: ReloadTrigger) => {
+    const result = await policySource.reload(trigger);
+    if (result.ok) logger.info({ trigger, policy_version: result.version, changed: result.changed }, "policy reloaded");
+    else logger.warn({ trigger, policy_version: result.version, problems: result.problems }, "policy bundle refused: the old one keeps serving");
+    return result;
+  };
+  const watcher = config.policyWatch ? watchPolicyFile(config.policyFile, () => void reloadPolicy("file_watch").catch(() => undefined)) : undefined;
+
+  const services = {
+    issuer: config.issuer,
+    policy: policySource,
+    keys,
+    tokens: stores.tokens,
+    audit: stores.audit,
+    clock,
+    revocations: stores.revocations,
+    suspensions: stores.suspensions,
+    approvals: stores.approvals,
+    approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
+  };
+  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
+  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit: stores.audit, clock }, reloadPolicy };
   const shutdown = new AbortController();
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal });
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal, approvals, admin });
+  const close = async () => {
+    watcher?.close();
+    await stores.close();
+  };
   return {
     http,
     policy,
+    policySource,
+    reloadPolicy,
     keys,
     audit: stores.audit,
     ledger: stores.ledger,
     checkpoint: stores.checkpoint,
     stores: stores.description,
     drain: () => shutdown.abort(),
-    close: stores.close,
+    close,
   };
 }
 
-/** Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle. */
-function recordPolicyLoaded(audit: AuditLog, policy: Policy, clock: Clock): Promise<void> {
-  return audit.append({ type: "policy_loaded", decision: "allow", occurredAt: new Date(clock.now()), policyVersion: policy.version, detail: { source: policy.source } });
-}
 
 const checkpointOptions = (config: Config) => ({ everyEvents: config.ledger.everyEvents, everyMs: config.ledger.everySeconds * 1000, exportDir: config.ledger.exportDir });
 
@@ -139,6 +186,8 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
     revocations,
     ledger: reader,
     checkpoint: () => checkpointer.checkpoint(),
+    suspensions: new RedisSuspensionStore(redis),
+    approvals: new RedisApprovalStore(redis),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: "Redis + PostgreSQL",
     async close() {
@@ -165,6 +214,8 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
     revocations,
     ledger: reader,
     checkpoint: () => checkpointer.checkpoint(),
+    suspensions: new MemorySuspensionStore(clock),
+    approvals: new MemoryApprovalStore(clock),
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {

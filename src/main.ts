@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => void stop(server, logger, signal, locksmith);
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
+  // SIGHUP reloads the policy bundle (validated; a bad one is refused and the old one keeps serving).
+  process.on("SIGHUP", () => void locksmith.reloadPolicy("sighup").catch((error: Error) => logger.error({ err: error.message }, "policy reload failed")));
 }
 
 /** Stops taking connections, lets in-flight requests finish (bounded), then closes the stores. */

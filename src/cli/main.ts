@@ -7,6 +7,7 @@ import { migrate } from "../stores/postgres/migrate";
 import { resolve } from "node:path";
 import { access } from "node:fs/promises";
 import { registerAuditCommands } from "./audit.command";
+import { registerPolicyCommands } from "./policy-commands";
 
 /** `locksmith`: keys, credentials and migrations from the command line. */
 const program = new Command("locksmith")
@@ -123,5 +124,7 @@ function die(message: string): never {
   process.stderr.write(`locksmith: ${message}\n`);
   process.exit(1);
 }
+
+registerPolicyCommands(program);
 
 program.parseAsync().catch((error: Error) => die(error.message));

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseDuration } from "../domain/duration";
 
 /** The package root (src/config or dist/config, two levels up), so dev-mode defaults work from any directory. */
 const PACKAGE_ROOT = resolve(__dirname, "..", "..");
@@ -37,6 +38,10 @@ const settingsSchema = z
     LOCKSMITH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     /** …or this many seconds after the last one, when there are new events. */
     LOCKSMITH_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** How long a request that needs approval waits for it: seconds or 30s / 5m / 1h. */
+    LOCKSMITH_APPROVAL_TIMEOUT: z.string().regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h").default("1h"),
+    /** Reload the policy bundle when its file changes ("true"/"false"); SIGHUP and the admin endpoint always work. */
+    LOCKSMITH_POLICY_WATCH: z.enum(["true", "false"]).default("false"),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -75,6 +80,8 @@ export interface Config {
     readonly everyEvents: number;
     readonly everySeconds: number;
   };
+  readonly approvalTimeoutSeconds: number;
+  readonly policyWatch: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -108,5 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       everyEvents: s.LOCKSMITH_CHECKPOINT_EVERY,
       everySeconds: s.LOCKSMITH_CHECKPOINT_SECONDS,
     },
+    approvalTimeoutSeconds: parseDuration(s.LOCKSMITH_APPROVAL_TIMEOUT)!,
+    policyWatch: s.LOCKSMITH_POLICY_WATCH === "true",
   };
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "invalid_client"
   | "permission_denied"
   | "not_found"
+  | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
   | "temporarily_unavailable"

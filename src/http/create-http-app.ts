@@ -1,5 +1,6 @@
 import express, { type Express } from "express";
 import type { LedgerReader } from "../domain/audit/ledger-reader";
+import type { ApprovalServices } from "../domain/approvals/approval-services";
 import type { CredentialServices } from "../domain/credentials/credential-services";
 import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
@@ -7,6 +8,8 @@ import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
 import { requestContext } from "./middleware/request-context";
 import { auditRoutes } from "./routes/audit.routes";
+import { adminRoutes, type AdminDeps } from "./routes/admin.routes";
+import { approvalsRoutes } from "./routes/approvals.routes";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -25,6 +28,10 @@ export interface HttpDeps {
   readonly shutdown?: AbortSignal;
   /** The audit ledger's read side, for the auditors' API. */
   readonly ledger?: LedgerReader;
+  /** The approval gate; without it a 202 request can only wait. */
+  readonly approvals?: ApprovalServices;
+  /** Suspension and policy reload endpoints. */
+  readonly admin?: AdminDeps;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -42,6 +49,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(tokenRoutes(deps.services, auth));
   app.use(introspectRevokeRoutes(deps.services, auth));
   app.use(metadataRoutes(deps.services.issuer));
+  if (deps.approvals) app.use(approvalsRoutes(deps.approvals, auth));
+  if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));

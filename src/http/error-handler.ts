@@ -8,6 +8,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   invalid_client: 401,
   permission_denied: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   temporarily_unavailable: 503,

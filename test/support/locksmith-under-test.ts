@@ -34,7 +34,7 @@ export interface StartOptions {
    * the shared stores to the original.
    */
   readonly replicaOf?: LocksmithUnderTest;
-  /** Extra settings, e.g. LOCKSMITH_CHECKPOINT_EVERY or LOCKSMITH_LEDGER_EXPORT_DIR. */
+  /** Extra settings, e.g. LOCKSMITH_CHECKPOINT_EVERY or `{ LOCKSMITH_APPROVAL_TIMEOUT: "1s" }`. */
   readonly env?: Record<string, string>;
 }
 

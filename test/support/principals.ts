@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { signAssertion, type PrivateJwk } from "../../src/client/sign-assertion";
 
 export const EXAMPLE_POLICY = resolve(__dirname, "..", "..", "examples", "policy.yaml");
+export const COMPANY_POLICY = resolve(__dirname, "..", "..", "examples", "company-policy.yaml");
 
 /** The demo principals of examples/policy.yaml, whose private keys ship in examples/keys. */
 export type ExamplePrincipal =
@@ -13,7 +14,10 @@ export type ExamplePrincipal =
   | "infra-prod"
   | "infra-staging"
   | "security-oncall"
-  | "security-auditor";
+  | "security-auditor"
+  // examples/company-policy.yaml
+  | "billing-agent"
+  | "billing-prod";
 
 export function exampleKey(id: ExamplePrincipal): PrivateJwk {
   return JSON.parse(readFileSync(resolve(__dirname, "..", "..", "examples", "keys", `${id}.jwk.json`), "utf8"));

@@ -9,7 +9,14 @@ export type AuditEventType =
   | "redeem_rejected"
   | "revoked"
   | "policy_loaded"
-  | "key_rotated";
+  | "key_rotated"
+  // policy as code: reloads, approvals, suspension
+  | "policy_rejected"
+  | "approval_given"
+  | "approval_rejected"
+  | "approval_expired"
+  | "agent_suspended"
+  | "agent_resumed";
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "issued",
@@ -22,6 +29,12 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "revoked",
   "policy_loaded",
   "key_rotated",
+  "policy_rejected",
+  "approval_given",
+  "approval_rejected",
+  "approval_expired",
+  "agent_suspended",
+  "agent_resumed",
 ];
 
 export type AuditDecision = "allow" | "deny" | "pending";

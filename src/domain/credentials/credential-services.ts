@@ -1,3 +1,5 @@
+import type { SuspensionStore } from "../agents/suspension-store";
+import type { ApprovalStore } from "../approvals/approval-store";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
@@ -15,6 +17,12 @@ export interface CredentialServices {
   readonly clock: Clock;
   /** Where revocations are announced to offline verifiers; absent, they only reach redemption. */
   readonly revocations?: RevocationFeed;
+  /** Suspended agents; absent means none can be suspended (unit tests of other steps). */
+  readonly suspensions?: SuspensionStore;
+  /** Where requests that need approval wait; absent, a 202 has nothing behind it (unit tests). */
+  readonly approvals?: ApprovalStore;
+  /** How long such a request may wait. */
+  readonly approvalTimeoutMs?: number;
 }
 
 /** Where a call came from, for the ledger. */

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { inSpan } from "../../telemetry/span";
+import { APPROVAL_KEEP_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "../approvals/approval-services";
+import { newApprovalRequest } from "../approvals/open-approval";
 import type { AuditEvent } from "../audit/audit-event";
 import { epochSeconds } from "../clock";
 import { LocksmithError } from "../errors";
 import { verifyUserToken, type Delegation } from "../identity/verify-user-token";
 import { decide } from "../policy/decide";
-import type { CredentialRequest, Deny } from "../policy/decision";
+import type { CredentialRequest, Decision, Deny } from "../policy/decision";
 import type { Policy, Principal } from "../policy/policy";
 import type { CallContext, CredentialServices } from "./credential-services";
 import { mintCredential } from "./mint-credential";
@@ -73,7 +75,10 @@ export async function issueCredential(
     }
   }
   const user = delegation ? { id: delegation.user, entitlements: delegation.entitlements } : undefined;
-  const decision = await inSpan("decide", () => decide(policy, agentPolicy, { ...request, user }));
+  const suspended = services.suspensions ? (await services.suspensions.status(agent.id)).suspended : false;
+  const decision: Decision = suspended
+    ? { outcome: "deny", reason: "agent_suspended", description: `agent ${agent.id} is suspended by an admin` }
+    : await inSpan("decide", () => decide(policy, agentPolicy, { ...request, user }));
 
   if (decision.outcome === "deny") {
     await record({ type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule });
@@ -82,6 +87,13 @@ export async function issueCredential(
   const audience = decision.resourceServer.audience;
   if (decision.outcome === "pending_approval") {
     const requestId = randomUUID();
+    if (services.approvals) {
+      const waiting = newApprovalRequest({
+        id: requestId, agent: agent.id, ...(delegation ? { user: delegation.user } : {}), environment: agentPolicy.environment, scope, resource: request.resource, purpose: request.purpose,
+        decision, policyVersion: policy.version, nowMs: services.clock.now(), timeoutMs: services.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      });
+      await inSpan("store", () => services.approvals!.create(waiting, APPROVAL_KEEP_MS));
+    }
     await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
     return { kind: "pending_approval", requestId };
   }

@@ -1,4 +1,5 @@
 import { inSpan } from "../../telemetry/span";
+import { revokedBySuspension } from "../agents/suspension-store";
 import type { AuditEvent } from "../audit/audit-event";
 import type { Principal } from "../policy/policy";
 import type { CallContext, CredentialServices } from "./credential-services";
@@ -73,6 +74,10 @@ export async function redeemCredential(
   const missing = request.scopes?.find((scope) => !claims.scopes.includes(scope));
   if (missing) return reject("scope_not_covered", claims);
   if (request.resource !== undefined && request.resource !== claims.resource) return reject("resource_not_covered", claims);
+
+  if (services.suspensions && revokedBySuspension(await services.suspensions.status(claims.clientId), claims.issuedAt * 1000)) {
+    return reject("agent_suspended", claims);
+  }
 
   const spent = await inSpan("store", () => services.tokens.spend(claims.jti));
   if (!spent.ok) return reject(spent.reason, claims);

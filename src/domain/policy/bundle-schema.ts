@@ -102,6 +102,8 @@ const identityProvider = z
     entitlements_claim: z.string().min(1).default("scope"),
     /** Claim value (an IdP group, a role) → the scope patterns it grants; when present, only mapped values count. */
     scope_mapping: z.record(z.string().min(1), z.array(pattern).min(1)).optional(),
+    /** The claim holding the user's groups, for approvers (`group:NAME`). Default `groups`. */
+    groups_claim: z.string().min(1).max(128).optional(),
   })
   .strict()
   .refine(oneKeySource, KEY_SOURCE);

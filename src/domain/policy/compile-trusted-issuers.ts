@@ -33,6 +33,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
       algorithms: spec.algorithms,
       keys: trustedKeySet(spec),
       entitlements: entitlementsReader(spec),
+      groups: (claims) => stringList(claims[spec.groups_claim ?? "groups"]),
     });
   }
   return providers;
@@ -49,8 +50,7 @@ function entitlementsReader(spec: IdentityProviderSpec): (claims: Record<string,
     ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileGlob)]))
     : undefined;
   return (claims) => {
-    const raw = claims[spec.entitlements_claim];
-    const values = typeof raw === "string" ? raw.split(" ").filter(Boolean) : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
+    const values = stringList(claims[spec.entitlements_claim]);
     if (!mapping) {
       const scopes = new Set(values);
       return { covers: (scope) => scopes.has(scope) };
@@ -58,6 +58,12 @@ function entitlementsReader(spec: IdentityProviderSpec): (claims: Record<string,
     const globs = values.flatMap((value) => mapping.get(value) ?? []);
     return { covers: (scope) => matchesAny(globs, scope) };
   };
+}
+
+/** A claim that lists values: a space-separated string or an array of strings. */
+function stringList(raw: unknown): string[] {
+  if (typeof raw === "string") return raw.split(" ").filter(Boolean);
+  return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
 }
 
 export function compileWorkloadIssuers(bundle: Bundle): Map<string, WorkloadIssuerPolicy> {

@@ -23,7 +23,8 @@ export type DenyReason =
   | "ttl_exceeds_policy"
   | "user_lacks_scope"
   | "requires_user"
-  | "audience_mismatch";
+  | "audience_mismatch"
+  | "agent_suspended";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -49,7 +49,7 @@ export function parsePolicy(text: string, file: string): Policy {
 }
 
 /** Turns a path in the bundle into `file:line path.to[0].field`, using the nearest node that exists. */
-function locator(doc: Document, lines: LineCounter, file: string) {
+export function locator(doc: Document, lines: LineCounter, file: string) {
   return (path: (string | number)[]) => {
     let line: number | undefined;
     for (let depth = path.length; depth >= 0 && line === undefined; depth--) {

@@ -72,6 +72,8 @@ export interface IdentityProviderPolicy {
   readonly keys: JWTVerifyGetKey;
   /** The user's entitlements, read from the verified claims of a user token. */
   entitlements(claims: Record<string, unknown>): Entitlements;
+  /** The user's groups (for approvers), read from `groups_claim`. */
+  groups(claims: Record<string, unknown>): string[];
 }
 
 /** What a user may do: a scope is covered when one of the user's entitlements matches it. */

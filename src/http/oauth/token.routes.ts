@@ -28,6 +28,7 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   no_grant: "invalid_scope",
   user_lacks_scope: "invalid_scope",
   requires_user: "unauthorized_client",
+  agent_suspended: "unauthorized_client",
   ttl_exceeds_policy: "invalid_request",
 };
 

@@ -38,7 +38,14 @@ describe("loadConfig", () => {
         logLevel: "info",
         migrationsDir: resolve(REPO, "prisma", "migrations"),
         ledger: { keyFile: resolve(".locksmith", "ledger-key.json"), exportDir: undefined, everyEvents: 1000, everySeconds: 60 },
+        approvalTimeoutSeconds: 3600,
+        policyWatch: false,
       });
+    });
+
+    it("reads the approval timeout and policy watch settings", () => {
+      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "15m", LOCKSMITH_POLICY_WATCH: "true" })).toMatchObject({ approvalTimeoutSeconds: 900, policyWatch: true });
+      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "90" })).toMatchObject({ approvalTimeoutSeconds: 90 });
     });
 
     it("derives the default issuer from PORT", () => {
@@ -112,6 +119,9 @@ describe("loadConfig", () => {
       ["LOCKSMITH_ISSUER", { LOCKSMITH_ISSUER: "ftp://locksmith.example.com" }],
       ["LOCKSMITH_ISSUER", { LOCKSMITH_ISSUER: "not a url" }],
       ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+      ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "0" }],
+      ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "soon" }],
+      ["LOCKSMITH_POLICY_WATCH", { LOCKSMITH_POLICY_WATCH: "yes" }],
     ])("%s with a wrong scheme or value", (variable, env) => {
       expect(configError(env).message).toContain(`${variable}: `);
     });

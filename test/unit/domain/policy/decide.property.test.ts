@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { decide } from "../../../../src/domain/policy/decide";
+import { explainRequest } from "../../../../src/domain/policy/explain";
+import { globCovers } from "../../../../src/domain/policy/glob-cover";
 import { parsePolicy } from "../../../../src/domain/policy/load-policy";
 import { DEFAULT_MAX_TTL_SECONDS } from "../../../../src/domain/policy/policy";
 import { PUBLIC_KEY } from "../../support/bundle-text";
@@ -113,5 +115,43 @@ describe("decide (property)", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("explainRequest with user entitlements (property: delegation narrows, never widens)", () => {
+  it("allows only what the agent alone would be allowed, and only scopes the user holds", () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.uniqueArray(fc.constantFrom(...SCOPES), { maxLength: 4 }), (s, entitlements) => {
+        const policy = parsePolicy(bundleText(s), "random.yaml");
+        const alone = decide(policy, policy.agents.get("agent")!, s.request);
+        const delegated = explainRequest(policy, "agent", s.request, entitlements).decision;
+        if (delegated.outcome === "deny") return;
+        expect(alone).toEqual(delegated);
+        for (const scope of s.request.scopes) expect(entitlements).toContain(scope);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("globCovers (property: sound, so the validator never calls a live grant shadowed)", () => {
+  const PIECES = ["a", "b", "/", ":", "*", "**"];
+  const patternArb = fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 5 }).map((parts) => parts.join(""));
+  const stringArb = fc.array(fc.constantFrom("a", "b", "/", ":", "ab", "x/y"), { maxLength: 6 }).map((parts) => parts.join(""));
+
+  it("when outer covers inner, every string inner matches, outer matches", () => {
+    fc.assert(
+      fc.property(patternArb, patternArb, fc.array(stringArb, { minLength: 1, maxLength: 20 }), (outer, inner, values) => {
+        if (!globCovers(outer, inner)) return;
+        for (const value of values) {
+          if (referenceMatchesAny([inner], value)) expect(referenceMatchesAny([outer], value)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("covers a pattern by itself and by **", () => {
+    fc.assert(fc.property(patternArb, (p) => globCovers(p, p) && globCovers("**", p)));
   });
 });

@@ -1,0 +1,47 @@
+import type { AuditLog } from "../audit/audit-log";
+import type { Clock } from "../clock";
+import type { CallContext } from "../credentials/credential-services";
+import { LocksmithError } from "../errors";
+import type { PolicySource } from "../policy/policy-source";
+import type { SuspensionStore } from "./suspension-store";
+
+export interface SuspensionServices {
+  readonly policy: PolicySource;
+  readonly suspensions: SuspensionStore;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+/**
+ * An admin suspends an agent: every new request of it is denied and every
+ * credential it holds stops redeeming at once. Resuming lifts the first, not
+ * the second. Both are recorded; the suspension is stored before it is
+ * recorded, so a failed record leaves the agent suspended (fail closed).
+ */
+export async function setAgentSuspended(
+  services: SuspensionServices,
+  admin: string,
+  agent: string,
+  suspended: boolean,
+  call: CallContext & { reason?: string },
+): Promise<{ changed: boolean }> {
+  const policy = services.policy.current();
+  const agentPolicy = policy.agents.get(agent);
+  if (!agentPolicy) throw new LocksmithError("not_found", `no agent "${agent}" in policy ${policy.version}`);
+  const now = services.clock.now();
+  const changed = suspended ? await services.suspensions.suspend(agent, now) : await services.suspensions.resume(agent);
+  await services.audit.append({
+    type: suspended ? "agent_suspended" : "agent_resumed",
+    occurredAt: new Date(now),
+    decision: suspended ? "deny" : "allow",
+    environment: agentPolicy.environment,
+    agent,
+    actor: admin,
+    policyVersion: policy.version,
+    requestId: call.requestId,
+    clientIp: call.clientIp,
+    ...(changed ? {} : { reason: suspended ? "already_suspended" : "not_suspended" }),
+    detail: call.reason === undefined ? undefined : { purpose: call.reason },
+  });
+  return { changed };
+}

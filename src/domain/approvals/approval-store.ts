@@ -1,0 +1,28 @@
+import type { ApprovalRequest, ApprovalVote, CollectOutcome, VoteOutcome } from "./approval-request";
+
+/**
+ * Requests waiting for approval (Redis in production, shared by replicas;
+ * memory in dev mode). Every state change is atomic in the store: two
+ * approvers voting at once, or two pollers collecting at once, never both win.
+ * Every method completes or throws StoreUnavailableError.
+ */
+export interface ApprovalStore {
+  /** Saves a new pending request; the store forgets it `keepMs` after its expiry. */
+  create(request: ApprovalRequest, keepMs: number): Promise<void>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+  /**
+   * Adds one vote to a pending, unexpired request. An approval by a subject
+   * who already voted is `duplicate`; reaching `count` approvals makes it
+   * `approved`; one rejection makes it `rejected`.
+   */
+  vote(id: string, vote: ApprovalVote, approve: boolean, nowMs: number): Promise<{ outcome: VoteOutcome; request?: ApprovalRequest }>;
+  /**
+   * Hands an approved request to its agent exactly once: the first call gets
+   * `collected`, every later one the status it finds. Another agent gets `unknown`.
+   */
+  collect(id: string, agent: string, nowMs: number): Promise<{ outcome: CollectOutcome; request?: ApprovalRequest }>;
+  /** Undoes `collect` when the credential could not be handed out after all. */
+  release(id: string): Promise<void>;
+  /** Pending, unexpired requests, oldest first. */
+  pending(nowMs: number): Promise<ApprovalRequest[]>;
+}

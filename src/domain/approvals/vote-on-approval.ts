@@ -1,0 +1,84 @@
+import type { AuditEvent } from "../audit/audit-event";
+import type { CallContext } from "../credentials/credential-services";
+import { LocksmithError } from "../errors";
+import type { ApprovalRequest } from "./approval-request";
+import type { ApprovalServices } from "./approval-services";
+import { isEligible, type Approver } from "./approver-authenticator";
+
+/** What waits for this approver: pending requests that name them, that they have not voted on, and that are not their own. */
+export async function approvalsFor(services: ApprovalServices, approver: Approver): Promise<ApprovalRequest[]> {
+  const pending = await services.approvals.pending(services.clock.now());
+  return pending.filter((r) => isEligible(r.approvers, approver) && !isOwn(r, approver) && !r.approvals.some((a) => a.subject === approver.subject));
+}
+
+/**
+ * An approver approves or rejects a request: they must be named by it, may
+ * not be the person the agent acts for (nor the agent), and count once. The
+ * vote is atomic in the store; every accepted vote is a ledger event.
+ */
+export async function voteOnApproval(
+  services: ApprovalServices,
+  approver: Approver,
+  id: string,
+  vote: { approve: boolean; comment?: string },
+  call: CallContext,
+): Promise<ApprovalRequest> {
+  const request = await services.approvals.get(id);
+  if (!request) throw new LocksmithError("not_found", "no such approval request");
+  if (!isEligible(request.approvers, approver)) {
+    throw new LocksmithError("permission_denied", `this request needs ${request.approvers.join(" or ")}`, { reason: "not_an_approver" });
+  }
+  if (isOwn(request, approver)) {
+    throw new LocksmithError("permission_denied", "nobody approves a request made for themselves", { reason: "self_approval" });
+  }
+  const now = services.clock.now();
+  const { outcome, request: after } = await services.approvals.vote(id, { subject: approver.subject, at: now, comment: vote.comment }, vote.approve, now);
+  const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) => services.audit.append(approvalEvent(request, approver.subject, now, call, event));
+  switch (outcome) {
+    case "unknown":
+      throw new LocksmithError("not_found", "no such approval request");
+    case "duplicate":
+      throw new LocksmithError("conflict", "you have already approved this request: it needs other people", { reason: "already_voted" });
+    case "expired":
+    case "already_expired":
+      // Only the call that marked it expired records it: one ledger event per request.
+      if (outcome === "expired") await record({ type: "approval_expired", decision: "deny", reason: "approval_timeout" });
+      throw new LocksmithError("conflict", "this request has expired", { reason: "expired" });
+    case "not_pending":
+      throw new LocksmithError("conflict", `this request is already ${after?.status}`, { reason: "not_pending" });
+    case "rejected":
+      await record({ type: "approval_rejected", decision: "deny", reason: "rejected_by_approver" });
+      return after!;
+    default:
+      await record({ type: "approval_given", decision: outcome === "approved" ? "allow" : "pending", detail: { approvals: after!.approvals.length, required: request.count } });
+      return after!;
+  }
+}
+
+const isOwn = (r: ApprovalRequest, approver: Approver) => approver.subject === r.user || approver.subject === r.agent;
+
+/** A ledger event about an approval request; comments stay out of it (free text of people, not needed to prove anything). */
+export function approvalEvent(
+  r: ApprovalRequest,
+  actor: string | undefined,
+  now: number,
+  call: CallContext,
+  event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>,
+): AuditEvent {
+  return {
+    occurredAt: new Date(now),
+    environment: r.environment,
+    agent: r.agent,
+    user: r.user,
+    actor,
+    scope: r.scope,
+    resource: r.resource,
+    audience: r.audience,
+    rule: r.rule,
+    policyVersion: r.policyVersion,
+    requestId: call.requestId,
+    clientIp: call.clientIp,
+    ...event,
+    detail: { approval_request: r.id, ...event.detail },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Redis } from "ioredis";
+import { REVOCATION_MEMORY_MS, type SuspensionStatus, type SuspensionStore } from "../../domain/agents/suspension-store";
+import { guard } from "./redis-token-store";
+
+const suspendedKey = (agent: string) => `suspended:{${agent}}`;
+const watermarkKey = (agent: string) => `revoked-before:{${agent}}`;
+
+/**
+ * Suspended agents in Redis, shared by every replica: `suspended:{agent}` while
+ * suspended (no expiry), `revoked-before:{agent}` = the suspension time, kept as
+ * long as a credential issued before it could live. Both keys share a hash slot.
+ */
+export class RedisSuspensionStore implements SuspensionStore {
+  constructor(private readonly redis: Redis) {}
+
+  suspend(agent: string, atMs: number): Promise<boolean> {
+    return guard(async () => {
+      const results = await this.redis
+        .multi()
+        .set(suspendedKey(agent), String(atMs), "NX")
+        .set(watermarkKey(agent), String(atMs), "PX", REVOCATION_MEMORY_MS)
+        .exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
+      return results[0][1] === "OK";
+    });
+  }
+
+  resume(agent: string): Promise<boolean> {
+    return guard(async () => (await this.redis.del(suspendedKey(agent))) === 1);
+  }
+
+  status(agent: string): Promise<SuspensionStatus> {
+    return guard(async () => {
+      const [suspended, mark] = await this.redis.mget(suspendedKey(agent), watermarkKey(agent));
+      return { suspended: suspended !== null, ...(mark === null ? {} : { revokedBefore: Number(mark) }) };
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import type { ApprovalServices } from "../../../../src/domain/approvals/approval-services";
+import type { ApprovalRequest } from "../../../../src/domain/approvals/approval-request";
+import { approvalsFor, voteOnApproval } from "../../../../src/domain/approvals/vote-on-approval";
+import { LocksmithError } from "../../../../src/domain/errors";
+import { MemoryApprovalStore } from "../../../../src/stores/memory/memory-approval-store";
+import { MemoryAuditLog } from "../../../../src/stores/memory/memory-audit-log";
+
+const NOW = Date.parse("2026-11-21T10:00:00Z");
+const clock = { now: () => NOW };
+
+function setup() {
+  const approvals = new MemoryApprovalStore(clock);
+  const audit = new MemoryAuditLog();
+  const services = { approvals, audit, clock } as unknown as ApprovalServices;
+  return { approvals, audit, services };
+}
+
+const johnsRequest = (): ApprovalRequest => ({
+  id: randomUUID(), agent: "support-agent", environment: "production", user: "john", scope: "crm:refund", resource: "crm:orders/1",
+  audience: "https://crm.example.com", ttl: 60, rule: "roles.r.grants[0]", approvers: ["group:payments-leads"], count: 2,
+  policyVersion: "sha256:x", createdAt: NOW, expiresAt: NOW + 60_000, status: "pending", approvals: [],
+});
+
+describe("voting on an approval", () => {
+  it("refuses the person the agent acts for, even when their group may approve", async () => {
+    const { approvals, services, audit } = setup();
+    const r = johnsRequest();
+    await approvals.create(r, 1000);
+    const john = { subject: "john", groups: ["payments-leads"] };
+    await expect(voteOnApproval(services, john, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "self_approval" } });
+    expect(await approvalsFor(services, john)).toEqual([]);
+    expect((await approvals.get(r.id))?.approvals).toEqual([]);
+    expect(await audit.find({})).toEqual([]);
+  });
+
+  it("refuses an approver named by the agent's id (an agent never approves for itself)", async () => {
+    const { approvals, services } = setup();
+    const r = { ...johnsRequest(), approvers: ["user:support-agent", "group:payments-leads"] };
+    await approvals.create(r, 1000);
+    const error = await voteOnApproval(services, { subject: "support-agent", groups: [] }, r.id, { approve: true }, { requestId: "t" }).catch((e) => e);
+    expect(error).toBeInstanceOf(LocksmithError);
+    expect(error.extra.reason).toBe("self_approval");
+  });
+
+  it("accepts an approver named as user:<subject>, and records the vote", async () => {
+    const { approvals, services, audit } = setup();
+    const r = { ...johnsRequest(), approvers: ["user:mary"] };
+    await approvals.create(r, 1000);
+    const after = await voteOnApproval(services, { subject: "mary", groups: [] }, r.id, { approve: true }, { requestId: "t" });
+    expect(after.approvals.map((a) => a.subject)).toEqual(["mary"]);
+    const [event] = await audit.find({});
+    expect(event).toMatchObject({ type: "approval_given", actor: "mary", user: "john", agent: "support-agent", detail: { approval_request: r.id, approvals: 1, required: 2 } });
+  });
+});
