@@ -131,18 +131,25 @@ export class Locksmith {
     };
   }
 
-  /** Polls `GET /v1/credentials/requests/{id}` until the request is decided or time runs out. */
+  /**
+   * Long-polls `GET /v1/credentials/requests/{id}?wait=N` until the request is
+   * decided or time runs out. The credential is handed out once: `approved`
+   * carries it; `rejected`, `expired` and `collected` (already handed out)
+   * never will.
+   */
   private async awaitApproval(requestId: string, options: { timeout?: number; interval?: number }): Promise<Credential> {
     const deadline = Date.now() + (options.timeout ?? 300_000);
     for (;;) {
-      const answer = await callLocksmith(this.transport, "GET", `/v1/credentials/requests/${encodeURIComponent(requestId)}`);
+      // Each long poll stays well inside the transport's per-call time-out.
+      const wait = Math.max(0, Math.min(3, Math.floor((deadline - Date.now()) / 1000)));
+      const answer = await callLocksmith(this.transport, "GET", `/v1/credentials/requests/${encodeURIComponent(requestId)}?wait=${wait}`);
       const status = answer.body?.status;
       if (status === "approved" && typeof answer.body?.credential === "string") return this.toCredential(answer);
-      if (status === "denied" || status === "expired") {
-        throw new PermissionDenied(String(answer.body?.error_description ?? `approval ${status}`), `approval_${status}`);
+      if (status === "rejected" || status === "expired" || status === "collected") {
+        throw new PermissionDenied(`approval request ${requestId} is ${status}`, `approval_${status}`);
       }
-      if (Date.now() + (options.interval ?? 1000) > deadline) throw new ApprovalTimeout(requestId);
-      await new Promise((resolve) => setTimeout(resolve, options.interval ?? 1000));
+      if (Date.now() >= deadline) throw new ApprovalTimeout(requestId);
+      if (wait === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(options.interval ?? 1000, Math.max(0, deadline - Date.now()))));
     }
   }
 }

@@ -4,6 +4,8 @@ import { importJWK, SignJWT } from "jose";
 import { readFile } from "node:fs/promises";
 import { startLocksmith, type LocksmithUnderTest } from "./locksmith-under-test";
 
+type StartOptions = NonNullable<Parameters<typeof startLocksmith>[0]>;
+
 /** A Locksmith under test that listens on a loopback port, as SDK and middleware users meet it. */
 export interface ListeningLocksmith {
   readonly sut: LocksmithUnderTest;
@@ -11,8 +13,8 @@ export interface ListeningLocksmith {
   close(): Promise<void>;
 }
 
-export async function startListeningLocksmith(): Promise<ListeningLocksmith> {
-  const sut = await startLocksmith();
+export async function startListeningLocksmith(options: StartOptions = {}): Promise<ListeningLocksmith> {
+  const sut = await startLocksmith(options);
   const server: Server = sut.locksmith.http.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   return {
