@@ -19,6 +19,7 @@ import { migrate } from "./stores/postgres/migrate";
 import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
 import { connectRedis } from "./stores/redis/redis-connection";
+import { checkNoEviction } from "./stores/redis/redis-eviction-check";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
 import type { Logger } from "./telemetry/logger";
@@ -72,6 +73,11 @@ async function productionStores(config: Config): Promise<Stores> {
     redis = await connectRedis({ url: config.redisUrl!, keyPrefix: config.redisPrefix });
   } catch (error) {
     throw new StartupError(`REDIS_URL: cannot reach Redis (${(error as Error).message})`);
+  }
+  const eviction = await checkNoEviction(redis).catch((error: Error) => ({ ok: false as const, problem: `cannot read Redis's settings (${error.message})` }));
+  if (!eviction.ok) {
+    redis.disconnect();
+    throw new StartupError(`REDIS_URL: ${eviction.problem}`);
   }
   const prisma = createPrismaClient(config.databaseUrl!);
   try {

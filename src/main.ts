@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { relative } from "node:path";
 import { buildLocksmith } from "./app";
+import { answerClientErrors } from "./http/client-errors";
 import { loadConfig, type Config } from "./config/config";
 import { createLogger, type Logger } from "./telemetry/logger";
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const locksmith = await buildLocksmith(config, logger).catch((error: Error) => fail(error.message));
   const server = locksmith.http.listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: Error) =>
     fail(`PORT: cannot listen on ${config.host}:${config.port} (${error.message})`),
   );

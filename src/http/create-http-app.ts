@@ -5,6 +5,7 @@ import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
 import { requestContext } from "./middleware/request-context";
+import { requireUtf8 } from "./middleware/require-utf8";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -22,6 +23,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestContext(deps.logger));
+  app.use(requireUtf8);
   app.use(express.json({ limit: "32kb", strict: true, type: "application/json" }));
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
