@@ -38,8 +38,11 @@ async function stop(server: Server, logger: Logger, signal: string, closeStores:
     logger.error("drain took too long: exiting");
     process.exit(1);
   }, SHUTDOWN_GRACE_MS).unref();
+  // Keep-alive connections become idle as their last response goes out: close them as they do, so the drain ends with the last request.
+  const closingIdle = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   await new Promise((resolve) => server.close(resolve));
+  clearInterval(closingIdle);
   await closeStores().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
   clearTimeout(forced);
   logger.info("stopped");

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs
 import { createServer, createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
 
 /**
  * Private Redis and PostgreSQL servers for tests that break stores on purpose
@@ -113,6 +114,7 @@ export async function startPrivatePostgres(): Promise<PrivateStore> {
     const settings = ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on"];
     child = spawn(...asPostgres(join(PG_BIN, "postgres"), settings), { stdio: "ignore" });
     await waitForPort(port);
+    await waitForQueries(`postgres://postgres@127.0.0.1:${port}/postgres`);
   };
   /** The postmaster and its backends: all of them must stop for the database to hang. */
   const processes = (): number[] => {
@@ -157,6 +159,24 @@ export async function startPrivatePostgres(): Promise<PrivateStore> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A listening postmaster may still be "starting up" (recovering): wait until it answers a query. */
+async function waitForQueries(url: string, withinMs = READY_WITHIN_MS): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL on ${url} did not answer within ${withinMs} ms: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
 }
 
 function alive(pid: number): boolean {
