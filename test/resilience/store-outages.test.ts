@@ -1,8 +1,10 @@
+import { Redis } from "ioredis";
 import { Client } from "pg";
 import request from "supertest";
 import { expectError, LocksmithApi, requestIdOf, sleep, type Response } from "../support/locksmith-api";
 import type { LocksmithUnderTest } from "../support/locksmith-under-test";
 import { startLocksmithOnPrivateStores, type LocksmithOnPrivateStores } from "../support/locksmith-on-private-stores";
+import { startPrivateRedis } from "../support/private-stores";
 
 // Store outages on private Redis/PostgreSQL servers that this file kills, pauses (SIGSTOP) and restarts.
 // During an outage: no credential issued or redeemed (503 + Retry-After), nothing half-written, readiness red.
@@ -95,7 +97,7 @@ describe("Redis paused (SIGSTOP: connected but silent)", () => {
 
 describe("Redis full (noeviction at maxmemory)", () => {
   test("writes are refused with 503 and nothing is issued; service resumes when memory is available", async () => {
-    const admin = new (await import("ioredis")).Redis(sut.redis.url);
+    const admin = new Redis(sut.redis.url);
     try {
       await admin.config("SET", "maxmemory", "1");
       const res = await api.issue("support-agent", READ);
@@ -178,7 +180,6 @@ describe("PostgreSQL refusing writes (read-only)", () => {
 
 describe("start-up against a Redis that may evict keys", () => {
   test("production start-up refuses it, naming maxmemory-policy noeviction", async () => {
-    const { startPrivateRedis } = await import("../support/private-stores");
     const evicting = await startPrivateRedis({ maxmemoryPolicy: "allkeys-lru" });
     try {
       await expect(startLocksmithOnPrivateStores({ redis: evicting, postgres: sut.postgres })).rejects.toThrow(
