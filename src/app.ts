@@ -22,6 +22,9 @@ import { connectRedis } from "./stores/redis/redis-connection";
 import { checkNoEviction } from "./stores/redis/redis-eviction-check";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
+import { RedisWindowCounter } from "./stores/redis/redis-window-counter";
+import { MemoryWindowCounter } from "./stores/memory/memory-window-counter";
+import type { WindowCounter } from "./domain/limits/window-counter";
 import type { Logger } from "./telemetry/logger";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
@@ -39,6 +42,7 @@ export class StartupError extends Error {}
 interface Stores {
   tokens: TokenStore;
   replay: ReplayGuard;
+  counter: WindowCounter;
   audit: AuditLog;
   readiness: Record<string, () => Promise<void>>;
   description: string;
@@ -63,7 +67,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
 
   const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
   const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock };
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness });
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, counter: stores.counter });
   return { http, policy, keys, audit: stores.audit, stores: stores.description, close: stores.close };
 }
 
@@ -96,6 +100,7 @@ async function productionStores(config: Config): Promise<Stores> {
   return {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
+    counter: new RedisWindowCounter(redis),
     audit,
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: "Redis + PostgreSQL",
@@ -116,6 +121,7 @@ async function devStores(config: Config, clock: Clock): Promise<Stores> {
   return {
     tokens,
     replay,
+    counter: new MemoryWindowCounter(clock),
     audit,
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,

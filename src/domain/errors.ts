@@ -10,6 +10,7 @@ export type ErrorCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "too_many_requests"
   | "temporarily_unavailable"
   | "server_error";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../duration";
+import { rateLimitsSchema } from "../limits/rate-limits";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -79,6 +80,7 @@ export const bundleSchema = z
     roles: z.record(id, z.object({ grants: z.array(grant).default([]), deny: z.array(deny).default([]) }).strict()).default({}),
     agents: z.record(id, z.object({ environment: id, roles: z.array(id).default([]), auth }).strict()).default({}),
     admins: z.record(id, z.object({ auth }).strict()).default({}),
+    rate_limits: rateLimitsSchema.optional(),
   })
   .strict();
 

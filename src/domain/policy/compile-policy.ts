@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type { Bundle, GrantSpec } from "./bundle-schema";
+import { compileRateLimits } from "../limits/rate-limits";
 import { compileGlob } from "./glob";
 import {
   DEFAULT_MAX_TTL_SECONDS,
@@ -53,7 +54,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   }
 
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, rateLimits: compileRateLimits(bundle.rate_limits) } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
