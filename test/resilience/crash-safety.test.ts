@@ -17,7 +17,7 @@ import { MIGRATIONS_DIR } from "../support/services";
 jest.setTimeout(90_000);
 
 const ROUNDS = 4;
-const WORKERS = 12;
+const WORKERS = 8;
 
 let redis: PrivateStore;
 let postgres: PrivateStore;
@@ -63,8 +63,7 @@ async function call(url: string, path: string, as: ExamplePrincipal, body: objec
 }
 
 /** WORKERS loops issuing credentials until the process is gone; returns every credential received. */
-async function loadUntilDead(url: string): Promise<{ jti: string; credential: string }[]> {
-  const received: { jti: string; credential: string }[] = [];
+async function loadUntilDead(url: string, received: { jti: string; credential: string }[]): Promise<void> {
   const worker = async () => {
     for (;;) {
       try {
@@ -78,7 +77,15 @@ async function loadUntilDead(url: string): Promise<{ jti: string; credential: st
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, worker));
-  return received;
+}
+
+/** Resolves once `list` has at least `length` items; throws after `withinMs` (a machine under load must not make this hang). */
+async function untilLength(list: unknown[], length: number, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (list.length < length) {
+    if (Date.now() > deadline) throw new Error(`only ${list.length} of ${length} credentials within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 async function ledger(): Promise<{ seq: string; type: string; jti: string | null }[]> {
@@ -95,10 +102,12 @@ test(`SIGKILL under load ${ROUNDS} times: every credential received has its comm
   const received: { jti: string; credential: string }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const child = await start();
-    const load = loadUntilDead(child.url);
-    await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(Math.random() * 600)));
+    const load = loadUntilDead(child.url, received);
+    // A random point in the load: after 1 to 40 more credentials were handed out, plus up to 50 ms.
+    await untilLength(received, received.length + 1 + Math.floor(Math.random() * 40));
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 50)));
     child.child.kill("SIGKILL");
-    received.push(...(await load));
+    await load;
     expect((await child.exited).signal).toBe("SIGKILL");
   }
   expect(received.length).toBeGreaterThan(ROUNDS);
