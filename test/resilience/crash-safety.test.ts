@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { Client } from "pg";
 import { migrate } from "../../src/stores/postgres/migrate";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
@@ -88,6 +89,21 @@ async function untilLength(list: unknown[], length: number, withinMs = 30_000): 
   }
 }
 
+/** A live view of the assertion replay markers in the private Redis (one per authenticated request), refreshed until it holds `atLeast`. */
+async function replayMarkersGrowing(atLeast: number): Promise<string[]> {
+  const client = new Redis(redis.url);
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      const keys = await client.keys("locksmith:seen:*");
+      if (keys.length >= atLeast || Date.now() > deadline) return keys;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function ledger(): Promise<{ seq: string; type: string; jti: string | null }[]> {
   const db = new Client({ connectionString: postgres.url });
   await db.connect();
@@ -136,8 +152,10 @@ test("SIGTERM lets requests in flight finish (201, recorded), then exits 0", asy
   postgres.pause(); // hold the ledger so that the requests below are certainly in flight at SIGTERM
   let inFlight: Promise<{ status: number; body: Record<string, unknown> }[]>;
   try {
+    const before = (await replayMarkersGrowing(0)).length;
     inFlight = Promise.all(Array.from({ length: 8 }, () => call(child.url, "/v1/credentials", "support-agent", { scope: "crm:read", resource: "crm:customers/42" })));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In flight = authenticated (its assertion's replay marker is in Redis) and now waiting on the paused ledger.
+    await untilLength(await replayMarkersGrowing(before + 8), before + 8);
     child.child.kill("SIGTERM");
     await new Promise((resolve) => setTimeout(resolve, 300));
   } finally {
