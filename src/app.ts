@@ -32,9 +32,13 @@ import { startEmbeddedPostgres } from "./stores/postgres/embedded-postgres";
 import { migrate } from "./stores/postgres/migrate";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
 import { connectRedis } from "./stores/redis/redis-connection";
+import { checkNoEviction } from "./stores/redis/redis-eviction-check";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
 import { RedisRevocationFeed } from "./stores/redis/redis-revocation-feed";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
+import { RedisWindowCounter } from "./stores/redis/redis-window-counter";
+import { MemoryWindowCounter } from "./stores/memory/memory-window-counter";
+import type { WindowCounter } from "./domain/limits/window-counter";
 import type { Logger } from "./telemetry/logger";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
@@ -62,6 +66,7 @@ export class StartupError extends Error {}
 interface Stores {
   tokens: TokenStore;
   replay: ReplayGuard;
+  counter: WindowCounter;
   audit: AuditLog;
   revocations: RevocationFeed;
   ledger: LedgerReader;
@@ -134,7 +139,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
   const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit: stores.audit, clock }, reloadPolicy };
   const shutdown = new AbortController();
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal, approvals, admin });
+  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal, approvals, admin, counter: stores.counter });
   const close = async () => {
     watcher?.close();
     await stores.close();
@@ -164,6 +169,11 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   } catch (error) {
     throw new StartupError(`REDIS_URL: cannot reach Redis (${(error as Error).message})`);
   }
+  const eviction = await checkNoEviction(redis).catch((error: Error) => ({ ok: false as const, problem: `cannot read Redis's settings (${error.message})` }));
+  if (!eviction.ok) {
+    redis.disconnect();
+    throw new StartupError(`REDIS_URL: ${eviction.problem}`);
+  }
   const prisma = createPrismaClient(config.databaseUrl!);
   try {
     await prisma.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0');
@@ -182,6 +192,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   return {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
+    counter: new RedisWindowCounter(redis),
     audit,
     revocations,
     ledger: reader,
@@ -210,6 +221,7 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
   return {
     tokens,
     replay,
+    counter: new MemoryWindowCounter(clock),
     audit,
     revocations,
     ledger: reader,

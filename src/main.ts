@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { relative } from "node:path";
 import { buildLocksmith, type Locksmith } from "./app";
+import { answerClientErrors } from "./http/client-errors";
 import { loadConfig, type Config } from "./config/config";
 import { createLogger, type Logger } from "./telemetry/logger";
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const locksmith = await buildLocksmith(config, logger).catch((error: Error) => fail(error.message));
   const server = locksmith.http.listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: Error) =>
     fail(`PORT: cannot listen on ${config.host}:${config.port} (${error.message})`),
   );
@@ -39,8 +41,11 @@ async function stop(server: Server, logger: Logger, signal: string, locksmith: P
     process.exit(1);
   }, SHUTDOWN_GRACE_MS).unref();
   locksmith.drain();
+  // Keep-alive connections become idle as their last response goes out: close them as they do, so the drain ends with the last request.
+  const closingIdle = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   await new Promise((resolve) => server.close(resolve));
+  clearInterval(closingIdle);
   await locksmith.close().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
   clearTimeout(forced);
   logger.info("stopped");

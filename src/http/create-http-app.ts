@@ -4,12 +4,15 @@ import type { ApprovalServices } from "../domain/approvals/approval-services";
 import type { CredentialServices } from "../domain/credentials/credential-services";
 import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
+import type { WindowCounter } from "../domain/limits/window-counter";
 import type { Logger } from "../telemetry/logger";
 import { errorHandler } from "./error-handler";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { auditRoutes } from "./routes/audit.routes";
 import { adminRoutes, type AdminDeps } from "./routes/admin.routes";
 import { approvalsRoutes } from "./routes/approvals.routes";
+import { requireUtf8 } from "./middleware/require-utf8";
 import { credentialsRoutes } from "./routes/credentials.routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.routes";
@@ -32,6 +35,8 @@ export interface HttpDeps {
   readonly approvals?: ApprovalServices;
   /** Suspension and policy reload endpoints. */
   readonly admin?: AdminDeps;
+  /** Counts for the bundle's `rate_limits` (Redis in production); without it, no rate limits apply. */
+  readonly counter?: WindowCounter;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -40,10 +45,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestContext(deps.logger));
+  app.use(requireUtf8);
   app.use(express.json({ limit: "32kb", strict: true, type: "application/json" }));
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
-  app.use(credentialsRoutes(deps.services, auth));
+  app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
   if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
   app.use(tokenRoutes(deps.services, auth));

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from "express";
 import { LocksmithError, type ErrorCode } from "../domain/errors";
+import { RateLimitedError } from "../domain/limits/check-rate-limits";
 import type { Logger } from "../telemetry/logger";
 
 /** The one status table of the HTTP contract. */
@@ -11,6 +12,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   temporarily_unavailable: 503,
   server_error: 500,
   invalid_token: 401,
@@ -27,6 +29,7 @@ export function sendError(res: Response, error: LocksmithError): void {
   const status = STATUS_OF[error.code];
   if (error.code === "invalid_client") res.set("WWW-Authenticate", 'Bearer error="invalid_client"');
   if (error.code === "temporarily_unavailable") res.set("Retry-After", "1");
+  if (error instanceof RateLimitedError) res.set("Retry-After", String(error.retryAfterSeconds));
   res.status(status).json({ error: error.code, error_description: error.description, ...error.extra });
 }
 

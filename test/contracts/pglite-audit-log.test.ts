@@ -13,9 +13,13 @@ jest.setTimeout(90_000);
 
 // Dev mode's ledger, wired as app.ts wires it (one connection, one flush in flight);
 // PGlite itself runs in a child process, see startEmbeddedPostgresProcess for why.
+// PGlite's WASM start takes most of a CPU for seconds: on a loaded CI machine (the crash suite runs
+// beside it) it can pass 30 s, so this file allows 90 s for it.
+jest.setTimeout(90_000);
+
 describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "locksmith-pglite-"));
-  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"));
+  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"), 80_000);
   await migrate(postgres.url, MIGRATIONS_DIR);
   const prisma = createPrismaClient(postgres.url, 1);
   return {

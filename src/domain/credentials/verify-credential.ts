@@ -1,5 +1,6 @@
 import { errors, jwtVerify } from "jose";
 import type { Clock } from "../clock";
+import { compactJwtProblem } from "../identity/jwt-shape";
 import type { KeyRing } from "../keys/key-ring";
 
 /** The claims of a Locksmith credential that verified. */
@@ -37,6 +38,7 @@ export async function verifyCredential(
 ): Promise<VerifyResult> {
   const verifier = keys.verifier(expected.environment);
   if (!verifier || token.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: "malformed" };
+  if (compactJwtProblem(token)) return { ok: false, reason: "malformed" };
   try {
     const { payload } = await jwtVerify(token, verifier, {
       issuer: expected.issuer,

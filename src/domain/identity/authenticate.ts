@@ -3,6 +3,7 @@ import type { Clock } from "../clock";
 import { invalidClient, LocksmithError, StoreUnavailableError } from "../errors";
 import type { Policy, Principal } from "../policy/policy";
 import { authenticateWorkload, workloadIssuerOf } from "./authenticate-workload";
+import { compactJwtProblem } from "./jwt-shape";
 import type { ReplayGuard } from "./replay-guard";
 
 /** Assertions live at most this long (`exp - iat`), so replay memory stays small. */
@@ -11,6 +12,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_ASSERTION_LENGTH = 8192;
 /** Agents and resource servers sign with these; `none` and HMAC never verify. */
 export const ASSERTION_ALGORITHMS = ["EdDSA", "Ed25519", "ES256"];
+/** No `typ`, or plain JWT: never an access token (`at+jwt`) replayed as an assertion (RFC 8725 §3.11). */
+const ASSERTION_TYPS = [undefined, "jwt"];
 
 export interface AuthenticationContext {
   readonly issuer: string;
@@ -47,6 +50,8 @@ export async function authenticate(assertion: string, policy: Policy, context: A
 
 function findPrincipal(assertion: string, policy: Policy): Principal {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient("assertion too large");
+  const problem = compactJwtProblem(assertion, ASSERTION_TYPS);
+  if (problem) throw invalidClient(`assertion refused: ${problem}`);
   let iss: unknown;
   try {
     iss = decodeJwt(assertion).iss;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../duration";
+import { rateLimitsSchema } from "../limits/rate-limits";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -144,6 +145,7 @@ export const bundleSchema = z
     admins: z.record(id, z.object({ auth }).strict()).default({}),
     /** Security teams' principals: may query, prove and export the audit ledger. */
     auditors: z.record(id, z.object({ auth }).strict()).default({}),
+    rate_limits: rateLimitsSchema.optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type { Bundle, GrantSpec } from "./bundle-schema";
 import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
+import { compileRateLimits } from "../limits/rate-limits";
 import { compileGlob } from "./glob";
 import {
   DEFAULT_MAX_TTL_SECONDS,
@@ -60,7 +61,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits) } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {

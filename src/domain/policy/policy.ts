@@ -1,4 +1,5 @@
 import type { JWTVerifyGetKey } from "jose";
+import type { RateLimits } from "../limits/rate-limits";
 import type { Glob } from "./glob";
 
 /** A grant with its patterns compiled; `rule` names it as `roles.<role>.grants[<i>]`. */
@@ -57,6 +58,8 @@ export interface Policy {
   readonly agents: ReadonlyMap<string, AgentPolicy>;
   readonly resourceServers: readonly ResourceServerPolicy[];
   readonly principals: ReadonlyMap<string, Principal>;
+  /** The bundle's `rate_limits`; none when it has no such section. */
+  readonly rateLimits?: RateLimits;
   /** Trusted identity providers by their `iss` URL (delegation). */
   readonly identityProviders?: ReadonlyMap<string, IdentityProviderPolicy>;
   /** Trusted workload issuers by their `iss` URL (federated agents). */

@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { parseDuration } from "../../domain/duration";
 import { invalidRequest, LocksmithError } from "../../domain/errors";
@@ -32,10 +32,10 @@ const redeemBody = z
 const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
-export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, issuanceGuards: RequestHandler[] = []): Router {
   const router = Router();
 
-  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), async (req, res) => {
+  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...issuanceGuards, async (req, res) => {
     const body = parseBody(issueBody, req.body);
     const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
     if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
