@@ -1,4 +1,5 @@
 import autocannon from "autocannon";
+import { cpuMs } from "./processes";
 
 /** One step of a workload: builds each request and says which statuses are expected. */
 export interface Step {
@@ -20,6 +21,8 @@ export interface RoundResult {
   readonly errors: number;
   readonly statuses: Record<string, number>;
   readonly sampleErrors: string[];
+  /** CPU time the server process spent per request (ms), when its pid is known. */
+  readonly cpuMsPerRequest?: number;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface RoundResult {
  * the steps in order, for `seconds`. Every response is checked against what its
  * request expected, so a fast run of 401s counts as errors, not throughput.
  */
-export async function drive(url: string, steps: readonly Step[], options: { connections: number; seconds: number }): Promise<RoundResult> {
+export async function drive(url: string, steps: readonly Step[], options: { connections: number; seconds: number; pid?: number }): Promise<RoundResult> {
   let unexpected = 0;
   const sampleErrors: string[] = [];
   const requests = steps.map((step) => ({
@@ -48,7 +51,9 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
       step.after?.(status, body, ctx);
     },
   }));
+  const cpuBefore = cpuMs(options.pid);
   const result = await autocannon({ url, connections: options.connections, duration: options.seconds, requests, timeout: 10 });
+  const cpuAfter = cpuMs(options.pid);
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
@@ -61,6 +66,7 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
     errors: result.errors + result.timeouts + unexpected,
     statuses,
     sampleErrors,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / result.requests.total).toFixed(3)) } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ export interface LocksmithProcess {
   readonly database: BenchDatabase;
   readonly redisPrefix: string;
   readonly keysFile: string;
+  /** The process id of the running Locksmith (it changes on restart). */
+  pid(): number | undefined;
   /** Restarts the process on the same stores (e.g. after filling the ledger). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startLocksmithProcess(policyFile: string, nodeArgs: string
     database,
     redisPrefix,
     keysFile,
+    pid: () => child.process.pid,
     async restart() {
       await child.stop();
       child = await start();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -50,4 +51,19 @@ export async function startNode(script: string, options: { port: number; env?: N
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux).
+ * CPU per request is the figure that survives a busy machine: throughput
+ * falls when other work takes the cores, the work done per request does not.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
 }

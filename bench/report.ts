@@ -20,12 +20,12 @@ export function markdown(result: BenchResult): string {
     `Locksmith ${String(result.options.mode)} run, ${result.when}; ${String(result.machine.cpu)} × ${String(result.machine.cores)}, Node ${String(result.machine.node)}, load average before/after: ${String(result.machine.loadBefore)} / ${String(result.machine.loadAfter)}`,
     `autocannon, ${String(result.options.connections)} connections, median of ${String(result.options.rounds)} × ${String(result.options.seconds)} s rounds`,
     "",
-    "| workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | rounds (req/s) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| workload | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU ms/req | rounds (req/s) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const [name, w] of Object.entries(result.workloads)) {
-    if ("notMeasured" in w) lines.push(`| ${name} | — | — | — | — | — | — | not measured: ${w.notMeasured} |`);
-    else lines.push(`| ${name} | ${n(w.rps)} | ${w.p50} | ${w.p90} | ${w.p99} | ${w.max} | ${w.errors} | ${w.rounds.join(", ")} |`);
+    if ("notMeasured" in w) lines.push(`| ${name} | — | — | — | — | — | — | — | not measured: ${w.notMeasured} |`);
+    else lines.push(`| ${name} | ${n(w.rps)} | ${w.p50} | ${w.p90} | ${w.p99} | ${w.max} | ${w.errors} | ${w.cpuMsPerRequest ?? "—"} | ${w.rounds.join(", ")} |`);
   }
   lines.push("", "| limit / figure | value |", "| --- | ---: |");
   for (const [name, value] of [...Object.entries(result.limits), ...Object.entries(result.figures)]) {
