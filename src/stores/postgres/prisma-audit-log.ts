@@ -1,6 +1,7 @@
 import type { AuditEvent, StoredAuditEvent } from "../../domain/audit/audit-event";
 import type { AuditLog, AuditQuery } from "../../domain/audit/audit-log";
 import { StoreUnavailableError } from "../../domain/errors";
+import { auditInsertSql } from "./audit-insert-sql";
 import type { PrismaClient } from "./prisma-client";
 
 interface Waiting {
@@ -83,30 +84,9 @@ export class PrismaAuditLog implements AuditLog {
   }
 
   private async insert(batch: Waiting[]): Promise<void> {
-    await this.prisma.auditEvent.createMany({ data: batch.map((w) => toRow(w.event)) });
+    const { sql, params } = auditInsertSql(batch.map((w) => w.event));
+    await this.prisma.$executeRawUnsafe(sql, ...params);
   }
-}
-
-function toRow(event: AuditEvent) {
-  return {
-    occurredAt: event.occurredAt,
-    type: event.type,
-    decision: event.decision,
-    environment: event.environment,
-    agent: event.agent,
-    userSubject: event.user,
-    actor: event.actor,
-    scope: event.scope,
-    resource: event.resource,
-    audience: event.audience,
-    jti: event.jti,
-    reason: event.reason,
-    rule: event.rule,
-    policyVersion: event.policyVersion,
-    requestId: event.requestId,
-    clientIp: event.clientIp,
-    detail: event.detail,
-  };
 }
 
 function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
