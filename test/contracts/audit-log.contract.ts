@@ -34,10 +34,11 @@ export function describeAuditLogContract(name: string, factory: () => Promise<Au
   describe(`${name} (AuditLog contract)`, () => {
     let fixture: AuditLogFixture;
     let log: AuditLog;
+    // Starting embedded PGlite (wasm, in a child process) takes 15-35 s on a busy 2-core machine.
     beforeAll(async () => {
       fixture = await factory();
       log = fixture.log;
-    });
+    }, 120_000);
     afterAll(() => fixture?.close());
 
     test("answers ping while reachable", async () => {
