@@ -12,7 +12,7 @@ import { describeAuditLogContract } from "./audit-log.contract";
 // PGlite itself runs in a child process, see startEmbeddedPostgresProcess for why.
 describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "locksmith-pglite-"));
-  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"));
+  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"), 90_000); // PGlite start-up is slow on a busy machine
   await migrate(postgres.url, MIGRATIONS_DIR);
   const prisma = createPrismaClient(postgres.url, 1);
   return {
