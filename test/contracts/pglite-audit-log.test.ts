@@ -19,7 +19,7 @@ jest.setTimeout(90_000);
 
 describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "locksmith-pglite-"));
-  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"), 80_000);
+  const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"), 90_000); // PGlite start-up is slow on a busy machine
   await migrate(postgres.url, MIGRATIONS_DIR);
   const prisma = createPrismaClient(postgres.url, 1);
   return {

@@ -2,6 +2,7 @@ import type { AuditEvent, StoredAuditEvent } from "../../domain/audit/audit-even
 import type { AuditLog, AuditQuery } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { StoreUnavailableError } from "../../domain/errors";
+import { auditInsertSql } from "./audit-insert-sql";
 import type { PrismaClient } from "./prisma-client";
 
 interface Waiting {
@@ -103,38 +104,16 @@ export class PrismaAuditLog implements AuditLog {
     const size = await this.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${LEDGER_APPEND_LOCK})`);
       const [{ last }] = await tx.$queryRawUnsafe<{ last: bigint }[]>('SELECT coalesce(max("seq"), 0)::bigint AS last FROM "audit_events"');
-      const data = batch.map((w, i) => {
+      const rows = batch.map((w, i) => {
         const seq = BigInt(last) + BigInt(i + 1);
-        return { ...toRow(w.event), seq, leafHash: new Uint8Array(eventLeafHash(seq, w.event)) };
+        return { seq, leafHash: new Uint8Array(eventLeafHash(seq, w.event)), event: w.event };
       });
-      await tx.auditEvent.createMany({ data });
+      const { sql, params } = auditInsertSql(rows);
+      await tx.$executeRawUnsafe(sql, ...params);
       return BigInt(last) + BigInt(batch.length);
     }, TRANSACTION_LIMITS);
     this.onCommitted(size);
   }
-}
-
-function toRow(event: AuditEvent) {
-  return {
-    occurredAt: event.occurredAt,
-    type: event.type,
-    decision: event.decision,
-    environment: event.environment,
-    agent: event.agent,
-    userSubject: event.user,
-    actor: event.actor,
-    scope: event.scope,
-    resource: event.resource,
-    audience: event.audience,
-    jti: event.jti,
-    reason: event.reason,
-    rule: event.rule,
-    policyVersion: event.policyVersion,
-    requestId: event.requestId,
-    traceId: event.traceId,
-    clientIp: event.clientIp,
-    detail: event.detail,
-  };
 }
 
 export function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
