@@ -6,22 +6,27 @@ import type { AuditLog } from "./domain/audit/audit-log";
 import { systemClock, type Clock } from "./domain/clock";
 import type { TokenStore } from "./domain/credentials/token-store";
 import type { ReplayGuard } from "./domain/identity/replay-guard";
-import { KeyRing } from "./domain/keys/key-ring";
+import type { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile } from "./domain/policy/load-policy";
 import type { Policy } from "./domain/policy/policy";
 import { fixedPolicy } from "./domain/policy/policy-source";
 import { createHttpApp } from "./http/create-http-app";
-import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
+import { environmentKekProtector, plainProtector } from "./stores/keys/key-protector";
+import { ensureKeys } from "./stores/keys/keys-file";
+import { KeysFileStore } from "./stores/keys/keys-file-store";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
 import { MemoryTokenStore } from "./stores/memory/memory-token-store";
 import { startEmbeddedPostgres } from "./stores/postgres/embedded-postgres";
 import { migrate } from "./stores/postgres/migrate";
 import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
-import { connectRedis } from "./stores/redis/redis-connection";
+import { ReadReplicaAuditLog } from "./stores/postgres/read-replica-audit-log";
+import { connectRedisTopology } from "./stores/redis/redis-topology";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
 import type { Logger } from "./telemetry/logger";
+import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
+import { LocksmithMetrics } from "./telemetry/metrics";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
@@ -30,7 +35,16 @@ export interface Locksmith {
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   readonly stores: string;
+  /** The shared key source this replica polls (rotation: `keyStore.rotate`, then `refresh`). */
+  readonly keyStore: KeysFileStore;
+  readonly metrics: LocksmithMetrics;
   close(): Promise<void>;
+}
+
+/** Process-wide telemetry choices made by main (from OTEL_* variables). */
+export interface TelemetryOptions {
+  /** Push metrics through OTLP as well as serving /metrics. */
+  readonly otlpMetrics?: boolean;
 }
 
 export class StartupError extends Error {}
@@ -49,29 +63,54 @@ interface Stores {
  * keys, picks the stores for the mode (Redis + PostgreSQL in production,
  * memory + embedded PGlite in dev mode) and wires the HTTP app.
  */
-export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Locksmith> {
+export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
   const policy = await loadPolicyFile(config.policyFile);
-  if (config.mode === "dev" && (await ensureKeys(config.keysFile, policy.environments))) {
+  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
     logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
   }
-  const keys = new KeyRing(await loadKeysFile(config.keysFile));
-  const unsigned = keys.missing(policy.environments);
-  if (unsigned.length > 0) {
-    throw new StartupError(`LOCKSMITH_KEYS_FILE has no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
-  }
+  const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
+  const keyStore = await KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+  const keys = keyStore.ring;
 
-  const stores = config.mode === "production" ? await productionStores(config) : await devStores(config, clock);
-  const services = { issuer: config.issuer, policy: fixedPolicy(policy), keys, tokens: stores.tokens, audit: stores.audit, clock };
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness });
-  return { http, policy, keys, audit: stores.audit, stores: stores.description, close: stores.close };
+  const stores = await (config.mode === "production" ? productionStores(config) : devStores(config, clock)).catch((error: Error) => {
+    keyStore.close();
+    throw error;
+  });
+  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock });
+  const audit = new MeteredAuditLog(stores.audit, metrics);
+  const policySource = fixedPolicy(policy);
+  const services = { issuer: config.issuer, policy: policySource, keys, tokens: new MeteredTokenStore(stores.tokens, metrics), audit, clock };
+  const readiness = {
+    ...stores.readiness,
+    keys: async () => {
+      if (keys.missing(policySource.current().environments).length > 0) throw new Error("an environment has no active signing key");
+    },
+    policy: async () => {
+      if (!policySource.current().version) throw new Error("no policy loaded");
+    },
+  };
+  const http = createHttpApp({
+    services,
+    replay: new MeteredReplayGuard(stores.replay, metrics),
+    logger,
+    readiness,
+    metrics: config.metrics ? metrics : undefined,
+    keyRotation: { store: keyStore, audit, clock, policy: policySource },
+  });
+  async function close(): Promise<void> {
+    keyStore.close();
+    await stores.close();
+    await metrics.shutdown().catch(() => undefined);
+  }
+  return { http, policy, keys, audit, stores: stores.description, keyStore, metrics, close };
 }
 
 async function productionStores(config: Config): Promise<Stores> {
   let redis: Redis;
   try {
-    redis = await connectRedis({ url: config.redisUrl!, keyPrefix: config.redisPrefix });
+    redis = await connectRedisTopology(config.redisUrl!, config.redisTopology, config.redisPrefix);
   } catch (error) {
-    throw new StartupError(`REDIS_URL: cannot reach Redis (${(error as Error).message})`);
+    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${(error as Error).message})`);
   }
   const prisma = createPrismaClient(config.databaseUrl!);
   try {
@@ -86,16 +125,25 @@ async function productionStores(config: Config): Promise<Stores> {
         : `DATABASE_URL: cannot reach PostgreSQL (${message.split("\n")[0]})`,
     );
   }
-  const audit = new PrismaAuditLog(prisma);
+  const primary = new PrismaAuditLog(prisma);
+  const reader = config.databaseReadUrl ? createPrismaClient(config.databaseReadUrl) : undefined;
+  if (reader) {
+    await reader.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0').catch(async (error: Error) => {
+      redis.disconnect();
+      await Promise.all([prisma.$disconnect(), reader.$disconnect()]).catch(() => undefined);
+      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${error.message.split("\n")[0]})`);
+    });
+  }
+  const audit = reader ? new ReadReplicaAuditLog(primary, new PrismaAuditLog(reader)) : primary;
   return {
     tokens: new RedisTokenStore(redis),
     replay: new RedisReplayGuard(redis),
     audit,
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
-    description: "Redis + PostgreSQL",
+    description: `Redis (${config.redisTopology.mode}) + PostgreSQL${reader ? " with a read replica for audit queries" : ""}`,
     async close() {
       redis.disconnect();
-      await prisma.$disconnect();
+      await Promise.all([prisma.$disconnect(), reader?.$disconnect()]);
     },
   };
 }

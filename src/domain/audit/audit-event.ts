@@ -1,4 +1,4 @@
-export type AuditEventType = "issued" | "denied" | "pending_approval" | "redeemed" | "redeem_rejected" | "revoked";
+export type AuditEventType = "issued" | "denied" | "pending_approval" | "redeemed" | "redeem_rejected" | "revoked" | "key_rotated";
 
 /**
  * One line of the ledger: who asked (user, through agent), for what, what was

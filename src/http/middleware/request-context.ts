@@ -26,6 +26,7 @@ export function requestContext(logger: Logger): RequestHandler {
       logger.info(
         {
           req_id: requestId,
+          trace_id: res.locals.traceId,
           method: req.method,
           path: req.path,
           status: res.statusCode,
