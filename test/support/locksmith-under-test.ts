@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { buildLocksmith, type Locksmith } from "../../src/app";
 import { loadConfig } from "../../src/config/config";
+import type { Clock } from "../../src/domain/clock";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
 import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, deleteRedisKeys, REDIS_URL, testRedisPrefix, type TestDatabase } from "./services";
@@ -30,6 +31,10 @@ export interface StartOptions {
    * the shared stores to the original.
    */
   readonly replicaOf?: LocksmithUnderTest;
+  /** More settings (environment variables), e.g. a faster LOCKSMITH_KEYS_POLL_SECONDS. */
+  readonly settings?: Record<string, string>;
+  /** The clock the service runs on (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -51,6 +56,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     LOCKSMITH_ISSUER: TEST_ISSUER,
     LOCKSMITH_REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: "debug",
+    ...options.settings,
   });
   const logs: string[] = [];
   const sink = new Writable({
@@ -59,7 +65,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
       done();
     },
   });
-  const locksmith = await buildLocksmith(config, createLogger("debug", sink));
+  const locksmith = await buildLocksmith(config, createLogger("debug", sink), options.clock);
   return {
     locksmith,
     database,

@@ -36,6 +36,11 @@ describe("loadConfig", () => {
         databaseUrl: undefined,
         logLevel: "info",
         migrationsDir: resolve(REPO, "prisma", "migrations"),
+        keysKek: undefined,
+        keysPollMs: 2000,
+        redisTopology: { mode: "standalone", nodes: [], sentinelMaster: undefined },
+        databaseReadUrl: undefined,
+        metrics: true,
       });
     });
 
