@@ -7,7 +7,7 @@ import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from
 import type { AuditEvent } from "../domain/audit/audit-event";
 import type { Clock } from "../domain/clock";
 
-/** Ledger event types counted as `locksmith_credentials_<type>_total{environment, scope[, reason]}`. */
+/** Ledger event types counted as `locksmith_credentials_<type>_total{environment, scope[, reason]}` (revoked: `{environment, outcome}`). */
 const COUNTED = ["issued", "denied", "redeemed", "redeem_rejected", "revoked"] as const;
 type Counted = (typeof COUNTED)[number];
 
@@ -30,14 +30,14 @@ export class LocksmithMetrics {
   private constructor(private readonly provider: MeterProvider, private readonly prometheus: PrometheusExporter | undefined, private readonly clock: Clock) {
     const meter: Meter = provider.getMeter("locksmith");
     this.counters = Object.fromEntries(
-      COUNTED.map((type) => [type, meter.createCounter(`locksmith.credentials.${type}`, { description: `credentials ${type.replace("_", " ")}, by environment and scope` })]),
+      COUNTED.map((type) => [type, meter.createCounter(`locksmith.credentials.${type}`, { description: `credentials ${type.replace("_", " ")}, by environment and ${type === "revoked" ? "outcome" : "scope"}` })]),
     ) as Record<Counted, Counter>;
-    this.requestDuration = meter.createHistogram("locksmith.http.request.duration", {
+    this.requestDuration = meter.createHistogram("locksmith.http.request.duration.seconds", {
       unit: "s",
       description: "time to answer an HTTP request, by method, route and status",
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
-    this.appendLag = meter.createHistogram("locksmith.audit.append.lag", {
+    this.appendLag = meter.createHistogram("locksmith.audit.append.lag.seconds", {
       unit: "s",
       description: "time from asking the ledger to append an event until it is durable (group commit included)",
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
@@ -62,7 +62,10 @@ export class LocksmithMetrics {
   /** Counts a ledger event once it is durable. */
   recorded(event: AuditEvent): void {
     if (!(COUNTED as readonly string[]).includes(event.type)) return;
-    const attributes: Attributes = { environment: event.environment ?? "unknown", scope: event.scope ?? "unknown" };
+    const attributes: Attributes = { environment: event.environment ?? "unknown" };
+    // A revocation names a jti, not a scope: it is counted by outcome (revoked, already_revoked, unknown, not_holder).
+    if (event.type === "revoked") attributes.outcome = event.reason ?? "revoked";
+    else attributes.scope = event.scope ?? "unknown";
     if (event.type === "denied" || event.type === "redeem_rejected") attributes.reason = event.reason ?? "unknown";
     this.counters[event.type as Counted].add(1, attributes);
     const ttl = event.detail?.ttl;
