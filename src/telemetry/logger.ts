@@ -1,4 +1,4 @@
-import { trace } from "@opentelemetry/api";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
 
 /**
@@ -27,10 +27,10 @@ export const REDACTED_PATHS = [
 
 /** Every line written inside a traced request carries its `trace_id` (and `span_id`), to jump from a log line to its trace. */
 function traceFields(): Record<string, string> {
-  const span = trace.getActiveSpan();
-  if (!span?.isRecording()) return {};
-  const { traceId, spanId } = span.spanContext();
-  return { trace_id: traceId, span_id: spanId };
+  const context = trace.getActiveSpan()?.spanContext();
+  // Sampled out or not: the trace id is real, and the caller may hold the rest of its trace.
+  if (!context || !isSpanContextValid(context)) return {};
+  return { trace_id: context.traceId, span_id: context.spanId };
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

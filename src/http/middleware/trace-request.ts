@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context } from "@opentelemetry/api";
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Context } from "@opentelemetry/api";
 import type { RequestHandler } from "express";
 import type { LocksmithMetrics } from "../../telemetry/metrics";
 
@@ -16,7 +16,7 @@ export function traceRequests(metrics?: LocksmithMetrics): RequestHandler {
     const span = tracer.startSpan(`${req.method}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method } }, parent);
     const active = trace.setSpan(parent, span);
     const started = performance.now();
-    if (span.isRecording()) res.locals.traceId = span.spanContext().traceId;
+    if (isSpanContextValid(span.spanContext())) res.locals.traceId = span.spanContext().traceId;
     res.locals.traceContext = active;
     res.on("finish", () => {
       // The route template (`/v1/credentials/:jti`), never the path: bounded labels, no jti.
