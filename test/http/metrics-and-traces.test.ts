@@ -27,7 +27,6 @@ afterAll(async () => {
   await tracing.shutdown();
 });
 
-const metricsText = async () => (await request(sut.locksmith.http).get("/metrics")).text;
 const line = (text: string, pattern: RegExp) => text.split("\n").find((l) => pattern.test(l));
 
 test("GET /metrics counts issued, denied, redeemed and rejected credentials by environment and scope, revocations by outcome", async () => {
