@@ -9,7 +9,7 @@ import { systemClock, type Clock } from "./domain/clock";
 import type { TokenStore } from "./domain/credentials/token-store";
 import type { ReplayGuard } from "./domain/identity/replay-guard";
 import type { RevocationFeed } from "./domain/revocations/revocation-feed";
-import { KeyRing } from "./domain/keys/key-ring";
+import type { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile } from "./domain/policy/load-policy";
 import type { Policy } from "./domain/policy/policy";
 import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
@@ -22,17 +22,22 @@ import { MemorySuspensionStore } from "./stores/memory/memory-suspension-store";
 import { RedisApprovalStore } from "./stores/redis/redis-approval-store";
 import { RedisSuspensionStore } from "./stores/redis/redis-suspension-store";
 import { createHttpApp } from "./http/create-http-app";
-import { ensureKeys, loadKeysFile } from "./stores/keys/keys-file";
 import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledger-key-file";
 import { createLedger } from "./stores/postgres/ledger-stores";
+import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
+import { PostgresLedgerReader } from "./stores/postgres/postgres-ledger-reader";
+import { environmentKekProtector, plainProtector } from "./stores/keys/key-protector";
+import { ensureKeys } from "./stores/keys/keys-file";
+import { KeysFileStore } from "./stores/keys/keys-file-store";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
 import { MemoryRevocationFeed } from "./stores/memory/memory-revocation-feed";
 import { MemoryTokenStore } from "./stores/memory/memory-token-store";
 import { startEmbeddedPostgres } from "./stores/postgres/embedded-postgres";
 import { migrate } from "./stores/postgres/migrate";
 import { createPrismaClient } from "./stores/postgres/prisma-client";
-import { connectRedis } from "./stores/redis/redis-connection";
 import { checkNoEviction } from "./stores/redis/redis-eviction-check";
+import { ReadReplicaAuditLog } from "./stores/postgres/read-replica-audit-log";
+import { connectRedisTopology } from "./stores/redis/redis-topology";
 import { RedisReplayGuard } from "./stores/redis/redis-replay-guard";
 import { RedisRevocationFeed } from "./stores/redis/redis-revocation-feed";
 import { RedisTokenStore } from "./stores/redis/redis-token-store";
@@ -40,6 +45,8 @@ import { RedisWindowCounter } from "./stores/redis/redis-window-counter";
 import { MemoryWindowCounter } from "./stores/memory/memory-window-counter";
 import type { WindowCounter } from "./domain/limits/window-counter";
 import type { Logger } from "./telemetry/logger";
+import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
+import { LocksmithMetrics } from "./telemetry/metrics";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
@@ -58,7 +65,16 @@ export interface Locksmith {
   readonly stores: string;
   /** Begins shutdown: ends long-lived streams so in-flight requests can drain. */
   drain(): void;
+  /** The shared key source this replica polls (rotation: `keyStore.rotate`, then `refresh`). */
+  readonly keyStore: KeysFileStore;
+  readonly metrics: LocksmithMetrics;
   close(): Promise<void>;
+}
+
+/** Process-wide telemetry choices made by main (from OTEL_* variables). */
+export interface TelemetryOptions {
+  /** Push metrics through OTLP as well as serving /metrics. */
+  readonly otlpMetrics?: boolean;
 }
 
 export class StartupError extends Error {}
@@ -83,36 +99,41 @@ interface Stores {
  * keys, picks the stores for the mode (Redis + PostgreSQL in production,
  * memory + embedded PGlite in dev mode) and wires the HTTP app.
  */
-export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Locksmith> {
+export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
   const policy = await loadPolicyFile(config.policyFile);
-  if (config.mode === "dev" && (await ensureKeys(config.keysFile, policy.environments))) {
+  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
     logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
   }
-  const keys = new KeyRing(await loadKeysFile(config.keysFile));
-  const unsigned = keys.missing(policy.environments);
-  if (unsigned.length > 0) {
-    throw new StartupError(`LOCKSMITH_KEYS_FILE has no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
-  }
+  const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
+  const keyStore = await KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+  const keys = keyStore.ring;
 
   if (config.mode === "dev" && (await ensureLedgerKey(config.ledger.keyFile, ledgerOrigin(config.issuer)))) {
     logger.info({ ledger_key_file: config.ledger.keyFile }, "generated dev ledger checkpoint key");
   }
   const signer = await loadLedgerKey(config.ledger.keyFile).catch((error: Error) => {
+    keyStore.close();
     throw new StartupError(error.message);
   });
 
-  const stores = config.mode === "production" ? await productionStores(config, signer, logger) : await devStores(config, clock, signer, logger);
+  const stores = await (config.mode === "production" ? productionStores(config, signer, logger) : devStores(config, clock, signer, logger)).catch((error: Error) => {
+    keyStore.close();
+    throw error;
+  });
+  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock });
+  const audit = new MeteredAuditLog(stores.audit, metrics);
   const policySource = new ReloadablePolicy(policy, {
     load: () => loadPolicyFile(config.policyFile),
     refuse: (next) => {
       const missing = keys.missing(next.environments);
       return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;
     },
-    audit: stores.audit,
+    audit,
     clock,
   });
   // Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle.
   await policySource.recordStart().catch(async (error: Error) => {
+    keyStore.close();
     await stores.close();
     throw new StartupError(`DATABASE_URL: cannot write to the audit ledger (${error.message})`);
   });
@@ -128,32 +149,57 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     issuer: config.issuer,
     policy: policySource,
     keys,
-    tokens: stores.tokens,
-    audit: stores.audit,
+    tokens: new MeteredTokenStore(stores.tokens, metrics),
+    audit,
     clock,
     revocations: stores.revocations,
     suspensions: stores.suspensions,
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
   };
-  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
-  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit: stores.audit, clock }, reloadPolicy };
-  const shutdown = new AbortController();
-  const http = createHttpApp({ services, replay: stores.replay, logger, readiness: stores.readiness, ledger: stores.ledger, shutdown: shutdown.signal, approvals, admin, counter: stores.counter });
-  const close = async () => {
-    watcher?.close();
-    await stores.close();
+  const readiness = {
+    ...stores.readiness,
+    keys: async () => {
+      if (keys.missing(policySource.current().environments).length > 0) throw new Error("an environment has no active signing key");
+    },
+    policy: async () => {
+      if (!policySource.current().version) throw new Error("no policy loaded");
+    },
   };
+  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
+  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit, clock }, reloadPolicy };
+  const shutdown = new AbortController();
+  const http = createHttpApp({
+    services,
+    replay: new MeteredReplayGuard(stores.replay, metrics),
+    logger,
+    readiness,
+    ledger: stores.ledger,
+    shutdown: shutdown.signal,
+    approvals,
+    admin,
+    counter: stores.counter,
+    metrics: config.metrics ? metrics : undefined,
+    keyRotation: { store: keyStore, audit, clock, policy: policySource },
+  });
+  async function close(): Promise<void> {
+    watcher?.close();
+    keyStore.close();
+    await stores.close();
+    await metrics.shutdown().catch(() => undefined);
+  }
   return {
     http,
     policy,
     policySource,
     reloadPolicy,
     keys,
-    audit: stores.audit,
+    audit,
     ledger: stores.ledger,
     checkpoint: stores.checkpoint,
     stores: stores.description,
+    keyStore,
+    metrics,
     drain: () => shutdown.abort(),
     close,
   };
@@ -165,9 +211,9 @@ const checkpointOptions = (config: Config) => ({ everyEvents: config.ledger.ever
 async function productionStores(config: Config, signer: CheckpointSigner, logger: Logger): Promise<Stores> {
   let redis: Redis;
   try {
-    redis = await connectRedis({ url: config.redisUrl!, keyPrefix: config.redisPrefix });
+    redis = await connectRedisTopology(config.redisUrl!, config.redisTopology, config.redisPrefix);
   } catch (error) {
-    throw new StartupError(`REDIS_URL: cannot reach Redis (${(error as Error).message})`);
+    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${(error as Error).message})`);
   }
   const eviction = await checkNoEviction(redis).catch((error: Error) => ({ ok: false as const, problem: `cannot read Redis's settings (${error.message})` }));
   if (!eviction.ok) {
@@ -187,7 +233,20 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
         : `DATABASE_URL: cannot reach PostgreSQL (${message.split("\n")[0]})`,
     );
   }
-  const { audit, reader, checkpointer } = createLedger(prisma, signer, checkpointOptions(config), logger);
+  const ledger = createLedger(prisma, signer, checkpointOptions(config), logger);
+  const replica = config.databaseReadUrl ? createPrismaClient(config.databaseReadUrl) : undefined;
+  if (replica) {
+    await replica.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0').catch(async (error: Error) => {
+      await ledger.checkpointer.stop().catch(() => undefined);
+      redis.disconnect();
+      await Promise.all([prisma.$disconnect(), replica.$disconnect()]).catch(() => undefined);
+      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${error.message.split("\n")[0]})`);
+    });
+  }
+  // Appends (and checkpoints) go to the primary; audit queries and the auditors' API read the replica.
+  const audit = replica ? new ReadReplicaAuditLog(ledger.audit, new PrismaAuditLog(replica)) : ledger.audit;
+  const reader = replica ? new PostgresLedgerReader(replica) : ledger.reader;
+  const checkpointer = ledger.checkpointer;
   const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
@@ -200,12 +259,12 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
     suspensions: new RedisSuspensionStore(redis),
     approvals: new RedisApprovalStore(redis),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
-    description: "Redis + PostgreSQL",
+    description: `Redis (${config.redisTopology.mode}) + PostgreSQL${replica ? " with a read replica for audit queries" : ""}`,
     async close() {
       await checkpointer.stop().catch(() => undefined);
       await revocations.close();
       redis.disconnect();
-      await prisma.$disconnect();
+      await Promise.all([prisma.$disconnect(), replica?.$disconnect()]);
     },
   };
 }

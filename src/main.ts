@@ -4,6 +4,7 @@ import { buildLocksmith, type Locksmith } from "./app";
 import { answerClientErrors } from "./http/client-errors";
 import { loadConfig, type Config } from "./config/config";
 import { createLogger, type Logger } from "./telemetry/logger";
+import { otelSettings, startTracing } from "./telemetry/tracing";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -16,17 +17,26 @@ async function main(): Promise<void> {
     return fail((error as Error).message);
   }
   const logger = createLogger(config.logLevel);
-  const locksmith = await buildLocksmith(config, logger).catch((error: Error) => fail(error.message));
+  const otel = otelSettings(process.env);
+  const tracing = startTracing(otel);
+  const locksmith = await buildLocksmith(config, logger, undefined, { otlpMetrics: otel.otlpMetrics }).catch((error: Error) => fail(error.message));
   const server = locksmith.http.listen(config.port, config.host);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: Error) =>
     fail(`PORT: cannot listen on ${config.host}:${config.port} (${error.message})`),
   );
   server.keepAliveTimeout = 65_000;
-  logger.info({ mode: config.mode, port: config.port, issuer: config.issuer, policy_version: locksmith.policy.version, stores: locksmith.stores }, "locksmith listening");
+  logger.info(
+    { mode: config.mode, port: config.port, issuer: config.issuer, policy_version: locksmith.policy.version, stores: locksmith.stores, otlp_traces: otel.otlpTraces, otlp_metrics: otel.otlpMetrics },
+    "locksmith listening",
+  );
   if (config.mode === "dev") process.stdout.write(devBanner(config, locksmith.policy.version));
 
-  const shutdown = (signal: string) => void stop(server, logger, signal, locksmith);
+  const closeAll = async () => {
+    await locksmith.close();
+    await tracing.shutdown().catch(() => undefined);
+  };
+  const shutdown = (signal: string) => void stop(server, logger, signal, { drain: () => locksmith.drain(), close: closeAll });
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
   // SIGHUP reloads the policy bundle (validated; a bad one is refused and the old one keeps serving).

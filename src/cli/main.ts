@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { access } from "node:fs/promises";
 import { registerAuditCommands } from "./audit.command";
 import { registerPolicyCommands } from "./policy-commands";
+import { protectorFromEnv, registerKeysRotate } from "./keys-rotate.command";
 
 /** `locksmith`: keys, credentials and migrations from the command line. */
 const program = new Command("locksmith")
@@ -18,7 +19,7 @@ const program = new Command("locksmith")
 const keys = program.command("keys").description("signing keys of the environments");
 keys
   .command("generate")
-  .description("write a new keys file with one active Ed25519 key per environment of the policy")
+  .description("write a new keys file with an active and a next Ed25519 key per environment of the policy (sealed when LOCKSMITH_KEYS_KEK is set)")
   .requiredOption("--policy <file>", "policy bundle whose environments get keys")
   .requiredOption("--out <file>", "keys file to write (point LOCKSMITH_KEYS_FILE at it)")
   .option("--force", "overwrite an existing keys file")
@@ -26,10 +27,12 @@ keys
     const exists = await access(options.out).then(() => true, () => false);
     if (exists && !options.force) return die(`${options.out} exists; pass --force to replace it (tokens signed by its keys stop verifying)`);
     const policy = await loadPolicyFile(options.policy);
-    const content = await generateKeys(policy.environments);
+    const content = await generateKeys(policy.environments, new Date(), { protector: protectorFromEnv(), withNext: true });
     await writeKeysFile(options.out, content);
     out(`wrote ${options.out} (mode 0600): ${content.keys.map((k) => `${k.environment} ${k.kid}`).join(", ")}\n`);
   });
+
+registerKeysRotate(keys, (message) => die(message));
 
 const connection = (command: Command) =>
   command

@@ -42,6 +42,22 @@ const settingsSchema = z
     LOCKSMITH_APPROVAL_TIMEOUT: z.string().regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h").default("1h"),
     /** Reload the policy bundle when its file changes ("true"/"false"); SIGHUP and the admin endpoint always work. */
     LOCKSMITH_POLICY_WATCH: z.enum(["true", "false"]).default("false"),
+    /** Base64 of a 32-byte key encryption key: private signing keys rest sealed (AES-256-GCM) in the keys file. */
+    LOCKSMITH_KEYS_KEK: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (`openssl rand -base64 32`)").optional(),
+    /** Name of that key encryption key, written next to each sealed key (for KEK rotation). */
+    LOCKSMITH_KEYS_KEK_ID: z.string().min(1).max(64).default("env"),
+    /** How often each replica re-reads the keys file to pick up rotations (seconds). */
+    LOCKSMITH_KEYS_POLL_SECONDS: z.coerce.number().min(0.1).max(300).default(2),
+    /** How REDIS_URL is reached: one server, through Sentinel (REDIS_URL is a sentinel), or a Cluster (REDIS_URL is a seed node). */
+    LOCKSMITH_REDIS_MODE: z.enum(["standalone", "sentinel", "cluster"]).default("standalone"),
+    /** More sentinels or cluster seed nodes besides REDIS_URL's: `host:port,host:port`. */
+    REDIS_NODES: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port,host:port").optional(),
+    /** Sentinel mode: the name of the master group the sentinels watch. */
+    REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+    /** postgres:// URL of a read replica: audit queries go there, appends to DATABASE_URL. */
+    DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Serve Prometheus metrics at GET /metrics. */
+    LOCKSMITH_METRICS: z.enum(["on", "off"]).default("on"),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -56,6 +72,9 @@ const settingsSchema = z
       for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER", "LOCKSMITH_LEDGER_KEY_FILE"] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
       }
+    }
+    if (env.LOCKSMITH_REDIS_MODE === "sentinel" && !env.REDIS_SENTINEL_MASTER) {
+      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_MASTER"], message: "is required when LOCKSMITH_REDIS_MODE is sentinel" });
     }
   }, { when: () => true });
 
@@ -82,6 +101,18 @@ export interface Config {
   };
   readonly approvalTimeoutSeconds: number;
   readonly policyWatch: boolean;
+  readonly keysKek?: { readonly key: string; readonly id: string };
+  readonly keysPollMs: number;
+  readonly redisTopology: RedisTopology;
+  readonly databaseReadUrl?: string;
+  readonly metrics: boolean;
+}
+
+/** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
+export interface RedisTopology {
+  readonly mode: "standalone" | "sentinel" | "cluster";
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  readonly sentinelMaster?: string;
 }
 
 export class ConfigError extends Error {}
@@ -117,5 +148,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     approvalTimeoutSeconds: parseDuration(s.LOCKSMITH_APPROVAL_TIMEOUT)!,
     policyWatch: s.LOCKSMITH_POLICY_WATCH === "true",
+    keysKek: s.LOCKSMITH_KEYS_KEK ? { key: s.LOCKSMITH_KEYS_KEK, id: s.LOCKSMITH_KEYS_KEK_ID } : undefined,
+    keysPollMs: s.LOCKSMITH_KEYS_POLL_SECONDS * 1000,
+    redisTopology: redisTopology(s.LOCKSMITH_REDIS_MODE, s.REDIS_URL, s.REDIS_NODES, s.REDIS_SENTINEL_MASTER),
+    databaseReadUrl: s.DATABASE_READ_URL,
+    metrics: s.LOCKSMITH_METRICS === "on",
   };
+}
+
+function redisTopology(mode: RedisTopology["mode"], url: string | undefined, extra: string | undefined, sentinelMaster: string | undefined): RedisTopology {
+  const nodes = url ? [{ host: new URL(url).hostname, port: Number(new URL(url).port || 6379) }] : [];
+  for (const node of extra ? extra.split(",") : []) {
+    const [host, port] = node.split(":");
+    nodes.push({ host, port: Number(port) });
+  }
+  return { mode, nodes, sentinelMaster };
 }

@@ -6,6 +6,7 @@ import { LocksmithError } from "../domain/errors";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { WindowCounter } from "../domain/limits/window-counter";
 import type { Logger } from "../telemetry/logger";
+import type { LocksmithMetrics } from "../telemetry/metrics";
 import { errorHandler } from "./error-handler";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
@@ -21,6 +22,9 @@ import { subjectRevocationsRoutes } from "./routes/subject-revocations.routes";
 import { introspectRevokeRoutes } from "./oauth/introspect-revoke.routes";
 import { metadataRoutes } from "./oauth/metadata.routes";
 import { tokenRoutes } from "./oauth/token.routes";
+import { resumeTraceContext, traceRequests } from "./middleware/trace-request";
+import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes";
+import { metricsRoutes } from "./routes/metrics.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -37,6 +41,10 @@ export interface HttpDeps {
   readonly admin?: AdminDeps;
   /** Counts for the bundle's `rate_limits` (Redis in production); without it, no rate limits apply. */
   readonly counter?: WindowCounter;
+  /** Counted and served at /metrics when given. */
+  readonly metrics?: LocksmithMetrics;
+  /** Serves POST /v1/admin/keys/rotate when given. */
+  readonly keyRotation?: AdminKeysDeps;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -44,9 +52,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.use(traceRequests(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(requireUtf8);
   app.use(express.json({ limit: "32kb", strict: true, type: "application/json" }));
+  app.use(resumeTraceContext);
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
@@ -60,6 +70,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
+  if (deps.metrics) app.use(metricsRoutes(deps.metrics));
+  if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));
 
   app.use((_req, _res, next) => next(new LocksmithError("not_found", "no such endpoint")));
   app.use(errorHandler(deps.logger));

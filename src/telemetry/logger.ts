@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
 
 /**
@@ -24,8 +25,16 @@ export const REDACTED_PATHS = [
   "*.body",
 ];
 
+/** Every line written inside a traced request carries its `trace_id` (and `span_id`), to jump from a log line to its trace. */
+function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  // Sampled out or not: the trace id is real, and the caller may hold the rest of its trace.
+  if (!context || !isSpanContextValid(context)) return {};
+  return { trace_id: context.traceId, span_id: context.spanId };
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: "locksmith" }, redact: { paths: REDACTED_PATHS, censor: "[Redacted]" } }, destination);
+  return pino({ level, base: { service: "locksmith" }, mixin: traceFields, redact: { paths: REDACTED_PATHS, censor: "[Redacted]" } }, destination);
 }
 
 export type { Logger };

@@ -47,11 +47,11 @@ describe("health", () => {
     expect(res.body).toEqual({ status: "ok" });
   });
 
-  test("GET /readyz answers 200 when Redis and PostgreSQL both answer", async () => {
+  test("GET /readyz answers 200 when Redis and PostgreSQL answer and keys and policy are loaded", async () => {
     const res = await request(sut.locksmith.http).get("/readyz");
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ready", checks: { redis: "ok", postgres: "ok" } });
+    expect(res.body).toEqual({ status: "ready", checks: { redis: "ok", postgres: "ok", keys: "ok", policy: "ok" } });
   });
 
   test("neither needs nor reads credentials, and neither says anything about the stores' addresses", async () => {

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { buildLocksmith, type Locksmith } from "../../src/app";
 import { loadConfig } from "../../src/config/config";
+import type { Clock } from "../../src/domain/clock";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
 import { ledgerOrigin, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
 import { createLogger } from "../../src/telemetry/logger";
@@ -36,6 +37,10 @@ export interface StartOptions {
   readonly replicaOf?: LocksmithUnderTest;
   /** Extra settings, e.g. LOCKSMITH_CHECKPOINT_EVERY or `{ LOCKSMITH_APPROVAL_TIMEOUT: "1s" }`. */
   readonly env?: Record<string, string>;
+  /** More settings (environment variables), e.g. a faster LOCKSMITH_KEYS_POLL_SECONDS. */
+  readonly settings?: Record<string, string>;
+  /** The clock the service runs on (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     LOG_LEVEL: "debug",
     LOCKSMITH_LEDGER_KEY_FILE: ledgerKeyFile,
     ...options.env,
+    ...options.settings,
   });
   const logs: string[] = [];
   const sink = new Writable({
@@ -69,7 +75,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
       done();
     },
   });
-  const locksmith = await buildLocksmith(config, createLogger("debug", sink));
+  const locksmith = await buildLocksmith(config, createLogger("debug", sink), options.clock);
   return {
     locksmith,
     database,

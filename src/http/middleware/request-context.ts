@@ -27,6 +27,8 @@ export function requestContext(logger: Logger): RequestHandler {
       logger.info(
         {
           req_id: requestId,
+          // With tracing on, the logger's mixin adds the active trace's id; without it, the caller's traceparent.
+          ...(res.locals.traceId ? { trace_id: res.locals.traceId } : {}),
           method: req.method,
           path: req.path,
           status: res.statusCode,

@@ -40,6 +40,11 @@ describe("loadConfig", () => {
         ledger: { keyFile: resolve(".locksmith", "ledger-key.json"), exportDir: undefined, everyEvents: 1000, everySeconds: 60 },
         approvalTimeoutSeconds: 3600,
         policyWatch: false,
+        keysKek: undefined,
+        keysPollMs: 2000,
+        redisTopology: { mode: "standalone", nodes: [], sentinelMaster: undefined },
+        databaseReadUrl: undefined,
+        metrics: true,
       });
     });
 

@@ -1,0 +1,96 @@
+import { ledgerOrigin, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { environmentKekProtector } from "../../src/stores/keys/key-protector";
+import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
+import { freePort } from "../support/locksmith-child";
+import { TEST_ISSUER } from "../support/locksmith-under-test";
+import { EXAMPLE_POLICY } from "../support/principals";
+import { createTestDatabase, REDIS_URL, testRedisPrefix, type TestDatabase } from "../support/services";
+
+// Every misconfiguration stops `node dist/main.js` at start with exit code 1 and one clear line naming
+// the setting, and no secret in it.
+
+const MAIN = resolve(__dirname, "..", "..", "dist", "main.js");
+const run = promisify(execFile);
+const KEK = Buffer.alloc(32, 3).toString("base64");
+let dir: string;
+let plainKeys: string;
+let sealedKeys: string;
+let database: TestDatabase;
+let unmigrated: TestDatabase;
+let base: Record<string, string>;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "locksmith-startup-"));
+  plainKeys = join(dir, "plain.json");
+  sealedKeys = join(dir, "sealed.json");
+  await writeKeysFile(plainKeys, await generateKeys(["staging", "production"]));
+  await writeNewLedgerKey(join(dir, "ledger-key.json"), ledgerOrigin(TEST_ISSUER));
+  await writeKeysFile(sealedKeys, await generateKeys(["staging", "production"], new Date(), { protector: environmentKekProtector(KEK) }));
+  [database, unmigrated] = await Promise.all([createTestDatabase(), createTestDatabase({ migrate: false })]);
+  base = {
+    PATH: process.env.PATH ?? "",
+    HOST: "127.0.0.1",
+    PORT: String(await freePort()),
+    REDIS_URL,
+    DATABASE_URL: database.url,
+    LOCKSMITH_POLICY: EXAMPLE_POLICY,
+    LOCKSMITH_KEYS_FILE: plainKeys,
+    LOCKSMITH_LEDGER_KEY_FILE: join(dir, "ledger-key.json"),
+    LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_REDIS_PREFIX: testRedisPrefix(),
+  };
+});
+afterAll(async () => {
+  await Promise.all([database.drop(), unmigrated.drop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startFails(env: Record<string, string>): Promise<string> {
+  const outcome = await run(process.execPath, [MAIN], { env, timeout: 20_000 }).then(
+    () => ({ code: 0, stderr: "" }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(outcome.code).toBe(1);
+  const lines = outcome.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(outcome.stderr).not.toContain(KEK);
+  return lines[0];
+}
+
+test("a keys file sealed with a KEK, started without one", async () => {
+  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: sealedKeys })).toMatch(/^locksmith: .*set LOCKSMITH_KEYS_KEK/);
+});
+
+test("a keys file sealed with another KEK", async () => {
+  const other = Buffer.alloc(32, 4).toString("base64");
+  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: sealedKeys, LOCKSMITH_KEYS_KEK: other })).toMatch(/wrong LOCKSMITH_KEYS_KEK or altered file/);
+});
+
+test("a keys file that is missing, or not a keys file", async () => {
+  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: join(dir, "nope.json") })).toMatch(/cannot read LOCKSMITH_KEYS_FILE .*ENOENT.*keys generate/);
+  const garbage = join(dir, "garbage.json");
+  writeFileSync(garbage, '{"version":1,"keys":[{"d":"secret-looking"}]}');
+  const line = await startFails({ ...base, LOCKSMITH_KEYS_FILE: garbage });
+  expect(line).toMatch(/is not a valid Locksmith keys file/);
+  expect(line).not.toContain("secret-looking");
+});
+
+test("a Redis that does not answer, in standalone and cluster mode", async () => {
+  const closed = `redis://127.0.0.1:${await freePort()}`;
+  expect(await startFails({ ...base, REDIS_URL: closed })).toMatch(/^locksmith: REDIS_URL: cannot reach Redis \(standalone: /);
+  expect(await startFails({ ...base, REDIS_URL: closed, LOCKSMITH_REDIS_MODE: "cluster" })).toMatch(/^locksmith: REDIS_URL: cannot reach Redis \(cluster: /);
+});
+
+test("a read replica without the ledger", async () => {
+  expect(await startFails({ ...base, DATABASE_READ_URL: unmigrated.url })).toMatch(/^locksmith: DATABASE_READ_URL: cannot query the ledger on the read replica/);
+});
+
+test("bad operating settings, all named at once", async () => {
+  const line = await startFails({ ...base, LOCKSMITH_KEYS_KEK: "too-short", LOCKSMITH_REDIS_MODE: "sentinel", LOCKSMITH_METRICS: "yes" });
+  expect(line).toMatch(/^locksmith: invalid settings: /);
+  for (const key of ["LOCKSMITH_KEYS_KEK", "REDIS_SENTINEL_MASTER", "LOCKSMITH_METRICS"]) expect(line).toContain(`${key}:`);
+});
