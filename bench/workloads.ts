@@ -154,12 +154,30 @@ export function mixedWorkload(bundle: BenchBundle, cycles: number): Workload {
 }
 
 /**
- * INTROSPECTION PLUGS IN HERE. `POST /oauth/introspect` (RFC 7662) is being built
- * on another branch; until it exists this returns undefined and the report says
- * "not measured: endpoint not built yet". To measure it, return a Workload like
- * redemptionWorkload's: a pool of {resource-server assertion, `token=<credential>`
- * form body} items built from `live`, path "/oauth/introspect", expect [200].
+ * `POST /oauth/introspect` (RFC 7662) by the credential's resource server, authenticated the
+ * standard way (private_key_jwt in the form body, RFC 7523), one in five for a token minted
+ * for another audience (`{active:false}`). Introspection counts as a redemption.
  */
-export function introspectionWorkload(_live: readonly LiveCredential[], _size: number): Workload | undefined {
-  return undefined;
+export function introspectionWorkload(live: readonly LiveCredential[], size: number): Workload {
+  const items: IssueItem[] = [];
+  for (let i = 0; i < size; i++) {
+    const c = live[i % live.length];
+    const asker = i % 5 === 4 ? live.find((other) => other.server.id !== c.server.id)?.server ?? c.server : c.server;
+    const assertion = signClientAssertion(asker.id, asker.kid, asker.key, BENCH_ISSUER);
+    const body = new URLSearchParams({
+      token: c.credential,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+    }).toString();
+    items.push({ assertion, body, expect: [200] });
+  }
+  const pool = new Pool(items);
+  const step: Step = {
+    method: "POST",
+    build: () => {
+      const item = pool.take();
+      return { path: "/oauth/introspect", body: item.body, headers: { "content-type": "application/x-www-form-urlencoded" }, expect: item.expect };
+    },
+  };
+  return { name: "introspection", steps: [step], requestsPerUnit: 1, pool };
 }
