@@ -86,7 +86,9 @@ export async function fillLedger(database: BenchDatabase, rows: number): Promise
   await adminQuery(
     // Numbered after the last seq like the append path (gapless), with placeholder leaf hashes: these rows
     // exist to make the tables and indexes large, not to be verified.
-    `INSERT INTO audit_events (seq, occurred_at, type, decision, environment, agent, scope, resource, audience, jti, policy_version, request_id, client_ip, detail, leaf_hash)
+    // Under the ledger's append lock (one implicit transaction), so no replica's commit can take these seqs.
+    `SELECT pg_advisory_xact_lock(726374);
+     INSERT INTO audit_events (seq, occurred_at, type, decision, environment, agent, scope, resource, audience, jti, policy_version, request_id, client_ip, detail, leaf_hash)
      SELECT last.seq + g, now(), 'issued', 'allow', 'production', 'agent-' || (g % 300), 'crm:read', 'crm:tenants/t' || (g % 40) || '/doc-' || g, 'https://crm.production.example.com',
             gen_random_uuid()::text, 'sha256:bench', gen_random_uuid()::text, '127.0.0.1', '{"ttl":300}'::jsonb, decode(md5(g::text) || md5(g::text), 'hex')
        FROM generate_series(1, ${rows}) AS g, (SELECT coalesce(max(seq), 0) AS seq FROM audit_events) AS last`,
