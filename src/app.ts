@@ -16,6 +16,7 @@ import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domai
 import type { ApprovalStore } from "./domain/approvals/approval-store";
 import { IdpApproverAuthenticator } from "./domain/approvals/idp-approver-authenticator";
 import type { SuspensionStore } from "./domain/agents/suspension-store";
+import { CircuitBreaker } from "./domain/agents/circuit-breaker";
 import { watchPolicyFile } from "./stores/policy-file-watch";
 import { MemoryApprovalStore } from "./stores/memory/memory-approval-store";
 import { MemorySuspensionStore } from "./stores/memory/memory-suspension-store";
@@ -156,6 +157,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     suspensions: stores.suspensions,
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
+    breaker: new CircuitBreaker(stores.counter, { policy: policySource, suspensions: stores.suspensions, audit, clock }),
   };
   const readiness = {
     ...stores.readiness,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SuspensionStore } from "../../src/domain/agents/suspension-store";
 import { revokedBySuspension } from "../../src/domain/agents/suspension-store";
 
@@ -43,6 +44,16 @@ export function describeSuspensionStoreContract(name: string, factory: () => Pro
       expect(status).toEqual({ suspended: false, revokedBefore: at });
       expect(revokedBySuspension(status, at - 1000)).toBe(true);
       expect(revokedBySuspension(status, at + 1000)).toBe(false);
+    });
+
+    it("lifts a timed suspension by itself when its time has passed, keeping earlier credentials revoked", async () => {
+      const a = agent();
+      const at = Date.now();
+      expect(await store.suspend(a, at, 300)).toBe(true);
+      expect((await store.status(a)).suspended).toBe(true);
+      await sleep(600);
+      expect(await store.status(a)).toEqual({ suspended: false, revokedBefore: at });
+      expect(await store.suspend(a, at + 1)).toBe(true);
     });
   });
 }

@@ -15,8 +15,12 @@ export interface SuspensionStatus {
  * fail closed on it.
  */
 export interface SuspensionStore {
-  /** Suspends the agent as of `atMs`. Idempotent; false when it already was. */
-  suspend(agent: string, atMs: number): Promise<boolean>;
+  /**
+   * Suspends the agent as of `atMs`, until resumed or, with `forMs`, until
+   * `forMs` have passed (the circuit breaker's `suspend_for`). Idempotent;
+   * false when it already was (an existing suspension keeps its own end).
+   */
+  suspend(agent: string, atMs: number, forMs?: number): Promise<boolean>;
   /** Lifts the suspension. Idempotent; false when it was not suspended. */
   resume(agent: string): Promise<boolean>;
   status(agent: string): Promise<SuspensionStatus>;

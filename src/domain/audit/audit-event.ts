@@ -16,7 +16,9 @@ export type AuditEventType =
   | "approval_rejected"
   | "approval_expired"
   | "agent_suspended"
-  | "agent_resumed";
+  | "agent_resumed"
+  // an agent suspended by the bundle's circuit_breaker
+  | "circuit_breaker_tripped";
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "issued",
@@ -35,6 +37,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "approval_expired",
   "agent_suspended",
   "agent_resumed",
+  "circuit_breaker_tripped",
 ];
 
 export type AuditDecision = "allow" | "deny" | "pending";

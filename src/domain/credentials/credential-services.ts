@@ -1,3 +1,4 @@
+import type { CircuitBreaker } from "../agents/circuit-breaker";
 import type { SuspensionStore } from "../agents/suspension-store";
 import type { ApprovalStore } from "../approvals/approval-store";
 import type { AuditLog } from "../audit/audit-log";
@@ -19,6 +20,8 @@ export interface CredentialServices {
   readonly revocations?: RevocationFeed;
   /** Suspended agents; absent means none can be suspended (unit tests of other steps). */
   readonly suspensions?: SuspensionStore;
+  /** Suspends runaway agents (the bundle's `circuit_breaker`); absent, nothing is counted. */
+  readonly breaker?: CircuitBreaker;
   /** Where requests that need approval wait; absent, a 202 has nothing behind it (unit tests). */
   readonly approvals?: ApprovalStore;
   /** How long such a request may wait. */

@@ -75,13 +75,17 @@ export async function issueCredential(
     }
   }
   const user = delegation ? { id: delegation.user, entitlements: delegation.entitlements } : undefined;
-  const suspended = services.suspensions ? (await services.suspensions.status(agent.id)).suspended : false;
+  const suspended =
+    (services.suspensions ? (await services.suspensions.status(agent.id)).suspended : false) ||
+    // The destructive request that trips the circuit breaker is refused with the suspension it caused.
+    ((await services.breaker?.countDestructive(policy, agentPolicy, request.scopes, call)) ?? false);
   const decision: Decision = suspended
-    ? { outcome: "deny", reason: "agent_suspended", description: `agent ${agent.id} is suspended by an admin` }
+    ? { outcome: "deny", reason: "agent_suspended", description: `agent ${agent.id} is suspended (by an admin or the circuit breaker)` }
     : await inSpan("decide", () => decide(policy, agentPolicy, { ...request, user }));
 
   if (decision.outcome === "deny") {
     await record({ type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule });
+    if (!suspended) await services.breaker?.countDenial(policy, agentPolicy, call);
     return { kind: "denied", reason: decision.reason, rule: decision.rule, description: decision.description };
   }
   const audience = decision.resourceServer.audience;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../duration";
 import { rateLimitsSchema } from "../limits/rate-limits";
+import { circuitBreakerSchema } from "../agents/circuit-breaker-policy";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -146,6 +147,7 @@ export const bundleSchema = z
     /** Security teams' principals: may query, prove and export the audit ledger. */
     auditors: z.record(id, z.object({ auth }).strict()).default({}),
     rate_limits: rateLimitsSchema.optional(),
+    circuit_breaker: circuitBreakerSchema.optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type { Bundle, GrantSpec } from "./bundle-schema";
 import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
 import { compileRateLimits } from "../limits/rate-limits";
+import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
 import { compileGlob } from "./glob";
 import {
   DEFAULT_MAX_TTL_SECONDS,
@@ -61,7 +62,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits) } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker) } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {

@@ -1,5 +1,6 @@
 import type { JWTVerifyGetKey } from "jose";
 import type { RateLimits } from "../limits/rate-limits";
+import type { CircuitBreakerPolicy } from "../agents/circuit-breaker-policy";
 import type { Glob } from "./glob";
 
 /** A grant with its patterns compiled; `rule` names it as `roles.<role>.grants[<i>]`. */
@@ -60,6 +61,8 @@ export interface Policy {
   readonly principals: ReadonlyMap<string, Principal>;
   /** The bundle's `rate_limits`; none when it has no such section. */
   readonly rateLimits?: RateLimits;
+  /** The bundle's `circuit_breaker`; none when it has no such section. */
+  readonly circuitBreaker?: CircuitBreakerPolicy;
   /** Trusted identity providers by their `iss` URL (delegation). */
   readonly identityProviders?: ReadonlyMap<string, IdentityProviderPolicy>;
   /** Trusted workload issuers by their `iss` URL (federated agents). */

@@ -3,25 +3,33 @@ import { REVOCATION_MEMORY_MS, type SuspensionStatus, type SuspensionStore } fro
 
 /** Suspended agents in process memory (dev mode, tests): same contract as Redis. */
 export class MemorySuspensionStore implements SuspensionStore {
-  private readonly suspended = new Set<string>();
+  /** Agent → end of its suspension (epoch ms; Infinity until resumed). */
+  private readonly suspended = new Map<string, number>();
   private readonly watermarks = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
-  async suspend(agent: string, atMs: number): Promise<boolean> {
+  async suspend(agent: string, atMs: number, forMs?: number): Promise<boolean> {
     this.watermarks.set(agent, Math.max(atMs, this.watermarks.get(agent) ?? 0));
-    if (this.suspended.has(agent)) return false;
-    this.suspended.add(agent);
+    if (this.isSuspended(agent)) return false;
+    this.suspended.set(agent, forMs === undefined ? Infinity : this.clock.now() + Math.max(1, Math.round(forMs)));
     return true;
   }
 
   async resume(agent: string): Promise<boolean> {
-    return this.suspended.delete(agent);
+    const was = this.isSuspended(agent);
+    this.suspended.delete(agent);
+    return was;
+  }
+
+  private isSuspended(agent: string): boolean {
+    const until = this.suspended.get(agent);
+    return until !== undefined && this.clock.now() < until;
   }
 
   async status(agent: string): Promise<SuspensionStatus> {
     const mark = this.watermarks.get(agent);
     const live = mark !== undefined && this.clock.now() - mark < REVOCATION_MEMORY_MS;
-    return { suspended: this.suspended.has(agent), ...(live ? { revokedBefore: mark } : {}) };
+    return { suspended: this.isSuspended(agent), ...(live ? { revokedBefore: mark } : {}) };
   }
 }

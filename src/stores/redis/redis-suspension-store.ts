@@ -7,17 +7,18 @@ const watermarkKey = (agent: string) => `revoked-before:{${agent}}`;
 
 /**
  * Suspended agents in Redis, shared by every replica: `suspended:{agent}` while
- * suspended (no expiry), `revoked-before:{agent}` = the suspension time, kept as
+ * suspended (no expiry, or a timed suspension's length), `revoked-before:{agent}` = the suspension time, kept as
  * long as a credential issued before it could live. Both keys share a hash slot.
  */
 export class RedisSuspensionStore implements SuspensionStore {
   constructor(private readonly redis: Redis) {}
 
-  suspend(agent: string, atMs: number): Promise<boolean> {
+  suspend(agent: string, atMs: number, forMs?: number): Promise<boolean> {
     return guard(async () => {
-      const results = await this.redis
-        .multi()
-        .set(suspendedKey(agent), String(atMs), "NX")
+      const transaction = this.redis.multi();
+      if (forMs === undefined) transaction.set(suspendedKey(agent), String(atMs), "NX");
+      else transaction.set(suspendedKey(agent), String(atMs), "PX", Math.max(1, Math.round(forMs)), "NX");
+      const results = await transaction
         .set(watermarkKey(agent), String(atMs), "PX", REVOCATION_MEMORY_MS)
         .exec();
       const failed = results?.find(([error]) => error);

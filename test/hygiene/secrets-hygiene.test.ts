@@ -1,0 +1,198 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-node";
+import { Client } from "pg";
+import request, { type Response, type Test } from "supertest";
+import { startTracing, type Tracing } from "../../src/telemetry/tracing";
+import { startDelegationWorld, type DelegationWorld } from "../support/delegation-setup";
+import { LocksmithApi } from "../support/locksmith-api";
+import { TEST_ISSUER } from "../support/locksmith-under-test";
+import { assertionFor, type ExamplePrincipal } from "../support/principals";
+
+// One full session of every kind of call, then a grep of everything the service emitted (log
+// lines, response bodies and headers, spans, ledger rows) for every secret used or produced.
+
+const KEYS_DIR = resolve(__dirname, "..", "..", "examples", "keys");
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+const READ = { scope: "crm:read", resource: "crm:customers/42" };
+
+interface Recorded {
+  readonly what: string;
+  readonly res: Response;
+  /** The one secret this response exists to hand out (a credential's own issuance). */
+  readonly handsOut?: string;
+}
+
+const exporter = new InMemorySpanExporter();
+let tracing: Tracing;
+let world: DelegationWorld;
+let api: LocksmithApi;
+const responses: Recorded[] = [];
+const secrets = new Set<string>();
+
+beforeAll(async () => {
+  tracing = startTracing({ disabled: false, otlpTraces: false, otlpMetrics: false, serviceName: "locksmith-hygiene" }, [new SimpleSpanProcessor(exporter)]);
+  world = await startDelegationWorld();
+  api = new LocksmithApi(world.sut);
+  await runSession();
+});
+afterAll(async () => {
+  await world?.close();
+  await tracing?.shutdown();
+});
+
+const app = () => world.sut.locksmith.http;
+
+async function send(what: string, test: Test, handsOut?: (res: Response) => string | undefined): Promise<Response> {
+  const res = await test;
+  const secret = handsOut?.(res);
+  if (secret) secrets.add(secret);
+  responses.push({ what, res, handsOut: secret });
+  return res;
+}
+
+async function clientAuth(id: ExamplePrincipal) {
+  const assertion = await assertionFor(id, TEST_ISSUER);
+  secrets.add(assertion);
+  return { client_assertion_type: JWT_BEARER, client_assertion: assertion };
+}
+
+const credentialOf = (res: Response) => (typeof res.body?.credential === "string" ? res.body.credential : undefined);
+const accessTokenOf = (res: Response) => (typeof res.body?.access_token === "string" ? res.body.access_token : undefined);
+
+/** Every kind of call: issue, deny, approval, delegation, redeem, introspect, revoke, OAuth, admin, audit, errors. */
+async function runSession(): Promise<void> {
+  const post = (path: string) => request(app()).post(path);
+  const issued = await send("issue", post("/v1/credentials").set(await api.headers("support-agent")).send(READ), credentialOf);
+  const second = await send("issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, ttl: "1m" }), credentialOf);
+  await send("deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:delete", resource: "crm:customers/42" }));
+  await send("wall", post("/v1/credentials").set(await api.headers("staging-deploy-agent")).send({ scope: "infra:deploy", resource: "infra:production/db" }));
+  await send("approval", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:refund", resource: "crm:orders/7" }));
+  const mary = await world.corp.token("mary", { scope: "crm:read crm:export" });
+  const john = await world.corp.token("john", { scope: "crm:note" });
+  secrets.add(mary).add(john);
+  await send("delegated issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:export", resource: "crm:customers/42", on_behalf_of: mary }), credentialOf);
+  await send("delegated deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: john }));
+  await send("bad user token", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: `${mary.slice(0, -4)}AAAA` }));
+  await send("bad body", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, extra: true }));
+  await send("malformed json", post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "application/json").send('{"scope":'));
+  const replayed = (await api.headers("support-agent")).authorization;
+  await send("fresh assertion", post("/v1/credentials").set("authorization", replayed).send(READ), credentialOf);
+  await send("replayed assertion", post("/v1/credentials").set("authorization", replayed).send(READ));
+  await send("garbage bearer", post("/v1/credentials").set("authorization", "Bearer not-a-jwt").send(READ));
+
+  const credential = issued.body.credential as string;
+  const tampered = `${credential.slice(0, -6)}AAAAAA`;
+  secrets.add(tampered);
+  await send("redeem", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential }));
+  await send("redeem tampered", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential: tampered }));
+  await send("redeem wrong audience", post("/v1/credentials/redeem").set(await api.headers("crm-staging")).send({ credential }));
+  await send("introspect", post("/oauth/introspect").type("form").send({ token: credential, ...(await clientAuth("crm-prod")) }));
+  await send("introspect garbage", post("/oauth/introspect").type("form").send({ token: tampered, ...(await clientAuth("crm-prod")) }));
+  await send("revoke", request(app()).delete(`/v1/credentials/${issued.body.jti}`).set(await api.headers("support-agent")));
+  await send("redeem revoked", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential }));
+  await send("oauth revoke", post("/oauth/revoke").type("form").send({ token: second.body.credential, ...(await clientAuth("support-agent")) }));
+
+  const clientCredentials = { grant_type: "client_credentials", ...READ };
+  await send("oauth token", post("/oauth/token").type("form").send({ ...clientCredentials, ...(await clientAuth("support-agent")) }), accessTokenOf);
+  await send("token exchange", post("/oauth/token").type("form").send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: mary, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }), accessTokenOf);
+  await send("token exchange denied", post("/oauth/token").type("form").send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: john, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }));
+  await send("oauth bad client", post("/oauth/token").type("form").send({ ...clientCredentials, client_assertion_type: JWT_BEARER, client_assertion: tampered }));
+
+  await send("suspend", post("/v1/agents/staging-deploy-agent/suspend").set(await api.headers("security-oncall")).send({ reason: "hygiene" }));
+  await send("resume", post("/v1/agents/staging-deploy-agent/resume").set(await api.headers("security-oncall")).send({}));
+  await send("audit events", request(app()).get("/v1/audit/events?limit=1000").set(await api.headers("security-auditor")));
+  await send("audit trace", request(app()).get(`/v1/audit/trace/${issued.body.jti}`).set(await api.headers("security-auditor")));
+  await send("audit export", request(app()).get("/v1/audit/export?after_seq=0").set(await api.headers("security-auditor")));
+  await send("jwks", request(app()).get("/.well-known/jwks.json"));
+  await send("metadata", request(app()).get("/.well-known/oauth-authorization-server"));
+  await send("health", request(app()).get("/readyz"));
+  await send("not found", request(app()).get("/v1/nothing-here"));
+  for (const secret of api.secrets) secrets.add(secret);
+}
+
+/** Every private key's `d`: the example principals', the generated signing keys', the ledger key's. */
+function privateKeyMaterial(): string[] {
+  const ds: string[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === "object") {
+      for (const [key, inner] of Object.entries(value)) if (key === "d" && typeof inner === "string") ds.push(inner);
+      else collect(inner);
+    }
+  };
+  for (const file of readdirSync(KEYS_DIR).filter((f) => f.endsWith(".jwk.json"))) collect(JSON.parse(readFileSync(join(KEYS_DIR, file), "utf8")));
+  collect(JSON.parse(readFileSync(world.sut.keysFile, "utf8")));
+  collect(JSON.parse(readFileSync(world.sut.ledgerKeyFile, "utf8")));
+  return ds;
+}
+
+/** A JWT leaks as a whole or in part: look for the whole token and for its signature alone. */
+const needles = (secret: string): string[] => {
+  const parts = secret.split(".");
+  return parts.length === 3 && parts[2].length >= 40 ? [secret, parts[2]] : [secret];
+};
+
+function expectNoSecretIn(where: string, text: string, except?: string): void {
+  for (const secret of secrets) {
+    if (secret === except) continue;
+    for (const needle of needles(secret)) if (text.includes(needle)) throw new Error(`${where} contains a secret used or produced by the run (${needle === secret ? "whole" : "its signature"})`);
+  }
+  for (const d of privateKeyMaterial()) if (text.includes(d)) throw new Error(`${where} contains private key material`);
+}
+
+test("the session made every kind of call and handed out credentials (the grep has something to find)", () => {
+  const statuses = new Set(responses.map((r) => r.res.status));
+  for (const status of [200, 201, 202, 204, 400, 401, 403, 404]) expect(statuses).toContain(status);
+  expect(responses.filter((r) => r.handsOut).length).toBeGreaterThanOrEqual(5);
+  expect(privateKeyMaterial().length).toBeGreaterThanOrEqual(13);
+  expect(world.sut.logs.length).toBeGreaterThanOrEqual(responses.length);
+  expect(exporter.getFinishedSpans().length).toBeGreaterThan(responses.length);
+});
+
+test("no response body or header carries a secret, except the one credential an issuance hands out", () => {
+  for (const { what, res, handsOut } of responses) {
+    expectNoSecretIn(`${what} (${res.status}) headers`, JSON.stringify(res.headers));
+    expectNoSecretIn(`${what} (${res.status}) body`, res.text ?? "", handsOut);
+  }
+});
+
+test("no log line carries a credential, assertion, user token or private key", () => {
+  expectNoSecretIn("logs", world.sut.logs.join("\n"));
+});
+
+test("no span name, attribute or event carries one", () => {
+  const spans = exporter.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })), status: s.status }));
+  expectNoSecretIn("spans", JSON.stringify(spans));
+});
+
+test("no ledger row carries one", async () => {
+  const client = new Client({ connectionString: world.sut.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT * FROM audit_events ORDER BY seq");
+    expect(rows.length).toBeGreaterThan(20);
+    expectNoSecretIn("audit_events", JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : Buffer.isBuffer(v) ? v.toString("base64") : v)));
+  } finally {
+    await client.end();
+  }
+});
+
+/** Public documents without a secret, cacheable on purpose so resource servers do not fetch them per request. */
+const PUBLIC_DOCUMENTS = new Set(["jwks", "metadata"]);
+
+test("every response of the run, errors included, carries the security headers (no-store on all but the public key set and metadata)", () => {
+  for (const { what, res } of responses) {
+    expect({ what, headers: res.headers }).toMatchObject({
+      what,
+      headers: {
+        "x-content-type-options": "nosniff",
+        "cache-control": PUBLIC_DOCUMENTS.has(what) ? expect.stringMatching(/^public, max-age=\d+$/) : "no-store",
+        "referrer-policy": "no-referrer",
+        "content-security-policy": expect.stringContaining("default-src 'none'"),
+      },
+    });
+  }
+});
