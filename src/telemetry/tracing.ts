@@ -32,14 +32,16 @@ export interface Tracing {
 }
 
 /**
- * Registers the process-wide tracer provider, so every request and step span
- * (`inSpan`) is recorded with a real trace id that the logs carry. Spans are
- * exported only when OTLP is configured (batched, off the request path);
- * `extra` lets a test attach an in-memory exporter.
+ * Registers the process-wide tracer provider when spans have somewhere to go
+ * (OTLP configured, or `extra` processors such as a test's in-memory
+ * exporter), so every request and step span (`inSpan`) is recorded with a real
+ * trace id that the logs carry. Export is batched, off the request path.
  */
 export function startTracing(settings: OtelSettings, extra: SpanProcessor[] = []): Tracing {
-  if (settings.disabled) return { shutdown: async () => undefined };
-  const spanProcessors = [...(settings.otlpTraces ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []), ...extra];
+  const spanProcessors = settings.disabled ? [] : [...(settings.otlpTraces ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []), ...extra];
+  // Spans that go nowhere are not worth their cost on every request (the SDK's context tracking hooks every
+  // promise): with no exporter the API stays a no-op, and log lines carry the caller's traceparent instead.
+  if (spanProcessors.length === 0) return { shutdown: async () => undefined };
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ "service.name": settings.serviceName }), spanProcessors });
   provider.register();
   return { shutdown: () => provider.shutdown() };
