@@ -3,8 +3,6 @@ export type AuditEventType =
   | "issued"
   | "denied"
   | "pending_approval"
-  | "approved"
-  | "rejected"
   | "redeemed"
   | "redeem_rejected"
   | "revoked"
@@ -24,8 +22,6 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "issued",
   "denied",
   "pending_approval",
-  "approved",
-  "rejected",
   "redeemed",
   "redeem_rejected",
   "revoked",
