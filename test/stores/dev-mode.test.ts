@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { assertionFor } from "../support/principals";
+import { freePort } from "../support/private-stores";
 
 /**
  * Dev mode as a newcomer meets it: the built server started with no
@@ -106,15 +106,6 @@ function devEnvironment(port: number, dir: string): NodeJS.ProcessEnv {
   return { ...env, PORT: String(port), LOCKSMITH_DATA_DIR: dir };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer().once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Polls `check` until it gives a value; fails early if the server exits, and after `timeoutMs` in any case. */
 async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {

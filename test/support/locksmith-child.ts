@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { freePort } from "./private-stores";
+
+export { freePort };
 
 const MAIN = resolve(__dirname, "..", "..", "dist", "main.js");
 
@@ -11,15 +13,6 @@ export interface LocksmithProcess {
   readonly output: string[];
   /** SIGTERM, then wait for the exit code. */
   stop(): Promise<number | null>;
-}
-
-/** A free TCP port on loopback (asked of the OS, released at once). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Runs `node dist/main.js` with `env` on a free port and waits until GET /readyz is 200. */

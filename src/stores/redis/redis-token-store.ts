@@ -34,9 +34,13 @@ export class RedisTokenStore implements TokenStore {
 
   put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
     return guard(async () => {
-      // Indexed first: a credential that exists is always reachable by revokeSubject (a failed put leaves at most a stale index entry).
-      await Promise.all(subjectsOf(state).map((subject) => this.redis.locksmithIndex(subjectKey(subject), jti, ttlMs)));
-      await this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs, state.user ?? "", state.environment ?? "");
+      // Sent together (auto-pipelined: one round trip on the issuance path), the index scripts first. If any
+      // fails, put rejects and the credential is never handed out, so a state left without its index
+      // belongs to a token nobody holds; a failed state write leaves at most a stale index entry.
+      await Promise.all([
+        ...subjectsOf(state).map((subject) => this.redis.locksmithIndex(subjectKey(subject), jti, ttlMs)),
+        this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs, state.user ?? "", state.environment ?? ""),
+      ]);
     });
   }
 
