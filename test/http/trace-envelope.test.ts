@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import request, { type Test } from "supertest";
+import request from "supertest";
 import { approverToken } from "../support/approvers";
 import { corpUserToken } from "../support/corp-user";
 import { LocksmithApi, requestIdOf, type Response } from "../support/locksmith-api";
@@ -31,7 +31,7 @@ const JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
 const READ = { scope: "crm:read", resource: "crm:customers/42" };
 
 /** Sends the call with a fresh traceparent; expects `status`, and every ledger row of the call (at least `rows`) to carry its trace id. */
-async function traced(call: (traceparent: string) => Test, status: number, rows = 1): Promise<Response> {
+async function traced(call: (traceparent: string) => Promise<Response>, status: number, rows = 1): Promise<Response> {
   const traceId = randomBytes(16).toString("hex");
   const res = await call(`00-${traceId}-${randomBytes(8).toString("hex")}-01`);
   expect(res.status).toBe(status);
