@@ -106,6 +106,7 @@ describe("a fault inside the service", () => {
     const world = await memoryWorld({ policy, clock: systemClock });
     const app = createHttpApp({
       services: { ...world.services, issuer: TEST_ISSUER, keys: new KeyRing(await loadKeysFile(keysFile)), tokens, audit },
+      approvals: world.services,
       replay,
       logger,
       readiness: {},
