@@ -5,8 +5,8 @@ import type { CallContext } from "../../domain/call-context";
 import { invalidRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
 import type { ReloadResult, ReloadTrigger } from "../../domain/policy/reloadable-policy";
-import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { callOf } from "../middleware/request-context";
+import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { parseBody } from "../validation";
 
 export interface AdminDeps {

@@ -7,9 +7,9 @@ import { collectApproved, type CollectResult } from "../../domain/approvals/coll
 import { approvalsFor, voteOnApproval } from "../../domain/approvals/vote-on-approval";
 import { invalidClient, invalidRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
+import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { callOf } from "../middleware/request-context";
 import { parseBody } from "../validation";
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;

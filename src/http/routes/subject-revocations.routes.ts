@@ -4,9 +4,9 @@ import { revokeSubject } from "../../domain/credentials/revoke-subject";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import type { Principal } from "../../domain/policy/policy";
 import { invalidRequest } from "../../domain/errors";
+import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { callOf } from "../middleware/request-context";
 import { parseBody } from "../validation";
 
 const subjectId = z.string().min(1).max(256);
