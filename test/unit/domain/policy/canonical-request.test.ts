@@ -1,5 +1,9 @@
 import { LocksmithError } from "../../../../src/domain/errors";
 import { checkCanonicalRequest, resourceProblem, scopeProblem } from "../../../../src/domain/policy/canonical-request";
+import { whoCan } from "../../../../src/domain/policy/effective-permissions";
+import { explainRequest } from "../../../../src/domain/policy/explain";
+import { loadPolicyFile } from "../../../../src/domain/policy/load-policy";
+import { EXAMPLE_POLICY } from "../../../support/principals";
 
 // One string, one resource (issue 18 #8): a requested resource or scope that another string could
 // alias is refused before any pattern sees it.
@@ -81,5 +85,22 @@ describe("checkCanonicalRequest", () => {
     expect(() => checkCanonicalRequest({ scopes: [], resource: "crm:customers/42" })).toThrow(expect.objectContaining({ code: "invalid_request" }));
     const many = Array.from({ length: 17 }, (_, i) => `crm:s${i}`);
     expect(() => checkCanonicalRequest({ scopes: many, resource: "crm:customers/42" })).toThrow(expect.objectContaining({ code: "invalid_request" }));
+  });
+});
+
+describe("the offline tools answer an alias as Locksmith does", () => {
+  it("policy explain refuses it as invalid_request instead of deciding the string", async () => {
+    const policy = await loadPolicyFile(EXAMPLE_POLICY);
+    expect(explainRequest(policy, "support-agent", { scopes: ["crm:read"], resource: "crm:customers/42" }).decision.outcome).toBe("allow");
+    const alias = explainRequest(policy, "support-agent", { scopes: ["crm:read"], resource: "crm:customers/x/../42" });
+    expect(alias.decision).toMatchObject({ outcome: "deny", reason: "invalid_request", description: expect.stringMatching(/^resource: /) });
+  });
+
+  it("policy who-can says nobody can get an alias", async () => {
+    const policy = await loadPolicyFile(EXAMPLE_POLICY);
+    expect(whoCan(policy, "crm:read", "crm:customers/42").map((p) => p.agent)).toEqual(["support-agent"]);
+    expect(whoCan(policy, "crm:read", "crm:customers/..")).toEqual([]);
+    expect(whoCan(policy, "crm:read", "crm:customers/%34%32")).toEqual([]);
+    expect(whoCan(policy, "crmread", "crm:customers/42")).toEqual([]);
   });
 });
