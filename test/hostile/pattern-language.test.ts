@@ -1,22 +1,33 @@
-import { resolve } from "node:path";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import request from "supertest";
 import { expectError, LocksmithApi, requestIdOf, type Response } from "../support/locksmith-api";
 import { startLocksmith, TEST_ISSUER, type LocksmithUnderTest } from "../support/locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "../support/principals";
 
-// Hostile input to the pattern language (issue 18, items 2, 7 and 8): patterns that backtracked,
-// resource aliases that side-stepped a deny rule, and delete scopes that `*:delete` missed.
-// Every request goes through both doors: POST /v1/credentials and POST /oauth/token.
+// Hostile input to the pattern language (issue 18, items 2, 7, 8 and 14): patterns that backtracked,
+// resource aliases that side-stepped a deny rule, delete scopes that `*:delete` missed, and role
+// names that crashed the policy compiler. Every request goes through both doors:
+// POST /v1/credentials and POST /oauth/token.
 
-const POLICY = resolve(__dirname, "..", "fixtures", "hostile-patterns.policy.yaml");
+const FIXTURE = resolve(__dirname, "..", "fixtures", "hostile-patterns.policy.yaml");
 
+let dir: string;
+let policyFile: string;
 let sut: LocksmithUnderTest;
 let api: LocksmithApi;
 beforeAll(async () => {
-  sut = await startLocksmith({ policyFile: POLICY });
+  dir = mkdtempSync(join(tmpdir(), "locksmith-patterns-"));
+  policyFile = join(dir, "policy.yaml");
+  copyFileSync(FIXTURE, policyFile);
+  sut = await startLocksmith({ policyFile });
   api = new LocksmithApi(sut);
 });
-afterAll(() => sut.close());
+afterAll(async () => {
+  await sut?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function token(agent: ExamplePrincipal, scope: string, resource: string): Promise<Response> {
   const assertion = await assertionFor(agent, TEST_ISSUER);
@@ -127,5 +138,16 @@ describe("`*:delete` is every delete scope (issue 18 #7: scopes holding `/`)", (
     expectError(res, 403, "permission_denied", { reason: "agent_suspended" });
     const [trip] = await api.ledger({ agent: "support-agent", type: "circuit_breaker_tripped" });
     expect(trip).toMatchObject({ reason: "destructive_requests" });
+  });
+});
+
+describe("role names are names (issue 18 #14)", () => {
+  test.each(["constructor", "toString"])("a bundle whose agent names an undefined role %s is refused on reload with a located error, and the old one keeps serving", async (role) => {
+    const before = sut.locksmith.policySource.current().version;
+    writeFileSync(policyFile, readFileSync(FIXTURE, "utf8").replace("    roles: []", `    roles: [${role}]`));
+    const res = await request(api.app).post("/v1/admin/policy/reload").set(await api.headers("security-oncall"));
+    expectError(res, 400, "invalid_request");
+    expect(res.body.error_description).toMatch(new RegExp(`policy\\.yaml:\\d+ agents\\.staging-deploy-agent\\.roles\\[0\\]: unknown role "${role}"`));
+    expect(sut.locksmith.policySource.current().version).toBe(before);
   });
 });
