@@ -43,6 +43,12 @@ interface Tokens {
   readonly chars: readonly string[];
 }
 
+/** The middle of a pattern, ready to run: its token kinds and the UTF-16 code of each literal (-1 for a wildcard). */
+interface Automaton {
+  readonly kinds: Uint8Array;
+  readonly codes: Int32Array;
+}
+
 /**
  * Compiles `source` into tokens and a matcher. `separators` are the characters a
  * single `*` may not swallow (none for scopes). Shared with glob-cover.ts, which
@@ -56,12 +62,16 @@ export function compileWildcards(source: string, kind: PatternKind, separators: 
   // Literal text before the first and after the last wildcard is compared directly; only the middle is simulated.
   const prefix = tokens.chars.slice(0, first).join("");
   const suffix = tokens.chars.slice(last + 1).join("");
-  const middle: Tokens = { kinds: tokens.kinds.slice(first, last + 1), chars: tokens.chars.slice(first, last + 1) };
+  const middle: Automaton = {
+    kinds: tokens.kinds.slice(first, last + 1),
+    codes: Int32Array.from(tokens.chars.slice(first, last + 1), (c) => (c === "" ? -1 : c.charCodeAt(0))),
+  };
+  const separatorCodes = new Set([...separators].map((c) => c.charCodeAt(0)));
   return {
     source,
     matches(value) {
       if (value.length < prefix.length + suffix.length || !value.startsWith(prefix) || !value.endsWith(suffix)) return false;
-      return simulate(middle, value, prefix.length, value.length - suffix.length, separators);
+      return simulate(middle, value, prefix.length, value.length - suffix.length, separatorCodes);
     },
   };
 }
@@ -89,22 +99,22 @@ function tokenize(source: string, kind: PatternKind): Tokens {
  * live states at once, so the cost is O(length × tokens) whatever the input:
  * nothing is ever retried.
  */
-function simulate(tokens: Tokens, value: string, from: number, to: number, separators: string): boolean {
+function simulate(tokens: Automaton, value: string, from: number, to: number, separators: ReadonlySet<number>): boolean {
   const m = tokens.kinds.length;
   let live = new Uint8Array(m + 1);
   let next = new Uint8Array(m + 1);
   live[0] = 1;
   closeOverEmptyRuns(tokens, live);
   for (let v = from; v < to; v++) {
-    const c = value[v];
-    const isSeparator = separators.includes(c);
+    const c = value.charCodeAt(v);
+    const isSeparator = separators.has(c);
     next.fill(0);
     let any = false;
     for (let i = 0; i < m; i++) {
       if (!live[i]) continue;
       const kind = tokens.kinds[i];
       if (kind === LITERAL) {
-        if (tokens.chars[i] === c) {
+        if (tokens.codes[i] === c) {
           next[i + 1] = 1;
           any = true;
         }
@@ -121,6 +131,6 @@ function simulate(tokens: Tokens, value: string, from: number, to: number, separ
 }
 
 /** A wildcard may match the empty run: a live state before it makes the state after it live too. */
-function closeOverEmptyRuns(tokens: Tokens, states: Uint8Array): void {
+function closeOverEmptyRuns(tokens: Automaton, states: Uint8Array): void {
   for (let i = 0; i < tokens.kinds.length; i++) if (states[i] && tokens.kinds[i] !== LITERAL) states[i + 1] = 1;
 }
