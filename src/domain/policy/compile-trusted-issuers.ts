@@ -1,7 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Bundle, IdentityProviderSpec } from "./bundle-schema";
 import type { BundleProblem } from "./compile-policy";
-import { compileGlob, matchesAny } from "./glob";
+import { compileScopePattern, matchesAny } from "./glob";
 import type { Entitlements, IdentityProviderPolicy, WorkloadIssuerPolicy } from "./policy";
 
 /** A remote key set answers within this, or the token is refused with 503 (never waited on forever). */
@@ -47,7 +47,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
  */
 function entitlementsReader(spec: IdentityProviderSpec): (claims: Record<string, unknown>) => Entitlements {
   const mapping = spec.scope_mapping
-    ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileGlob)]))
+    ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileScopePattern)]))
     : undefined;
   return (claims) => {
     const values = stringList(claims[spec.entitlements_claim]);
@@ -95,7 +95,7 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   const subjects = new Map<string, string>();
   for (const [agent, spec] of Object.entries(bundle.agents)) {
     if (spec.auth.method !== "workload_identity") continue;
-    if (!bundle.workload_issuers[spec.auth.issuer]) {
+    if (!Object.hasOwn(bundle.workload_issuers, spec.auth.issuer)) {
       problems.push({ path: ["agents", agent, "auth", "issuer"], message: `unknown workload issuer "${spec.auth.issuer}"` });
     }
     const key = `${spec.auth.issuer} ${spec.auth.subject}`;
