@@ -5,6 +5,7 @@ import { approvalsFor, voteOnApproval } from "../../../../src/domain/approvals/v
 import { LocksmithError } from "../../../../src/domain/errors";
 import { MemoryApprovalStore } from "../../../../src/stores/memory/memory-approval-store";
 import { MemoryAuditLog } from "../../../../src/stores/memory/memory-audit-log";
+import { findEvents } from "../../../support/find-events";
 
 const NOW = Date.parse("2026-11-21T10:00:00Z");
 const clock = { now: () => NOW };
@@ -31,7 +32,7 @@ describe("voting on an approval", () => {
     await expect(voteOnApproval(services, john, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "self_approval" } });
     expect(await approvalsFor(services, john)).toEqual([]);
     expect((await approvals.get(r.id))?.approvals).toEqual([]);
-    expect(await audit.find({})).toEqual([]);
+    expect(await findEvents(audit)).toEqual([]);
   });
 
   it("refuses an approver named by the agent's id (an agent never approves for itself)", async () => {
@@ -49,7 +50,7 @@ describe("voting on an approval", () => {
     await approvals.create(r, 1000);
     const after = await voteOnApproval(services, { subject: "mary", groups: [] }, r.id, { approve: true }, { requestId: "t" });
     expect(after.approvals.map((a) => a.subject)).toEqual(["mary"]);
-    const [event] = await audit.find({});
+    const [event] = await findEvents(audit);
     expect(event).toMatchObject({ type: "approval_given", actor: "mary", user: "john", agent: "support-agent", detail: { approval_request: r.id, approvals: 1, required: 2 } });
   });
 });
