@@ -168,7 +168,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
       if (!policySource.current().version) throw new Error("no policy loaded");
     },
   };
-  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
+  const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock, config.issuer), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
   const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit, clock }, reloadPolicy };
   const shutdown = new AbortController();
   const http = createHttpApp({

@@ -13,7 +13,8 @@ const clock = { now: () => NOW };
 function setup() {
   const approvals = new MemoryApprovalStore(clock);
   const audit = new MemoryAuditLog();
-  const services = { approvals, audit, clock } as unknown as ApprovalServices;
+  const policy = { current: () => ({ agents: new Map([["support-agent", {}], ["billing-agent", {}]]) }) };
+  const services = { approvals, audit, clock, policy } as unknown as ApprovalServices;
   return { approvals, audit, services };
 }
 
@@ -42,6 +43,17 @@ describe("voting on an approval", () => {
     const error = await voteOnApproval(services, { subject: "support-agent", groups: [] }, r.id, { approve: true }, { requestId: "t" }).catch((e) => e);
     expect(error).toBeInstanceOf(LocksmithError);
     expect(error.extra.reason).toBe("self_approval");
+  });
+
+  it("refuses any agent of the bundle, even one the request's approvers name, and lists nothing for it", async () => {
+    const { approvals, services, audit } = setup();
+    const r = { ...johnsRequest(), approvers: ["user:billing-agent", "group:payments-leads"] };
+    await approvals.create(r, 1000);
+    const billing = { subject: "billing-agent", groups: ["payments-leads"] };
+    await expect(voteOnApproval(services, billing, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "agent_cannot_approve" } });
+    expect(await approvalsFor(services, billing)).toEqual([]);
+    expect((await approvals.get(r.id))?.approvals).toEqual([]);
+    expect(await findEvents(audit)).toEqual([]);
   });
 
   it("accepts an approver named as user:<subject>, and records the vote", async () => {
