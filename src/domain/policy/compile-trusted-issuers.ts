@@ -30,6 +30,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
       id,
       issuer: spec.issuer,
       audience: spec.audience,
+      approverAudience: spec.approver_audience,
       algorithms: spec.algorithms,
       keys: trustedKeySet(spec),
       entitlements: entitlementsReader(spec),
@@ -81,9 +82,14 @@ export function compileWorkloadIssuers(bundle: Bundle): Map<string, WorkloadIssu
   return issuers;
 }
 
-/** Reference problems of the trusted issuers: unknown issuer ids, two agents on one subject, one `iss` twice. */
+/** Reference problems of the trusted issuers: unknown issuer ids, two agents on one subject, one `iss` twice, one audience for two trusts. */
 export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   const problems: BundleProblem[] = [];
+  for (const [id, spec] of Object.entries(bundle.identity_providers)) {
+    if (spec.approver_audience === spec.audience) {
+      problems.push({ path: ["identity_providers", id, "approver_audience"], message: "must differ from audience: the user tokens agents hold for delegation would be approvers' sign-ins" });
+    }
+  }
   const issuerUrls = new Map<string, string>();
   for (const [section, entries] of [["identity_providers", bundle.identity_providers], ["workload_issuers", bundle.workload_issuers]] as const) {
     for (const [id, spec] of Object.entries(entries)) {
