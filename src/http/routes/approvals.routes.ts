@@ -9,13 +9,13 @@ import { invalidClient, invalidRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
 const MAX_WAIT_SECONDS = 25;
 const POLL_INTERVAL_MS = 250;
 const voteBody = z
-  .object({ decision: z.enum(["approve", "reject"]), comment: z.string().max(512).regex(/^[^\u0000\p{Cs}]*$/u, "must be plain text").optional() })
+  .object({ decision: z.enum(["approve", "reject"]), comment: ledgerText(512).optional() })
   .strict();
 
 /**

@@ -9,11 +9,9 @@ import { revokeCredential } from "../../domain/credentials/revoke-credential";
 import type { Principal } from "../../domain/policy/policy";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody, resource, scopeList } from "../validation";
+import { ledgerText, parseBody, resource, scopeList } from "../validation";
 
 const MAX_TTL_REQUEST_SECONDS = 86_400;
-/** Free text bound for the ledger: PostgreSQL cannot store NUL or a lone UTF-16 surrogate, and either would fail the audit write (a 503, for a caller mistake). */
-const LEDGER_TEXT = /^[^\u0000\p{Cs}]*$/u;
 
 const issueBody = z
   .object({
@@ -21,7 +19,7 @@ const issueBody = z
     resource,
     ttl: z.union([z.number(), z.string().max(16)]).optional(),
     on_behalf_of: z.string().max(16_384).optional(),
-    reason: z.string().max(512).regex(LEDGER_TEXT, "must be text without NUL characters or unpaired surrogates").optional(),
+    reason: ledgerText(512).optional(),
   })
   .strict();
 

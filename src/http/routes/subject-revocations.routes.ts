@@ -6,9 +6,9 @@ import type { Principal } from "../../domain/policy/policy";
 import { invalidRequest } from "../../domain/errors";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
-const subjectId = z.string().min(1).max(256);
+const subjectId = ledgerText(256).min(1);
 const body = z.object({ agent: subjectId.optional(), user: subjectId.optional(), environment: subjectId.optional() }).strict();
 
 /**
