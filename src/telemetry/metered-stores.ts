@@ -49,6 +49,10 @@ export class MeteredTokenStore implements TokenStore {
     return count(this.metrics, "redis", "revoke", () => this.inner.revoke(jti, holder));
   }
 
+  markAnnounced(jti: string): Promise<void> {
+    return count(this.metrics, "redis", "mark_announced", () => this.inner.markAnnounced(jti));
+  }
+
   revokeSubject(subject: CredentialSubject): Promise<number> {
     return count(this.metrics, "redis", "revoke_subject", () => this.inner.revokeSubject(subject));
   }
