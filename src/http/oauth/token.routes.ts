@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import { issueCredential, type IssueOutcome, type IssueRequest } from "../../domain/credentials/issue-credential";
 import { invalidRequest, LocksmithError, type ErrorCode } from "../../domain/errors";
@@ -38,9 +38,9 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
  * or a workload token, both decided by the same issueCredential as
  * POST /v1/credentials. The answer is RFC 6749 §5.1 with `no-store`.
  */
-export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
-  router.post("/oauth/token", ...formBody, authenticateOAuthClient(auth, "agent"), async (req, res) => {
+  router.post("/oauth/token", ...formBody, authenticateOAuthClient(auth, "agent"), ...limits, async (req, res) => {
     const params = formParams(req);
     const agent = res.locals.principal as Principal;
     const call = { requestId: res.locals.requestId as string, clientIp: req.ip };

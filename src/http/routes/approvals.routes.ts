@@ -23,7 +23,7 @@ const voteBody = z
  * POST /v1/approvals/{id}; the agent polls GET /v1/credentials/requests/{id}
  * (`?wait=<seconds>` long-polls while it is pending).
  */
-export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps): Router {
+export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
   const approver = authenticateApprover(services);
 
@@ -39,7 +39,8 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
     res.status(200).json(view(after));
   });
 
-  router.get("/v1/credentials/requests/:id", authenticateClient(auth, "agent"), async (req, res) => {
+  // Collecting mints, so each poll counts against the agent's rate limits: long-poll with ?wait= rather than poll often.
+  router.get("/v1/credentials/requests/:id", authenticateClient(auth, "agent"), ...limits, async (req, res) => {
     const id = requestId(req);
     const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) throw invalidRequest(`wait must be whole seconds from 0 to ${MAX_WAIT_SECONDS}`);

@@ -30,10 +30,10 @@ const redeemBody = z
 const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
-export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, issuanceGuards: RequestHandler[] = []): Router {
+export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
-  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...issuanceGuards, async (req, res) => {
+  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...limits, async (req, res) => {
     const body = parseBody(issueBody, req.body);
     const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
     if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
@@ -87,7 +87,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
     });
   });
 
-  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), async (req, res) => {
+  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), ...limits, async (req, res) => {
     const jti = String(req.params.jti);
     if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
     await revokeCredential(services, principal(res), jti, call(req.ip, res));
