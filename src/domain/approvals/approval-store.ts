@@ -1,4 +1,14 @@
+import { LocksmithError } from "../errors";
 import type { ApprovalRequest, ApprovalVote, CollectOutcome, VoteOutcome } from "./approval-request";
+import { MAX_PENDING_APPROVALS_PER_AGENT } from "./approval-services";
+
+/** The agent already has MAX_PENDING_APPROVALS_PER_AGENT requests waiting: nothing was opened (429). */
+export class TooManyPendingError extends LocksmithError {
+  constructor(agent: string) {
+    super("too_many_requests", `agent ${agent} already has ${MAX_PENDING_APPROVALS_PER_AGENT} requests waiting for approval; wait for a decision`);
+    this.name = "TooManyPendingError";
+  }
+}
 
 /**
  * Requests waiting for approval (Redis in production, shared by replicas;
@@ -7,7 +17,11 @@ import type { ApprovalRequest, ApprovalVote, CollectOutcome, VoteOutcome } from 
  * Every method completes or throws StoreUnavailableError.
  */
 export interface ApprovalStore {
-  /** Saves a new pending request; the store forgets it `keepMs` after its expiry. */
+  /**
+   * Saves a new pending request; the store forgets it `keepMs` after its expiry. Throws
+   * TooManyPendingError, saving nothing, when its agent already has MAX_PENDING_APPROVALS_PER_AGENT
+   * pending, unexpired requests (atomic: concurrent creates never exceed it).
+   */
   create(request: ApprovalRequest, keepMs: number): Promise<void>;
   get(id: string): Promise<ApprovalRequest | undefined>;
   /**
@@ -23,6 +37,6 @@ export interface ApprovalStore {
   collect(id: string, agent: string, nowMs: number): Promise<{ outcome: CollectOutcome; request?: ApprovalRequest }>;
   /** Undoes `collect` when the credential could not be handed out after all. */
   release(id: string): Promise<void>;
-  /** Pending, unexpired requests, oldest first. */
+  /** Pending, unexpired requests, newest first. */
   pending(nowMs: number): Promise<ApprovalRequest[]>;
 }

@@ -24,7 +24,9 @@ export type DenyReason =
   | "user_lacks_scope"
   | "requires_user"
   | "audience_mismatch"
-  | "agent_suspended";
+  | "agent_suspended"
+  // Gated by approval, asked where no approval can be opened (the OAuth token endpoint cannot answer 202).
+  | "approval_required";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -29,6 +29,7 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   user_lacks_scope: "invalid_scope",
   requires_user: "unauthorized_client",
   agent_suspended: "unauthorized_client",
+  approval_required: "invalid_scope",
   ttl_exceeds_policy: "invalid_request",
 };
 
@@ -80,7 +81,8 @@ function credentialRequest(params: Record<string, string | undefined>): IssueReq
     ttl = /^\d{1,6}$/.test(params.expires_in) ? Number(params.expires_in) : NaN;
     if (!(ttl >= 1 && ttl <= MAX_EXPIRES_IN_SECONDS)) throw invalidRequest("expires_in must be a whole number of seconds from 1 to 86400");
   }
-  return { scopes: scopes.data, resource: params.resource, ttl, audience: params.audience };
+  // This endpoint answers a token or an error, never 202: a grant that needs approval opens nothing here.
+  return { scopes: scopes.data, resource: params.resource, ttl, audience: params.audience, mayOpenApproval: false };
 }
 
 /** RFC 8693 §2.1: the user token to act for, and the optional actor_token, which must be the client itself. */
