@@ -71,6 +71,6 @@ export class CircuitBreaker {
         already_suspended: !changed,
       },
     });
-    await this.suspension.revocations?.publish(suspensionNotice(agent.id, agent.environment, now, forMs));
+    await this.suspension.revocations.publish(suspensionNotice(agent.id, agent.environment, now, forMs));
   }
 }

@@ -12,8 +12,8 @@ export interface SuspensionServices {
   readonly suspensions: SuspensionStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
-  /** Where suspensions are announced to offline verifiers, like revocations; absent, only redemption sees them. */
-  readonly revocations?: RevocationFeed;
+  /** Where suspensions are announced to offline verifiers, like revocations. */
+  readonly revocations: RevocationFeed;
 }
 
 /**
@@ -58,6 +58,6 @@ export async function setAgentSuspended(
     detail: reason === undefined ? undefined : { purpose: reason },
   });
   const { environment } = agentPolicy;
-  await services.revocations?.publish(suspended ? suspensionNotice(agent, environment, now) : { agent, environment, resumed: true });
+  await services.revocations.publish(suspended ? suspensionNotice(agent, environment, now) : { agent, environment, resumed: true });
   return { changed };
 }
