@@ -9,7 +9,7 @@ import { authenticateClient, type ClientAuthDeps } from "../middleware/authentic
 import { requireJson } from "../middleware/require-json";
 import { parseBody } from "../validation";
 
-const rotateBody = z.object({ environment: z.string().min(1).max(128), force: z.boolean().optional() }).strict();
+export const rotateBody = z.object({ environment: z.string().min(1).max(128), force: z.boolean().optional() }).strict();
 
 export type AdminKeysDeps = Omit<RotationDeps, "policy"> & { readonly policy: PolicySource };
 

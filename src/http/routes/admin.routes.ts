@@ -12,8 +12,8 @@ export interface AdminDeps {
   readonly reloadPolicy: (trigger: ReloadTrigger) => Promise<ReloadResult>;
 }
 
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const suspendBody = z.object({ reason: z.string().max(512).regex(/^[^\u0000\p{Cs}]*$/u, "must be plain text").optional() }).strict();
+export const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const suspendBody = z.object({ reason: z.string().max(512).regex(/^[^\u0000\p{Cs}]*$/u, "must be plain text").optional() }).strict();
 
 /** Admin-only: POST /v1/agents/{id}/suspend|resume, POST /v1/admin/policy/reload. */
 export function adminRoutes(deps: AdminDeps, auth: ClientAuthDeps): Router {

@@ -15,7 +15,7 @@ const MAX_TTL_REQUEST_SECONDS = 86_400;
 /** Free text bound for the ledger: PostgreSQL cannot store NUL or a lone UTF-16 surrogate, and either would fail the audit write (a 503, for a caller mistake). */
 const LEDGER_TEXT = /^[^\u0000\p{Cs}]*$/u;
 
-const issueBody = z
+export const issueBody = z
   .object({
     scope: scopeList,
     resource,
@@ -25,11 +25,11 @@ const issueBody = z
   })
   .strict();
 
-const redeemBody = z
+export const redeemBody = z
   .object({ credential: z.string().min(1).max(8192), scope: scopeList.optional(), resource: resource.optional() })
   .strict();
 
-const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
+export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
 export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, issuanceGuards: RequestHandler[] = []): Router {
