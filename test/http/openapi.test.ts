@@ -73,6 +73,8 @@ describe("GET /openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(document.servers).toEqual([{ url: TEST_ISSUER }]);
     await expect(validate(document)).resolves.toEqual({ valid: true, version: "3.1" });
+    const operationIds = Object.values(document.paths).flatMap((ops) => Object.values(ops).map((op) => (op as { operationId?: string }).operationId));
+    expect(new Set(operationIds).size).toBe(operationIds.length); // §4.8.10.1: unique among all operations
   });
 
   test("the validator is live: the same document with an optional path parameter is refused", async () => {
