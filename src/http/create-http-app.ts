@@ -25,6 +25,7 @@ import { tokenRoutes } from "./oauth/token.routes";
 import { resumeTraceContext, traceRequests } from "./middleware/trace-request";
 import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes";
 import { metricsRoutes } from "./routes/metrics.routes";
+import { openApiRoutes } from "./routes/openapi.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -71,6 +72,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
+  app.use(openApiRoutes(deps.services.issuer));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));

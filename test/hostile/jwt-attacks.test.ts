@@ -22,7 +22,10 @@ beforeAll(async () => {
   sut = await startLocksmith();
   api = new LocksmithApi(sut);
   live = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42" });
-  keyServer = createServer((_req, res) => (keyServerHits++, res.end('{"keys":[]}')));
+  keyServer = createServer((_req, res) => {
+    keyServerHits++;
+    res.end('{"keys":[]}');
+  });
   await new Promise<void>((listening) => keyServer.listen(0, "127.0.0.1", listening));
   jkuTarget = `http://127.0.0.1:${(keyServer.address() as { port: number }).port}/jwks.json`;
 });

@@ -14,8 +14,8 @@ export interface AdminDeps {
   readonly reloadPolicy: (trigger: ReloadTrigger, call?: CallContext) => Promise<ReloadResult>;
 }
 
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const suspendBody = z.object({ reason: ledgerText(512).optional() }).strict();
+export const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const suspendBody = z.object({ reason: ledgerText(512).optional() }).strict();
 
 /** Admin-only: POST /v1/agents/{id}/suspend|resume, POST /v1/admin/policy/reload. */
 export function adminRoutes(deps: AdminDeps, auth: ClientAuthDeps): Router {

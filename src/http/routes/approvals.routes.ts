@@ -12,10 +12,10 @@ import { authenticateClient, type ClientAuthDeps } from "../middleware/authentic
 import { requireJson } from "../middleware/require-json";
 import { ledgerText, parseBody } from "../validation";
 
-const REQUEST_ID = /^[0-9a-f-]{36}$/;
-const MAX_WAIT_SECONDS = 25;
+export const REQUEST_ID = /^[0-9a-f-]{36}$/;
+export const MAX_WAIT_SECONDS = 25;
 const POLL_INTERVAL_MS = 250;
-const voteBody = z
+export const voteBody = z
   .object({ decision: z.enum(["approve", "reject"]), comment: ledgerText(512).optional() })
   .strict();
 

@@ -14,7 +14,7 @@ import { ledgerText, parseBody, resource, scopeList } from "../validation";
 
 const MAX_TTL_REQUEST_SECONDS = 86_400;
 
-const issueBody = z
+export const issueBody = z
   .object({
     scope: scopeList,
     resource,
@@ -24,11 +24,11 @@ const issueBody = z
   })
   .strict();
 
-const redeemBody = z
+export const redeemBody = z
   .object({ credential: z.string().min(1).max(8192), scope: scopeList.optional(), resource: resource.optional() })
   .strict();
 
-const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
+export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
 export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
