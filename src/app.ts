@@ -10,7 +10,8 @@ import type { TokenStore } from "./domain/credentials/token-store";
 import type { ReplayGuard } from "./domain/identity/replay-guard";
 import type { RevocationFeed } from "./domain/revocations/revocation-feed";
 import type { KeyRing } from "./domain/keys/key-ring";
-import { loadPolicyFile } from "./domain/policy/load-policy";
+import { loadPolicyFile, PolicyLoadError } from "./domain/policy/load-policy";
+import { causeOf, naming } from "./config/startup-problem";
 import type { Policy } from "./domain/policy/policy";
 import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
 import type { ApprovalStore } from "./domain/approvals/approval-store";
@@ -27,7 +28,7 @@ import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledg
 import { createLedger } from "./stores/postgres/ledger-stores";
 import { PrismaAuditLog } from "./stores/postgres/prisma-audit-log";
 import { PostgresLedgerReader } from "./stores/postgres/postgres-ledger-reader";
-import { environmentKekProtector, plainProtector } from "./stores/keys/key-protector";
+import { environmentKekProtector, plainProtector, type KeyProtector } from "./stores/keys/key-protector";
 import { ensureKeys } from "./stores/keys/keys-file";
 import { KeysFileStore } from "./stores/keys/keys-file-store";
 import { MemoryReplayGuard } from "./stores/memory/memory-replay-guard";
@@ -101,12 +102,13 @@ interface Stores {
  * memory + embedded PGlite in dev mode) and wires the HTTP app.
  */
 export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
-  const policy = await loadPolicyFile(config.policyFile);
-  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
-    logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
-  }
+  const policy = await loadPolicyFile(config.policyFile).catch((error: Error) => {
+    throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? error.message : `cannot read ${config.policyFile} (${error.message})`));
+  });
   const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
-  const keyStore = await KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+  const keyStore = await openKeys(config, policy, protector, clock, logger).catch((error: Error) => {
+    throw new StartupError(naming("LOCKSMITH_KEYS_FILE", error.message));
+  });
   const keys = keyStore.ring;
 
   if (config.mode === "dev" && (await ensureLedgerKey(config.ledger.keyFile, ledgerOrigin(config.issuer)))) {
@@ -114,7 +116,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   }
   const signer = await loadLedgerKey(config.ledger.keyFile).catch((error: Error) => {
     keyStore.close();
-    throw new StartupError(error.message);
+    throw new StartupError(naming("LOCKSMITH_LEDGER_KEY_FILE", error.message));
   });
 
   const stores = await (config.mode === "production" ? productionStores(config, signer, logger) : devStores(config, clock, signer, logger)).catch((error: Error) => {
@@ -208,6 +210,14 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
 }
 
 
+/** Dev mode generates missing signing keys; then the keys file is opened and polled (a file without a key for an environment is refused). */
+async function openKeys(config: Config, policy: Policy, protector: KeyProtector, clock: Clock, logger: Logger): Promise<KeysFileStore> {
+  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
+    logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
+  }
+  return KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+}
+
 const checkpointOptions = (config: Config) => ({ everyEvents: config.ledger.everyEvents, everyMs: config.ledger.everySeconds * 1000, exportDir: config.ledger.exportDir });
 
 async function productionStores(config: Config, signer: CheckpointSigner, logger: Logger): Promise<Stores> {
@@ -215,7 +225,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   try {
     redis = await connectRedisTopology(config.redisUrl!, config.redisTopology, config.redisPrefix);
   } catch (error) {
-    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${(error as Error).message})`);
+    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${causeOf(error)})`);
   }
   const eviction = await checkNoEviction(redis).catch((error: Error) => ({ ok: false as const, problem: `cannot read Redis's settings (${error.message})` }));
   if (!eviction.ok) {
@@ -228,11 +238,10 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   } catch (error) {
     redis.disconnect();
     await prisma.$disconnect().catch(() => undefined);
-    const message = (error as Error).message;
     throw new StartupError(
-      /audit_events/.test(message)
+      /audit_events/.test((error as Error).message)
         ? "DATABASE_URL: the audit ledger table is missing: run `npm run migrate` first"
-        : `DATABASE_URL: cannot reach PostgreSQL (${message.split("\n")[0]})`,
+        : `DATABASE_URL: cannot reach PostgreSQL (${causeOf(error)})`,
     );
   }
   const ledger = createLedger(prisma, signer, checkpointOptions(config), logger);
@@ -242,7 +251,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
       await ledger.checkpointer.stop().catch(() => undefined);
       redis.disconnect();
       await Promise.all([prisma.$disconnect(), replica.$disconnect()]).catch(() => undefined);
-      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${error.message.split("\n")[0]})`);
+      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${causeOf(error)})`);
     });
   }
   // Appends (and checkpoints) go to the primary; audit queries and the auditors' API read the replica.

@@ -78,12 +78,14 @@ async function verify(assertion: string, principal: Principal, context: Authenti
   } catch (error) {
     if (error instanceof LocksmithError) throw error;
     if (error instanceof StoreUnavailableError) throw error;
-    throw invalidClient(describeJoseError(error));
+    throw invalidClient(describeJoseError(error, context.issuer));
   }
 }
 
-function describeJoseError(error: unknown): string {
+function describeJoseError(error: unknown, issuer: string): string {
   if (error instanceof errors.JWTExpired) return "assertion expired";
+  // The issuer is public (it is in the metadata): saying it turns a dead end into a fix (LOCKSMITH_ISSUER / --issuer).
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === "aud") return `assertion claim "aud" is invalid: expected "${issuer}", Locksmith's issuer`;
   if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
   if (error instanceof errors.JOSEAlgNotAllowed) return `assertion algorithm not allowed: use ${ASSERTION_ALGORITHMS.join(" or ")}`;
   if (error instanceof errors.JWKSNoMatchingKey) return "no registered key of this client matches the assertion";
