@@ -103,7 +103,7 @@ interface Stores {
  */
 export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
   const policy = await loadPolicyFile(config.policyFile).catch((error: Error) => {
-    throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? error.message : `cannot read ${config.policyFile} (${error.message})`));
+    throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? `invalid policy bundle ${error.file}: ${error.problems.join("; ")}` : `cannot read ${config.policyFile} (${error.message})`));
   });
   const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
   const keyStore = await openKeys(config, policy, protector, clock, logger).catch((error: Error) => {
