@@ -68,7 +68,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.approvals) app.use(approvalsRoutes(deps.approvals, auth));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
-  app.use(healthRoutes(deps.readiness));
+  app.use(healthRoutes(deps.readiness, () => deps.services.policy.current().version));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));
