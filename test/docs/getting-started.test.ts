@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../support/private-stores";
@@ -31,7 +31,8 @@ let dir: string;
 let port: number;
 let server: ChildProcess | undefined;
 let serverOutput = "";
-const shellEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, LANG: "C.UTF-8" };
+// Only what a fresh shell has: no LOCKSMITH_* or PORT of the test runner leaks into the page's commands.
+const shellEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), LANG: "C.UTF-8" };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-getting-started-"));
@@ -48,7 +49,7 @@ afterAll(async () => {
 function runInTerminal(terminal: string, code: string): { status: number | null; stdout: string; stderr: string } {
   const envFile = join(dir, `.terminal-${terminal}.env`);
   const script = `[ -f ${envFile} ] && . ${envFile}\nset -eo pipefail\n${code}\nexport -p > ${envFile}\n`;
-  const result = spawnSync("bash", ["-c", script], { cwd: dir, env: { ...shellEnv, HOME: shellEnv.HOME || dir }, encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync("bash", ["-c", script], { cwd: dir, env: shellEnv, encoding: "utf8", timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -109,4 +110,5 @@ test("the quick start and 'Add your own agent in five minutes' run as written, o
   const newAgent = runInTerminal("2", "locksmith credential --as invoice-bot --key keys/invoice-bot.jwk.json --scope crm:read --resource crm:customers/7");
   expect(JSON.parse(newAgent.stdout)).toMatchObject({ scope: "crm:read", resource: "crm:customers/7", audience: "https://crm.example.com" });
   expect(readFileSync(join(dir, "policy.yaml"), "utf8")).toContain("invoice-bot:");
+  expect(statSync(join(dir, "keys", "invoice-bot.jwk.json")).mode & 0o777).toBe(0o600);
 }, 600_000);
