@@ -11,6 +11,7 @@ import type { ReplayGuard } from "./domain/identity/replay-guard";
 import type { RevocationFeed } from "./domain/revocations/revocation-feed";
 import type { KeyRing } from "./domain/keys/key-ring";
 import { loadPolicyFile, PolicyLoadError } from "./domain/policy/load-policy";
+import { namedScopes } from "./domain/policy/named-scopes";
 import { causeOf, naming } from "./config/startup-problem";
 import type { Policy } from "./domain/policy/policy";
 import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
@@ -123,7 +124,10 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     keyStore.close();
     throw error;
   });
-  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock });
+  // The metrics exist before the reloadable policy does; their scope labels follow whichever bundle is in force.
+  let policyInForce = () => policy;
+  const isNamedScope = (scope: string) => namedScopes(policyInForce()).has(scope);
+  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock, isNamedScope });
   const audit = new MeteredAuditLog(stores.audit, metrics);
   const policySource = new ReloadablePolicy(policy, {
     load: () => loadPolicyFile(config.policyFile),
@@ -134,6 +138,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     audit,
     clock,
   });
+  policyInForce = () => policySource.current();
   // Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle.
   await policySource.recordStart().catch(async (error: Error) => {
     keyStore.close();
