@@ -190,6 +190,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
+    trustProxy: config.trustProxy,
   });
   async function close(): Promise<void> {
     watcher?.close();

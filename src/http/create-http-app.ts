@@ -43,6 +43,8 @@ export interface HttpDeps {
   readonly counter?: WindowCounter;
   /** Counted and served at /metrics when given. */
   readonly metrics?: LocksmithMetrics;
+  /** express's `trust proxy` (LOCKSMITH_TRUST_PROXY): whose X-Forwarded-For makes `req.ip`, the ledger's client_ip. Default: nobody's. */
+  readonly trustProxy?: boolean | number | readonly string[];
   /** Serves POST /v1/admin/keys/rotate when given. */
   readonly keyRotation?: AdminKeysDeps;
 }
@@ -52,6 +54,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.set("trust proxy", Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : (deps.trustProxy ?? false));
   app.use(traceRequests(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(requireUtf8);
