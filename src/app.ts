@@ -103,7 +103,9 @@ interface Stores {
  * memory + embedded PGlite in dev mode) and wires the HTTP app.
  */
 export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
-  const policy = await loadPolicyFile(config.policyFile).catch((error: Error) => {
+  // Outside dev mode the public demo keys of examples/keys/ are refused, at start and on every reload.
+  const loadBundle = () => loadPolicyFile(config.policyFile, { refuseDemoKeys: config.mode !== "dev" && !config.allowDemoKeys });
+  const policy = await loadBundle().catch((error: Error) => {
     throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? `invalid policy bundle ${error.file}: ${error.problems.join("; ")}` : `cannot read ${config.policyFile} (${error.message})`));
   });
   const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
@@ -130,7 +132,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock, isNamedScope });
   const audit = new MeteredAuditLog(stores.audit, metrics);
   const policySource = new ReloadablePolicy(policy, {
-    load: () => loadPolicyFile(config.policyFile),
+    load: loadBundle,
     refuse: (next) => {
       const missing = keys.missing(next.environments);
       return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;

@@ -69,6 +69,8 @@ const settingsSchema = z
       .string()
       .refine((value) => /^(true|false|\d{1,2})$/.test(value) || value.split(",").every((part) => isProxyAddress(part.trim())), "must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal, comma-separated")
       .default("false"),
+    /** Production mode refuses a bundle registering the public demo keys of examples/keys/; "true" allows them (demos and tests only). */
+    LOCKSMITH_ALLOW_DEMO_KEYS: z.enum(["true", "false"]).default("false"),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -119,6 +121,8 @@ export interface Config {
   readonly metrics: boolean;
   /** express's `trust proxy`: false, true, a hop count, or the trusted addresses. */
   readonly trustProxy: boolean | number | readonly string[];
+  /** Serve a bundle holding the demo keys of examples/keys/ outside dev mode (LOCKSMITH_ALLOW_DEMO_KEYS). */
+  readonly allowDemoKeys: boolean;
 }
 
 /** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
@@ -167,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseReadUrl: s.DATABASE_READ_URL,
     metrics: s.LOCKSMITH_METRICS === "on",
     trustProxy: trustProxy(s.LOCKSMITH_TRUST_PROXY),
+    allowDemoKeys: s.LOCKSMITH_ALLOW_DEMO_KEYS === "true",
   };
 }
 

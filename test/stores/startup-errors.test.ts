@@ -41,6 +41,7 @@ beforeAll(async () => {
     LOCKSMITH_KEYS_FILE: plainKeys,
     LOCKSMITH_LEDGER_KEY_FILE: join(dir, "ledger-key.json"),
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     LOCKSMITH_REDIS_PREFIX: testRedisPrefix(),
   };
 });
@@ -144,3 +145,28 @@ function write(name: string, content: string): string {
   writeFileSync(file, content);
   return file;
 }
+
+describe("the public demo keys of examples/keys/ outside dev mode", () => {
+  test("a production start on a bundle registering them is refused, naming the keys", async () => {
+    const { LOCKSMITH_ALLOW_DEMO_KEYS: _allowed, ...production } = base;
+    const line = await startFails(production);
+    expect(line).toMatch(/^locksmith: LOCKSMITH_POLICY: .*public demo keys of examples\/keys\/ \(.*support-agent.*\)/);
+    expect(line).toContain("LOCKSMITH_ALLOW_DEMO_KEYS");
+  });
+
+  test("a bundle with a demo key copied into an agent of its own is refused too", async () => {
+    const { LOCKSMITH_ALLOW_DEMO_KEYS: _allowed, ...production } = base;
+    const bundle = write(
+      "own.yaml",
+      [
+        "environments: [production]",
+        "agents:",
+        "  my-agent:",
+        "    environment: production",
+        "    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: \"k6mDp6fV32tPb3LnMgLadlsHO5lfEfztwrHkS7Cdq58\" }] } }",
+        "",
+      ].join("\n"),
+    );
+    expect(await startFails({ ...production, LOCKSMITH_POLICY: bundle })).toMatch(/LOCKSMITH_POLICY: .*demo keys .*\(support-agent\)/);
+  });
+});
