@@ -8,11 +8,13 @@ import type { CallContext } from "./domain/call-context";
 import { systemClock, type Clock } from "./domain/clock";
 import type { CredentialServices } from "./domain/credentials/credential-services";
 import type { KeyRing } from "./domain/keys/key-ring";
-import { loadPolicyFile } from "./domain/policy/load-policy";
+import { loadPolicyFile, PolicyLoadError } from "./domain/policy/load-policy";
+import { namedScopes } from "./domain/policy/named-scopes";
+import { naming } from "./config/startup-problem";
 import type { Policy } from "./domain/policy/policy";
 import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
 import { createHttpApp } from "./http/create-http-app";
-import { environmentKekProtector, plainProtector } from "./stores/keys/key-protector";
+import { environmentKekProtector, plainProtector, type KeyProtector } from "./stores/keys/key-protector";
 import { ensureKeys } from "./stores/keys/keys-file";
 import { KeysFileStore } from "./stores/keys/keys-file-store";
 import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledger-key-file";
@@ -61,12 +63,15 @@ export interface TelemetryOptions {
  * metrics and traces, and wires the domain services into the HTTP app.
  */
 export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
-  const policy = await loadPolicyFile(config.policyFile);
-  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
-    logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
-  }
+  // Outside dev mode the public demo keys of examples/keys/ are refused, at start and on every reload.
+  const loadBundle = () => loadPolicyFile(config.policyFile, { refuseDemoKeys: config.mode !== "dev" && !config.allowDemoKeys });
+  const policy = await loadBundle().catch((error: Error) => {
+    throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? `invalid policy bundle ${error.file}: ${error.problems.join("; ")}` : `cannot read ${config.policyFile} (${error.message})`));
+  });
   const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
-  const keyStore = await KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+  const keyStore = await openKeys(config, policy, protector, clock, logger).catch((error: Error) => {
+    throw new StartupError(naming("LOCKSMITH_KEYS_FILE", error.message));
+  });
   const keys = keyStore.ring;
 
   if (config.mode === "dev" && (await ensureLedgerKey(config.ledger.keyFile, ledgerOrigin(config.issuer)))) {
@@ -74,17 +79,20 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   }
   const signer = await loadLedgerKey(config.ledger.keyFile).catch((error: Error) => {
     keyStore.close();
-    throw new StartupError(error.message);
+    throw new StartupError(naming("LOCKSMITH_LEDGER_KEY_FILE", error.message));
   });
 
   const stores = await openStores(config, clock, signer, logger).catch((error: Error) => {
     keyStore.close();
     throw error;
   });
-  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock });
+  // The metrics exist before the reloadable policy does; their scope labels follow whichever bundle is in force.
+  let policyInForce = () => policy;
+  const isNamedScope = (scope: string) => namedScopes(policyInForce()).has(scope);
+  const metrics = LocksmithMetrics.create({ prometheus: config.metrics, otlp: telemetry.otlpMetrics ?? false, clock, isNamedScope });
   const audit = new MeteredAuditLog(stores.audit, metrics);
   const policySource = new ReloadablePolicy(policy, {
-    load: () => loadPolicyFile(config.policyFile),
+    load: loadBundle,
     refuse: (next) => {
       const missing = keys.missing(next.environments);
       return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;
@@ -92,6 +100,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     audit,
     clock,
   });
+  policyInForce = () => policySource.current();
   // Every start names the policy version it decides with, so each later decision can be traced to a loaded bundle.
   await policySource.recordStart().catch(async (error: Error) => {
     keyStore.close();
@@ -143,6 +152,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
+    trustProxy: config.trustProxy,
   });
   async function close(): Promise<void> {
     watcher?.close();
@@ -165,4 +175,13 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     drain: () => shutdown.abort(),
     close,
   };
+}
+
+
+/** Dev mode generates missing signing keys; then the keys file is opened and polled (a file without a key for an environment is refused). */
+async function openKeys(config: Config, policy: Policy, protector: KeyProtector, clock: Clock, logger: Logger): Promise<KeysFileStore> {
+  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
+    logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
+  }
+  return KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
 }

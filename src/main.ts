@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { buildLocksmith, type Locksmith } from "./app";
 import { answerClientErrors } from "./http/client-errors";
 import { loadConfig, type Config } from "./config/config";
+import { oneLine } from "./config/startup-problem";
 import { createLogger, type Logger } from "./telemetry/logger";
 import { otelSettings, startTracing } from "./telemetry/tracing";
 
@@ -22,8 +23,8 @@ async function main(): Promise<void> {
   const locksmith = await buildLocksmith(config, logger, undefined, { otlpMetrics: otel.otlpMetrics }).catch((error: Error) => fail(error.message));
   const server = locksmith.http.listen(config.port, config.host);
   answerClientErrors(server);
-  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: Error) =>
-    fail(`PORT: cannot listen on ${config.host}:${config.port} (${error.message})`),
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error: NodeJS.ErrnoException) =>
+    fail(`${listenSetting(error)}: cannot listen on ${config.host}:${config.port} (${error.message})`),
   );
   server.keepAliveTimeout = 65_000;
   logger.info(
@@ -80,8 +81,13 @@ function devBanner(config: Config, version: string): string {
 `;
 }
 
+/** A port taken or privileged is PORT's fault; a name that does not resolve or an address not on this machine is HOST's. */
+function listenSetting(error: NodeJS.ErrnoException): "PORT" | "HOST" {
+  return error.code === "EADDRINUSE" || error.code === "EACCES" ? "PORT" : "HOST";
+}
+
 function fail(message: string): never {
-  process.stderr.write(`locksmith: ${message}\n`);
+  process.stderr.write(`locksmith: ${oneLine(message)}\n`);
   process.exit(1);
 }
 

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { signAssertion, type PrivateJwk } from "../client/sign-assertion";
+import { signAssertion } from "../client/sign-assertion";
+import { principalOptions, readPrivateKey, resolveServer, type PrincipalOptions } from "./connection";
+import { show, wantsJson } from "./output";
 import { verifyLedger } from "../domain/audit/verify-ledger";
 import { loadLedgerKey, writeNewLedgerKey } from "../stores/keys/ledger-key-file";
 import { PostgresLedgerReader } from "../stores/postgres/postgres-ledger-reader";
@@ -20,18 +22,18 @@ export function registerAuditCommands(program: Command): void {
     .command("verify")
     .description("recompute every leaf and root from DATABASE_URL and check every signed checkpoint; exits 1 naming the first bad seq")
     .option("--verifier-key <vkey>", "the ledger's C2SP verifier key (name+hash+key)")
-    .option("--key-file <file>", "or: the ledger key file (LOCKSMITH_LEDGER_KEY_FILE) to take the verifier key from")
-    .option("--checkpoints <dir>", "also check against the signed checkpoints exported to this directory")
-    .option("--json", "print the report as JSON")
-    .action(async (o: { verifierKey?: string; keyFile?: string; checkpoints?: string; json?: boolean }) => {
+    .option("--key-file <file>", "or: the ledger key file to take the verifier key from (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
+    .option("--checkpoints <dir>", "also check against the signed checkpoints exported to this directory (default: LOCKSMITH_LEDGER_EXPORT_DIR)", process.env.LOCKSMITH_LEDGER_EXPORT_DIR)
+    .action(async (o: { verifierKey?: string; keyFile?: string; checkpoints?: string }) => {
       const url = process.env.DATABASE_URL;
       if (!url) return die("DATABASE_URL is not set");
-      const verifierKey = o.verifierKey ?? (o.keyFile ? (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey : die("pass --verifier-key or --key-file"));
+      const verifierKey =
+        o.verifierKey ?? (o.keyFile ? (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey : die("pass --verifier-key or --key-file (or set LOCKSMITH_LEDGER_KEY_FILE)"));
       const exportedNotes = o.checkpoints ? await readExported(o.checkpoints) : [];
       const prisma = createPrismaClient(url, 2);
       try {
         const report = await verifyLedger(new PostgresLedgerReader(prisma), { verifierKey, exportedNotes });
-        if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
+        if (wantsJson()) out(`${JSON.stringify(report, null, 2)}\n`);
         else if (report.ok) out(`ledger OK: ${report.size} events, ${report.checkpoints} checkpoints, ${report.exported} exported checkpoints verified\n`);
         else out(`ledger TAMPERED: first bad seq ${report.problems[0].seq} (${report.problems[0].kind}): ${report.problems[0].message}\n${report.problems.slice(1).map((p) => `  also seq ${p.seq} (${p.kind}): ${p.message}\n`).join("")}`);
         if (!report.ok) process.exitCode = 1;
@@ -43,15 +45,21 @@ export function registerAuditCommands(program: Command): void {
   audit
     .command("keygen")
     .description("write a new ledger checkpoint key file (mode 0600) and print its verifier key")
-    .requiredOption("--out <file>", "key file to write (point LOCKSMITH_LEDGER_KEY_FILE at it)")
+    .requiredOption("--out <file>", "key file to write (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
     .requiredOption("--name <origin>", "the checkpoint origin, e.g. locksmith.example.com/audit")
-    .action(async (o: { out: string; name: string }) => out(`${await writeNewLedgerKey(o.out, o.name)}\n`));
+    .action(async (o: { out: string; name: string }) => {
+      const verifierKey = await writeNewLedgerKey(o.out, o.name);
+      show({ file: o.out, verifier_key: verifierKey }, () => `${verifierKey}\n`);
+    });
 
   audit
     .command("verifier-key")
     .description("print the C2SP verifier key of a ledger key file (give it to auditors)")
-    .requiredOption("--key-file <file>", "the ledger key file")
-    .action(async (o: { keyFile: string }) => out(`${(await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey}\n`));
+    .requiredOption("--key-file <file>", "the ledger key file (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
+    .action(async (o: { keyFile: string }) => {
+      const verifierKey = (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey;
+      show({ verifier_key: verifierKey }, () => `${verifierKey}\n`);
+    });
 
   const filtered = (command: Command) => {
     asAuditor(command);
@@ -103,20 +111,11 @@ export function registerAuditCommands(program: Command): void {
     .action(async (o) => out(`${JSON.stringify(await getJson(o, `/v1/audit/trace/${encodeURIComponent(o.jti)}`), null, 2)}\n`));
 }
 
-interface AuditorOptions {
-  url: string;
-  issuer?: string;
-  as: string;
-  key: string;
+interface AuditorOptions extends PrincipalOptions {
   [filter: string]: string | undefined | boolean;
 }
 
-const asAuditor = (command: Command) =>
-  command
-    .option("--url <url>", "Locksmith's URL", process.env.LOCKSMITH_URL ?? "http://localhost:8080")
-    .option("--issuer <url>", "Locksmith's issuer, the audience of your assertion (default: --url)")
-    .requiredOption("--as <id>", "your auditor id")
-    .requiredOption("--key <file>", "your private JWK file");
+const asAuditor = (command: Command) => principalOptions(command, "auditor");
 
 function query(o: AuditorOptions, extra: Record<string, string | undefined>): string {
   const params = new URLSearchParams();
@@ -125,15 +124,11 @@ function query(o: AuditorOptions, extra: Record<string, string | undefined>): st
   return params.toString();
 }
 
+// Streams (export) and 404-tolerant reads need the raw response, so this signs with the SDK's signAssertion rather than calling through its transport.
 async function get(o: AuditorOptions, path: string, tolerate404 = false): Promise<globalThis.Response> {
-  let key: PrivateJwk;
-  try {
-    key = JSON.parse(await readFile(o.key, "utf8"));
-  } catch {
-    return die(`cannot read a private JWK from ${o.key}`);
-  }
-  const assertion = await signAssertion({ id: o.as, key, audience: (o.issuer ?? o.url).replace(/\/$/, "") });
-  const response = await fetch(new URL(path, o.url), { headers: { authorization: `Bearer ${assertion}` } }).catch((error: Error) => die(`cannot reach ${o.url}: ${error.message}`));
+  const [{ url, issuer }, key] = await Promise.all([resolveServer(o), readPrivateKey(o.key)]);
+  const assertion = await signAssertion({ id: o.as, key, audience: issuer });
+  const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${assertion}` } }).catch((error: Error) => die(`cannot reach ${url}: ${error.message}`));
   if (!response.ok && !(tolerate404 && response.status === 404)) die(`${response.status} ${await response.text()}`);
   return response;
 }

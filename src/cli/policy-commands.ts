@@ -5,6 +5,8 @@ import { diffPermissions, whoCan, type Permission } from "../domain/policy/effec
 import { explainRequest } from "../domain/policy/explain";
 import type { Policy } from "../domain/policy/policy";
 import { validatePolicyFile } from "../domain/policy/validate-policy";
+import { resolveServer } from "./connection";
+import { wantsJson } from "./output";
 import { runCaseLive } from "./policy-live";
 
 /**
@@ -12,7 +14,7 @@ import { runCaseLive } from "./policy-live";
  * 0 all good, 1 the check failed (invalid bundle, failing case, changes with
  * `diff --exit-code`), 2 wrong usage.
  */
-export function registerPolicyCommands(program: Command): void {
+export function registerPolicyCommands(program: Command): Command {
   const policy = program.command("policy").description("check, explain and test policy bundles (for CI and reviews)");
 
   policy
@@ -22,34 +24,37 @@ export function registerPolicyCommands(program: Command): void {
     .option("--strict", "fail on warnings too")
     .action(async (files: string[], o: { strict?: boolean }) => {
       let failed = false;
+      const reports = [];
       for (const file of files) {
         const v = await validatePolicyFile(file);
-        for (const line of v.errors) err(`error   ${line}`);
-        for (const line of v.warnings) err(`warning ${line}`);
         const bad = v.errors.length > 0 || (o.strict === true && v.warnings.length > 0);
         failed ||= bad;
+        reports.push({ file, ok: !bad, policy_version: v.policy?.version, errors: v.errors, warnings: v.warnings });
+        if (wantsJson()) continue;
+        for (const line of v.errors) err(`error   ${line}`);
+        for (const line of v.warnings) err(`warning ${line}`);
         out(`${bad ? "FAIL" : "ok  "} ${file}${v.policy ? ` ${v.policy.version}` : ""} (${v.errors.length} error(s), ${v.warnings.length} warning(s))\n`);
       }
+      if (wantsJson()) out(`${JSON.stringify(reports, null, 2)}\n`);
       process.exitCode = failed ? 1 : 0;
     });
 
   policy
     .command("explain")
     .description("decide one request offline and print the rule chain that produced the decision")
-    .requiredOption("--policy <file>", "policy bundle")
+    .requiredOption("--policy <file>", "policy bundle (default: LOCKSMITH_POLICY)", process.env.LOCKSMITH_POLICY)
     .requiredOption("--agent <id>", "the agent asking")
     .requiredOption("--scope <scopes>", "space-separated scopes")
     .requiredOption("--resource <resource>", "the resource")
     .option("--ttl <ttl>", "requested lifetime: seconds or 30s / 5m / 1h", ttlArgument)
     .option("--user-entitlements <scopes>", "acting for a user who holds these space-separated scopes")
-    .option("--json", "print the decision as JSON")
     .action(async (o) => {
       const bundle = await load(o.policy);
       const user = o.userEntitlements === undefined ? undefined : String(o.userEntitlements).split(" ").filter(Boolean);
       const e = explainRequest(bundle, o.agent, { scopes: o.scope.split(" ").filter(Boolean), resource: o.resource, ttl: o.ttl }, user);
       const { resourceServer, ...decision } = e.decision as typeof e.decision & { resourceServer?: { id: string; audience: string } };
       const view = { agent: e.agent, ...decision, ...(resourceServer ? { resource_server: resourceServer.id, audience: resourceServer.audience } : {}), policy_version: bundle.version, chain: e.chain };
-      out(o.json ? `${JSON.stringify(view, null, 2)}\n` : `${e.decision.outcome.toUpperCase()}\n${e.chain.map((l) => `  ${l}`).join("\n")}\n`);
+      out(wantsJson() ? `${JSON.stringify(view, null, 2)}\n` : `${e.decision.outcome.toUpperCase()}\n${e.chain.map((l) => `  ${l}`).join("\n")}\n`);
       process.exitCode = 0;
     });
 
@@ -59,31 +64,35 @@ export function registerPolicyCommands(program: Command): void {
     .argument("<files...>", "boundary-test files")
     .option("--policy <file>", "bundle to test (default: the file's `policy:`)")
     .option("--live <url>", "run the cases against a running Locksmith through its HTTP API")
-    .option("--issuer <url>", "with --live: Locksmith's issuer, the audience of assertions (default: the URL)")
+    .option("--issuer <url>", "with --live: Locksmith's issuer, the audience of assertions (default: LOCKSMITH_ISSUER, else the server's metadata)")
     .option("--keys <dir>", "with --live: folder of <agent>.jwk.json private keys (default: the file's `keys:`)")
     .action(async (files: string[], o: { policy?: string; live?: string; issuer?: string; keys?: string }) => {
       let failed = 0;
       let skipped = 0;
       let total = 0;
+      const reports: object[] = [];
       for (const file of files) {
         const suite = await loadBoundaryTests(file).catch((error: Error) => die(error.message));
         const results: CaseResult[] = [];
         if (o.live) {
           const keysDir = o.keys ?? suite.keysDir;
           if (!keysDir) die(`${file}: --live needs --keys <dir> or a \`keys:\` folder in the file`);
-          for (const c of suite.cases) results.push(await runCaseLive({ url: o.live, issuer: o.issuer, keysDir }, c).catch((e: Error) => die(`cannot reach ${o.live}: ${e.message}`)));
+          const { issuer } = await resolveServer({ url: o.live, issuer: o.issuer });
+          for (const c of suite.cases) results.push(await runCaseLive({ url: o.live, issuer, keysDir }, c).catch((e: Error) => die(`cannot reach ${o.live}: ${e.message}`)));
         } else {
           const policyFile = o.policy ?? suite.policyFile;
           if (!policyFile) die(`${file}: name the bundle with --policy <file> or \`policy:\` in the file`);
           const bundle = await load(policyFile);
           results.push(...suite.cases.map((c) => runCaseOffline(bundle, c)));
         }
-        out(`${file}${o.live ? ` → ${o.live}` : ""}\n${table(results)}`);
+        if (wantsJson()) reports.push({ file, results: results.map((r) => ({ case: r.case, actual: r.actual, pass: r.pass, skipped: r.skipped ?? false })) });
+        else out(`${file}${o.live ? ` → ${o.live}` : ""}\n${table(results)}`);
         failed += results.filter((r) => !r.pass).length;
         skipped += results.filter((r) => r.skipped).length;
         total += results.length;
       }
-      out(`${total - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+      if (wantsJson()) out(`${JSON.stringify({ passed: total - failed - skipped, failed, skipped, files: reports }, null, 2)}\n`);
+      else out(`${total - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
       process.exitCode = failed > 0 ? 1 : 0;
     });
 
@@ -95,26 +104,30 @@ export function registerPolicyCommands(program: Command): void {
     .option("--exit-code", "exit 1 when permissions change")
     .action(async (oldFile: string, newFile: string, o: { exitCode?: boolean }) => {
       const changes = diffPermissions(await load(oldFile), await load(newFile));
+      process.exitCode = o.exitCode && changes.length > 0 ? 1 : 0;
+      if (wantsJson()) return out(`${JSON.stringify(changes, null, 2)}\n`);
       for (const c of changes) {
         const line = !c.before ? `+ can newly get ${describe(c.after!)}` : !c.after ? `- can no longer get ${describe(c.before)}` : `~ ${describe(c.before)}  →  ${describe(c.after)}`;
         out(`${c.agent}: ${line}\n`);
       }
       out(changes.length === 0 ? "no change in effective permissions\n" : `${changes.length} change(s)\n`);
-      process.exitCode = o.exitCode && changes.length > 0 ? 1 : 0;
     });
 
   policy
     .command("who-can")
     .description("every agent (and its environment) that could get a scope on a resource")
-    .requiredOption("--policy <file>", "policy bundle")
+    .requiredOption("--policy <file>", "policy bundle (default: LOCKSMITH_POLICY)", process.env.LOCKSMITH_POLICY)
     .requiredOption("--scope <scope>", "one scope")
     .requiredOption("--resource <resource>", "the resource")
     .action(async (o) => {
       const found = whoCan(await load(o.policy), o.scope, o.resource);
+      process.exitCode = 0;
+      if (wantsJson()) return out(`${JSON.stringify(found, null, 2)}\n`);
       for (const p of found) out(`${p.agent} (${p.environment}): ${p.outcome} via ${p.rule}, max_ttl ${p.maxTtl}s\n`);
       if (found.length === 0) out(`no agent can get ${o.scope} on ${o.resource}\n`);
-      process.exitCode = 0;
     });
+
+  return policy;
 }
 
 async function load(file: string): Promise<Policy> {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
@@ -58,6 +59,18 @@ const settingsSchema = z
     DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Serve Prometheus metrics at GET /metrics. */
     LOCKSMITH_METRICS: z.enum(["on", "off"]).default("on"),
+    /**
+     * Which proxies in front of Locksmith to believe about the caller's address (X-Forwarded-For), so the
+     * ledger's client_ip is the real caller: `false` (default: the header is ignored), a hop count (`1`),
+     * or addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`, comma-separated
+     * (`10.0.0.0/8,loopback`). `true` believes any sender: only when nothing but the proxy can reach Locksmith.
+     */
+    LOCKSMITH_TRUST_PROXY: z
+      .string()
+      .refine((value) => /^(true|false|\d{1,2})$/.test(value) || value.split(",").every((part) => isProxyAddress(part.trim())), "must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal, comma-separated")
+      .default("false"),
+    /** Production mode refuses a bundle registering the public demo keys of examples/keys/; "true" allows them (demos and tests only). */
+    LOCKSMITH_ALLOW_DEMO_KEYS: z.enum(["true", "false"]).default("false"),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -106,6 +119,10 @@ export interface Config {
   readonly redisTopology: RedisTopology;
   readonly databaseReadUrl?: string;
   readonly metrics: boolean;
+  /** express's `trust proxy`: false, true, a hop count, or the trusted addresses. */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** Serve a bundle holding the demo keys of examples/keys/ outside dev mode (LOCKSMITH_ALLOW_DEMO_KEYS). */
+  readonly allowDemoKeys: boolean;
 }
 
 /** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
@@ -153,7 +170,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisTopology: redisTopology(s.LOCKSMITH_REDIS_MODE, s.REDIS_URL, s.REDIS_NODES, s.REDIS_SENTINEL_MASTER),
     databaseReadUrl: s.DATABASE_READ_URL,
     metrics: s.LOCKSMITH_METRICS === "on",
+    trustProxy: trustProxy(s.LOCKSMITH_TRUST_PROXY),
+    allowDemoKeys: s.LOCKSMITH_ALLOW_DEMO_KEYS === "true",
   };
+}
+
+function trustProxy(value: string): boolean | number | string[] {
+  if (value === "true" || value === "false") return value === "true";
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(",").map((part) => part.trim());
+}
+
+function isProxyAddress(part: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(part)) return true;
+  const [address, bits, ...rest] = part.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 function redisTopology(mode: RedisTopology["mode"], url: string | undefined, extra: string | undefined, sentinelMaster: string | undefined): RedisTopology {

@@ -44,6 +44,8 @@ export interface HttpDeps {
   readonly counter?: WindowCounter;
   /** Counted and served at /metrics when given. */
   readonly metrics?: LocksmithMetrics;
+  /** express's `trust proxy` (LOCKSMITH_TRUST_PROXY): whose X-Forwarded-For makes `req.ip`, the ledger's client_ip. Default: nobody's. */
+  readonly trustProxy?: boolean | number | readonly string[];
   /** Serves POST /v1/admin/keys/rotate when given. */
   readonly keyRotation?: AdminKeysDeps;
 }
@@ -53,6 +55,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.set("trust proxy", Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : (deps.trustProxy ?? false));
   app.use(traceRequests(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(requireUtf8);
@@ -71,7 +74,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(approvalsRoutes(deps.approvals, auth, limits));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
-  app.use(healthRoutes(deps.readiness));
+  app.use(healthRoutes(deps.readiness, () => deps.services.policy.current().version));
   app.use(openApiRoutes(deps.services.issuer));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));

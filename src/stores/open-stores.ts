@@ -33,6 +33,7 @@ import { RedisSuspensionStore } from "./redis/redis-suspension-store";
 import { RedisTokenStore } from "./redis/redis-token-store";
 import { RedisWindowCounter } from "./redis/redis-window-counter";
 import { connectRedisTopology } from "./redis/redis-topology";
+import { causeOf } from "../config/startup-problem";
 import { StartupError } from "./startup-error";
 
 /**
@@ -71,7 +72,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   try {
     redis = await connectRedisTopology(config.redisUrl!, config.redisTopology, config.redisPrefix);
   } catch (error) {
-    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${(error as Error).message})`);
+    throw new StartupError(`REDIS_URL: cannot reach Redis (${config.redisTopology.mode}: ${causeOf(error)})`);
   }
   const eviction = await checkNoEviction(redis).catch((error: Error) => ({ ok: false as const, problem: `cannot read Redis's settings (${error.message})` }));
   if (!eviction.ok) {
@@ -84,11 +85,10 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   } catch (error) {
     redis.disconnect();
     await prisma.$disconnect().catch(() => undefined);
-    const message = (error as Error).message;
     throw new StartupError(
-      /audit_events/.test(message)
+      /audit_events/.test((error as Error).message)
         ? "DATABASE_URL: the audit ledger table is missing: run `npm run migrate` first"
-        : `DATABASE_URL: cannot reach PostgreSQL (${message.split("\n")[0]})`,
+        : `DATABASE_URL: cannot reach PostgreSQL (${causeOf(error)})`,
     );
   }
   const ledger = createLedger(prisma, signer, checkpointOptions(config), logger);
@@ -98,7 +98,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
       await ledger.checkpointer.stop().catch(() => undefined);
       redis.disconnect();
       await Promise.all([prisma.$disconnect(), replica.$disconnect()]).catch(() => undefined);
-      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${error.message.split("\n")[0]})`);
+      throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${causeOf(error)})`);
     });
   }
   // Appends (and checkpoints) go to the primary; audit queries and the auditors' API read the replica.

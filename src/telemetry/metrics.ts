@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
@@ -24,10 +25,16 @@ export class LocksmithMetrics {
   private readonly requestDuration: Histogram;
   private readonly appendLag: Histogram;
   private readonly storeErrors: Counter;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   /** expiry second → credentials issued here expiring then, per environment. */
   private readonly live = new Map<string, Map<number, number>>();
 
-  private constructor(private readonly provider: MeterProvider, private readonly prometheus: PrometheusExporter | undefined, private readonly clock: Clock) {
+  private constructor(
+    private readonly provider: MeterProvider,
+    private readonly prometheus: PrometheusExporter | undefined,
+    private readonly clock: Clock,
+    private readonly isNamedScope: (scope: string) => boolean,
+  ) {
     const meter: Meter = provider.getMeter("locksmith");
     this.counters = Object.fromEntries(
       COUNTED.map((type) => [type, meter.createCounter(`locksmith.credentials.${type}`, { description: `credentials ${type.replace("_", " ")}, by environment and ${type === "revoked" ? "outcome" : "scope"}` })]),
@@ -48,15 +55,35 @@ export class LocksmithMetrics {
       .addCallback((result) => {
         for (const [environment, count] of this.liveCounts()) result.observe(count, { environment });
       });
+    this.observeProcess(meter);
   }
 
-  /** `prometheus: false` leaves /metrics out (LOCKSMITH_METRICS=off); `otlp` pushes through OTLP/HTTP every 60 s (OTEL_METRIC_EXPORT_INTERVAL). */
-  static create(options: { prometheus: boolean; otlp: boolean; serviceName?: string; clock: Clock }): LocksmithMetrics {
+  /** A small set of process gauges (CPU, memory, event-loop delay): enough to see a replica starve without a host agent. */
+  private observeProcess(meter: Meter): void {
+    this.loopDelay.enable();
+    meter.createObservableCounter("process.cpu.time", { unit: "s", description: "CPU time used by this process, by state (user, system)" }).addCallback((result) => {
+      const usage = process.cpuUsage();
+      result.observe(usage.user / 1e6, { state: "user" });
+      result.observe(usage.system / 1e6, { state: "system" });
+    });
+    meter.createObservableGauge("process.memory.usage", { unit: "By", description: "resident set size of this process" }).addCallback((result) => result.observe(process.memoryUsage.rss()));
+    meter.createObservableGauge("process.heap.used", { unit: "By", description: "V8 heap in use" }).addCallback((result) => result.observe(process.memoryUsage().heapUsed));
+    meter.createObservableGauge("process.eventloop.delay.p99", { unit: "s", description: "99th percentile of event-loop delay since the last collection" }).addCallback((result) => {
+      result.observe(this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0);
+      this.loopDelay.reset();
+    });
+  }
+
+  /**
+   * `prometheus: false` leaves /metrics out (LOCKSMITH_METRICS=off); `otlp` pushes through OTLP/HTTP every 60 s (OTEL_METRIC_EXPORT_INTERVAL).
+   * `isNamedScope` says whether the bundle in force names a scope: any other is labelled `other`, so no caller can create series.
+   */
+  static create(options: { prometheus: boolean; otlp: boolean; serviceName?: string; clock: Clock; isNamedScope?: (scope: string) => boolean }): LocksmithMetrics {
     const prometheus = options.prometheus ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true }) : undefined;
     const readers: IMetricReader[] = [...(prometheus ? [prometheus] : [])];
     if (options.otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
     const provider = new MeterProvider({ resource: resourceFromAttributes({ "service.name": options.serviceName ?? "locksmith" }), readers });
-    return new LocksmithMetrics(provider, prometheus, options.clock);
+    return new LocksmithMetrics(provider, prometheus, options.clock, options.isNamedScope ?? (() => false));
   }
 
   /** Counts a ledger event once it is durable. */
@@ -65,7 +92,7 @@ export class LocksmithMetrics {
     const attributes: Attributes = { environment: event.environment ?? "unknown" };
     // A revocation names a jti, not a scope: it is counted by outcome (revoked, already_revoked, unknown, not_holder).
     if (event.type === "revoked") attributes.outcome = event.reason ?? "revoked";
-    else attributes.scope = event.scope ?? "unknown";
+    else attributes.scope = this.scopeLabel(event.scope);
     if (event.type === "denied" || event.type === "redeem_rejected") attributes.reason = event.reason ?? "unknown";
     this.counters[event.type as Counted].add(1, attributes);
     const ttl = event.detail?.ttl;
@@ -91,7 +118,14 @@ export class LocksmithMetrics {
   }
 
   shutdown(): Promise<void> {
+    this.loopDelay.disable();
     return this.provider.shutdown();
+  }
+
+  /** The scope as a label: one the bundle names (or several, each named), else `other`. */
+  private scopeLabel(scope: string | undefined): string {
+    if (scope === undefined) return "unknown";
+    return scope.split(" ").every((one) => this.isNamedScope(one)) ? scope : "other";
   }
 
   private trackLive(environment: string, expiresAtSecond: number): void {

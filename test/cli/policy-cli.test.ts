@@ -91,7 +91,7 @@ describe("locksmith policy explain", () => {
 
   it("narrows to the user's entitlements", async () => {
     const r = await runCli("policy", "explain", "--json", "--policy", COMPANY, "--agent", "support-agent", "--scope", "crm:note", "--resource", "crm:customers/42/notes", "--user-entitlements", "crm:read");
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "deny", reason: "user_not_entitled" });
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "deny", reason: "user_lacks_scope" });
   });
 
   it("refuses an invalid bundle with exit 1 and a missing option with exit 2", async () => {

@@ -51,7 +51,7 @@ describe("health", () => {
     const res = await request(sut.locksmith.http).get("/readyz");
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ready", checks: { redis: "ok", postgres: "ok", keys: "ok", policy: "ok" } });
+    expect(res.body).toEqual({ status: "ready", policy_version: sut.locksmith.policySource.current().version, checks: { redis: "ok", postgres: "ok", keys: "ok", policy: "ok" } });
   });
 
   test("neither needs nor reads credentials, and neither says anything about the stores' addresses", async () => {

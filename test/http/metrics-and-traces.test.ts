@@ -44,7 +44,8 @@ test("GET /metrics counts issued, denied, redeemed and rejected credentials by e
   expect(text).toContain("# TYPE locksmith_credentials_issued_total counter");
   expect(line(text, /^locksmith_credentials_issued_total\{environment="production",scope="crm:note"\} 1$/)).toBeDefined();
   expect(line(text, /^locksmith_credentials_issued_total\{environment="production",scope="crm:read"\} 1$/)).toBeDefined();
-  expect(line(text, /^locksmith_credentials_denied_total\{environment="production",scope="crm:delete",reason="explicit_deny"\} 1$/)).toBeDefined();
+  // crm:delete is denied by the pattern *:delete: the bundle names no such scope, so its label is `other`.
+  expect(line(text, /^locksmith_credentials_denied_total\{environment="production",scope="other",reason="explicit_deny"\} 1$/)).toBeDefined();
   expect(line(text, /^locksmith_credentials_redeemed_total\{environment="production",scope="crm:note"\} 1$/)).toBeDefined();
   expect(line(text, /^locksmith_credentials_redeem_rejected_total\{environment="production",scope="crm:note",reason="revoked"\} 1$/)).toBeDefined();
   expect(line(text, /^locksmith_credentials_revoked_total\{environment="production",outcome="revoked"\} 1$/)).toBeDefined();
@@ -56,6 +57,23 @@ test("GET /metrics counts issued, denied, redeemed and rejected credentials by e
   // Never a jti, a token or a caller's id in a label.
   expect(text).not.toContain(issued.jti);
   expect(text).not.toContain("support-agent");
+});
+
+test("a scope the bundle does not name is labelled other: callers cannot create series", async () => {
+  for (let i = 0; i < 5; i++) await api.issue("support-agent", { scope: `made-up:scope-${i}`, resource: "crm:customers/42" });
+  await api.issue("support-agent", { scope: "crm:read made-up:x", resource: "crm:customers/42" });
+
+  const text = (await request(sut.locksmith.http).get("/metrics")).text;
+  expect(text).not.toContain("made-up");
+  expect(line(text, /^locksmith_credentials_denied_total\{environment="production",scope="other",reason="no_grant"\} 6$/)).toBeDefined();
+});
+
+test("GET /metrics has process gauges: CPU time, memory, event-loop delay", async () => {
+  const text = (await request(sut.locksmith.http).get("/metrics")).text;
+  expect(line(text, /^process_cpu_time\w*\{state="user"\} [\d.e+-]+$/)).toBeDefined();
+  expect(line(text, /^process_memory_usage\w* [1-9][\d.e+]*$/)).toBeDefined();
+  expect(line(text, /^process_heap_used\w* [1-9][\d.e+]*$/)).toBeDefined();
+  expect(line(text, /^process_eventloop_delay_p99\w* [\d.e+-]+$/)).toBeDefined();
 });
 
 test("store failures are counted by store and operation", async () => {

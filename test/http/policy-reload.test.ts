@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,6 +126,29 @@ describe("watching the policy file (LOCKSMITH_POLICY_WATCH=true)", () => {
       expect(sut.locksmith.policySource.current().version).not.toBe(before);
       const loaded = (await findEvents(sut.locksmith.ledger, { type: "policy_loaded" })).at(-1);
       expect(loaded?.detail).toMatchObject({ trigger: "file_watch" });
+    } finally {
+      await sut.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("outside dev mode, a reload to a bundle with the public demo keys", () => {
+  it("is refused and the bundle in force keeps serving", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locksmith-reload-demo-"));
+    const file = join(dir, "policy.yaml");
+    const { publicKey } = generateKeyPairSync("ed25519");
+    const own = publicKey.export({ format: "jwk" }).x!;
+    const bundle = (x: string) => `environments: [staging, production]\nadmins:\n  ops:\n    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: "${x}" }] } }\n`;
+    writeFileSync(file, bundle(own));
+    const sut = await startLocksmith({ policyFile: file, env: { LOCKSMITH_ALLOW_DEMO_KEYS: "false" } });
+    try {
+      const before = sut.locksmith.policySource.current().version;
+      writeFileSync(file, bundle("F17Aw81JH0jEBQ_CkbX4Au6aIA7_Pypmyp04cyeo3wg"));
+      const result = await sut.locksmith.reloadPolicy("admin");
+      expect(result.ok).toBe(false);
+      expect(JSON.stringify(result)).toMatch(/public demo keys of examples\/keys\/ \(security-oncall\)/);
+      expect(sut.locksmith.policySource.current().version).toBe(before);
     } finally {
       await sut.close();
       rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ beforeAll(async () => {
     LOCKSMITH_KEYS_FILE: keysFile,
     LOCKSMITH_LEDGER_KEY_FILE: join(keysDir, "ledger-key.json"),
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     LOCKSMITH_REDIS_PREFIX: prefix,
     LOCKSMITH_KEYS_POLL_SECONDS: "0.2",
     LOG_LEVEL: "warn",

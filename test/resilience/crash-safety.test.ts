@@ -43,6 +43,7 @@ beforeAll(async () => {
     LOCKSMITH_KEYS_FILE: join(keysDir, "keys.json"),
     LOCKSMITH_LEDGER_KEY_FILE: join(keysDir, "ledger-key.json"),
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     LOG_LEVEL: "warn",
   };
 });

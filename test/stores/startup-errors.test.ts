@@ -41,6 +41,7 @@ beforeAll(async () => {
     LOCKSMITH_KEYS_FILE: plainKeys,
     LOCKSMITH_LEDGER_KEY_FILE: join(dir, "ledger-key.json"),
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     LOCKSMITH_REDIS_PREFIX: testRedisPrefix(),
   };
 });
@@ -71,7 +72,7 @@ test("a keys file sealed with another KEK", async () => {
 });
 
 test("a keys file that is missing, or not a keys file", async () => {
-  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: join(dir, "nope.json") })).toMatch(/cannot read LOCKSMITH_KEYS_FILE .*ENOENT.*keys generate/);
+  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: join(dir, "nope.json") })).toMatch(/^locksmith: LOCKSMITH_KEYS_FILE: cannot read .*ENOENT.*keys generate/);
   const garbage = join(dir, "garbage.json");
   writeFileSync(garbage, '{"version":1,"keys":[{"d":"secret-looking"}]}');
   const line = await startFails({ ...base, LOCKSMITH_KEYS_FILE: garbage });
@@ -93,4 +94,79 @@ test("bad operating settings, all named at once", async () => {
   const line = await startFails({ ...base, LOCKSMITH_KEYS_KEK: "too-short", LOCKSMITH_REDIS_MODE: "sentinel", LOCKSMITH_METRICS: "yes" });
   expect(line).toMatch(/^locksmith: invalid settings: /);
   for (const key of ["LOCKSMITH_KEYS_KEK", "REDIS_SENTINEL_MASTER", "LOCKSMITH_METRICS"]) expect(line).toContain(`${key}:`);
+});
+
+// Each case: the settings changed, the setting the line must name, and the cause it must keep.
+describe("every misconfiguration is one line naming the setting and the cause", () => {
+  const cases: [string, () => Promise<Record<string, string>>, string, RegExp][] = [
+    ["a missing policy file", async () => ({ LOCKSMITH_POLICY: join(dir, "nope.yaml") }), "LOCKSMITH_POLICY", /nope\.yaml.*ENOENT/],
+    ["a policy file that is not YAML", async () => ({ LOCKSMITH_POLICY: write("broken.yaml", "roles: [unclosed\n") }), "LOCKSMITH_POLICY", /broken\.yaml:\d+ YAML: /],
+    ["a policy file that is not a bundle", async () => ({ LOCKSMITH_POLICY: write("other.yaml", "hello: world\n") }), "LOCKSMITH_POLICY", /other\.yaml:\d+ .*hello/],
+    ["a missing ledger key file", async () => ({ LOCKSMITH_LEDGER_KEY_FILE: join(dir, "nope-ledger.json") }), "LOCKSMITH_LEDGER_KEY_FILE", /nope-ledger\.json.*ENOENT/],
+    ["a ledger key file that is not JSON", async () => ({ LOCKSMITH_LEDGER_KEY_FILE: write("ledger-garbage.json", "not json") }), "LOCKSMITH_LEDGER_KEY_FILE", /not JSON/],
+    [
+      "a ledger key file without its private part",
+      async () => ({ LOCKSMITH_LEDGER_KEY_FILE: write("ledger-half.json", '{"version":1,"name":"x/audit","private_jwk":{"kty":"OKP","crv":"Ed25519","x":"secret-looking"}}') }),
+      "LOCKSMITH_LEDGER_KEY_FILE",
+      /private_jwk\.d/,
+    ],
+    ["a keys file with a missing field", async () => ({ LOCKSMITH_KEYS_FILE: write("keys-half.json", '{"version":1,"keys":[{"d":"secret-looking"}]}') }), "LOCKSMITH_KEYS_FILE", /keys\[0\]\.\w+/],
+    ["a Redis URL with a database index Redis does not have", async () => ({ REDIS_URL: "redis://127.0.0.1:6379/9999" }), "REDIS_URL", /DB index/i],
+    ["a Redis URL that points at PostgreSQL", async () => ({ REDIS_URL: "redis://127.0.0.1:5432" }), "REDIS_URL", /cannot reach Redis \(standalone: \S/],
+    ["a PostgreSQL that does not answer", async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x` }), "DATABASE_URL", /cannot reach PostgreSQL \(Can't reach database server at 127\.0\.0\.1:\d+\)/],
+    ["a PostgreSQL database that does not exist", async () => ({ DATABASE_URL: `${database.url}_nope` }), "DATABASE_URL", /database "\w+_nope" does not exist/],
+    ["a PostgreSQL role that does not exist", async () => ({ DATABASE_URL: database.url.replace("postgres@", "nobody_here@") }), "DATABASE_URL", /role "nobody_here" does not exist/],
+    ["a DATABASE_URL that points at Redis", async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:6379/x` }), "DATABASE_URL", /cannot reach PostgreSQL \(\S/],
+    ["a PORT that is not a number", async () => ({ PORT: "eighty" }), "PORT", /invalid settings: PORT: /],
+    ["a PORT already taken", async () => ({ PORT: String(taken) }), "PORT", /cannot listen on 127\.0\.0\.1:\d+ \(.*EADDRINUSE/],
+    ["a HOST that does not resolve", async () => ({ HOST: "no-such-host.invalid" }), "HOST", /cannot listen on no-such-host\.invalid:\d+ \(.*(ENOTFOUND|EAI_AGAIN)/],
+    ["a HOST that is not this machine's", async () => ({ HOST: "192.0.2.1" }), "HOST", /cannot listen on 192\.0\.2\.1:\d+ \(.*EADDRNOTAVAIL/],
+  ];
+  let taken: number;
+  let holder: import("node:net").Server;
+  beforeAll(async () => {
+    holder = require("node:net").createServer();
+    await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
+    taken = (holder.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => holder.close(() => r())));
+
+  test.each(cases)("%s", async (_name, settings, setting, cause) => {
+    const line = await startFails({ ...base, ...(await settings()) });
+    expect(line).toMatch(new RegExp(`^locksmith: (invalid settings: )?${setting}\\b`));
+    expect(line).toMatch(cause);
+    expect(line).not.toMatch(/\(\s*\)/);
+    expect(line).not.toContain("secret-looking");
+  });
+});
+
+function write(name: string, content: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+describe("the public demo keys of examples/keys/ outside dev mode", () => {
+  test("a production start on a bundle registering them is refused, naming the keys", async () => {
+    const { LOCKSMITH_ALLOW_DEMO_KEYS: _allowed, ...production } = base;
+    const line = await startFails(production);
+    expect(line).toMatch(/^locksmith: LOCKSMITH_POLICY: .*public demo keys of examples\/keys\/ \(.*support-agent.*\)/);
+    expect(line).toContain("LOCKSMITH_ALLOW_DEMO_KEYS");
+  });
+
+  test("a bundle with a demo key copied into an agent of its own is refused too", async () => {
+    const { LOCKSMITH_ALLOW_DEMO_KEYS: _allowed, ...production } = base;
+    const bundle = write(
+      "own.yaml",
+      [
+        "environments: [production]",
+        "agents:",
+        "  my-agent:",
+        "    environment: production",
+        "    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: \"k6mDp6fV32tPb3LnMgLadlsHO5lfEfztwrHkS7Cdq58\" }] } }",
+        "",
+      ].join("\n"),
+    );
+    expect(await startFails({ ...production, LOCKSMITH_POLICY: bundle })).toMatch(/LOCKSMITH_POLICY: .*demo keys .*\(support-agent\)/);
+  });
 });

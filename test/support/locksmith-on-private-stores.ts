@@ -56,6 +56,7 @@ export async function startLocksmithOnPrivateStores(options: { redis?: PrivateSt
       LOCKSMITH_KEYS_FILE: keysFile,
       LOCKSMITH_LEDGER_KEY_FILE: ledgerKeyFile,
       LOCKSMITH_ISSUER: TEST_ISSUER,
+      LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
       LOCKSMITH_REDIS_PREFIX: PRIVATE_PREFIX,
       LOG_LEVEL: "debug",
     });

@@ -62,6 +62,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
     LOCKSMITH_POLICY: policyFile,
     LOCKSMITH_KEYS_FILE: keysFile,
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     LOCKSMITH_REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: "debug",
     LOCKSMITH_LEDGER_KEY_FILE: ledgerKeyFile,

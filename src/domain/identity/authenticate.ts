@@ -78,7 +78,7 @@ async function verify(assertion: string, principal: Principal, context: Authenti
   } catch (error) {
     if (error instanceof LocksmithError) throw error;
     if (error instanceof StoreUnavailableError) throw error;
-    throw invalidClient(describeJoseError(error));
+    throw invalidClient(describeJoseError(error, context.issuer));
   }
 }
 
@@ -90,8 +90,10 @@ async function verify(assertion: string, principal: Principal, context: Authenti
 const NOT_ACCEPTED = `assertion not accepted: iss must name a client of the policy, signed (${ASSERTION_ALGORITHMS.join(", ")}) with one of its registered keys`;
 
 /** jose checks the claims only after the signature verified, so only those failures may say more. */
-function describeJoseError(error: unknown): string {
+function describeJoseError(error: unknown, issuer: string): string {
   if (error instanceof errors.JWTExpired) return "assertion expired";
+  // The issuer is public (it is in the metadata): saying it turns a dead end into a fix (LOCKSMITH_ISSUER / --issuer).
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === "aud") return `assertion claim "aud" is invalid: expected "${issuer}", Locksmith's issuer`;
   if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
   return NOT_ACCEPTED;
 }

@@ -10,7 +10,7 @@ export type UserEntitlements = readonly string[];
 /** A decision with the rule chain that produced it, one line per step, for people. */
 export interface Explanation {
   readonly agent: string;
-  readonly decision: Decision | { readonly outcome: "deny"; readonly reason: "unknown_agent" | "user_not_entitled" | "invalid_request"; readonly rule?: string; readonly description: string };
+  readonly decision: Decision | { readonly outcome: "deny"; readonly reason: "unknown_agent" | "user_lacks_scope" | "invalid_request"; readonly rule?: string; readonly description: string };
   readonly chain: readonly string[];
 }
 
@@ -35,8 +35,8 @@ export function explainRequest(policy: Policy, agentId: string, request: Credent
   const missing = request.scopes.find((scope) => !user.includes(scope));
   if (missing) {
     const description = `the user is not entitled to ${missing}: acting for a user, the agent gets at most what the user holds`;
-    chain.push(`user entitlements [${user.join(" ")}]: ${missing} missing → deny (user_not_entitled)`);
-    return { agent: agent.id, decision: { outcome: "deny", reason: "user_not_entitled", description }, chain };
+    chain.push(`user entitlements [${user.join(" ")}]: ${missing} missing → deny (user_lacks_scope)`);
+    return { agent: agent.id, decision: { outcome: "deny", reason: "user_lacks_scope", description }, chain };
   }
   chain.push(`user entitlements [${user.join(" ")}]: hold every requested scope`);
   return { agent: agent.id, decision, chain };

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import { bundleSchema } from "./bundle-schema";
 import { compilePolicy } from "./compile-policy";
+import { demoKeysProblem } from "./demo-keys";
 import type { Policy } from "./policy";
 
 /** A bundle that cannot be used; `problems` are lines like `file:12 roles.x.grants[0].max_ttl: ...`. */
@@ -12,10 +13,16 @@ export class PolicyLoadError extends Error {
   }
 }
 
-/** Reads, validates and compiles a policy bundle file. Throws PolicyLoadError naming every problem. */
-export async function loadPolicyFile(file: string): Promise<Policy> {
-  const bytes = await readFile(file);
-  return parsePolicy(bytes.toString("utf8"), file);
+/**
+ * Reads, validates and compiles a policy bundle file. Throws PolicyLoadError naming every problem.
+ * `refuseDemoKeys` (every mode but dev) also refuses a bundle registering a demo key of examples/keys/.
+ */
+export async function loadPolicyFile(file: string, options: { refuseDemoKeys?: boolean } = {}): Promise<Policy> {
+  const text = (await readFile(file)).toString("utf8");
+  const policy = parsePolicy(text, file);
+  const demo = options.refuseDemoKeys ? demoKeysProblem(text) : undefined;
+  if (demo) throw new PolicyLoadError(file, [`${file}:1 ${demo}`]);
+  return policy;
 }
 
 /** Validates and compiles bundle text; `file` only names it in messages. */

@@ -7,7 +7,7 @@ import type { RotationSummary, SigningKeyStore } from "../../domain/keys/rotate-
 import { planRotation } from "../../domain/keys/rotation";
 import type { Logger } from "../../telemetry/logger";
 import type { KeyProtector } from "./key-protector";
-import { importKeys, KeysFileError, newKeyEntry, parseKeysFile, readKeysFile, writeKeysFile } from "./keys-file";
+import { importKeys, KeysFileError, newKeyEntry, parseKeysFile, readKeysFile, unreadableKeysFile, writeKeysFile } from "./keys-file";
 
 export interface KeysFileStoreOptions {
   readonly file: string;
@@ -45,8 +45,8 @@ export class KeysFileStore implements SigningKeyStore {
 
   /** Loads the file (fails start-up when it is unusable) and starts polling it. */
   static async open(options: KeysFileStoreOptions): Promise<KeysFileStore> {
-    const text = await readFile(options.file, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new KeysFileError(`cannot read LOCKSMITH_KEYS_FILE ${options.file}: ${error.code ?? "error"}; create it with \`npx locksmith keys generate\``);
+    const text = await readFile(options.file, "utf8").catch((error: unknown) => {
+      throw unreadableKeysFile(options.file, error);
     });
     const keys = await load(options, text);
     const digest = digestOf(text);
@@ -120,7 +120,7 @@ async function load(options: KeysFileStoreOptions, text: string): Promise<Signin
   const keys = await importKeys(parseKeysFile(text, options.file), options.protector);
   const unsigned = new KeyRing(keys, options.clock.now()).missing(options.environments);
   if (unsigned.length > 0) {
-    throw new KeysFileError(`LOCKSMITH_KEYS_FILE has no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
+    throw new KeysFileError(`LOCKSMITH_KEYS_FILE: no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
   }
   return keys;
 }

@@ -5,6 +5,7 @@ import { calculateJwkThumbprint, type JWK } from "jose";
 import { z } from "zod";
 import type { KeyStatus, SigningKey } from "../../domain/keys/key-ring";
 import { plainProtector, type KeyProtector } from "./key-protector";
+import { fileProblem } from "../../config/startup-problem";
 
 /**
  * The signing keys file (`LOCKSMITH_KEYS_FILE`): every replica reads the same
@@ -45,7 +46,7 @@ export async function readKeysFile(file: string): Promise<KeysFile> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new KeysFileError(`cannot read LOCKSMITH_KEYS_FILE ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}; create it with \`npx locksmith keys generate\``);
+    throw unreadableKeysFile(file, error);
   }
   return parseKeysFile(text, file);
 }
@@ -54,10 +55,15 @@ export async function readKeysFile(file: string): Promise<KeysFile> {
 export function parseKeysFile(text: string, file: string): KeysFile {
   try {
     return keysFileSchema.parse(JSON.parse(text));
-  } catch {
-    // Never include the content in the message: it is private key material.
-    throw new KeysFileError(`LOCKSMITH_KEYS_FILE ${file} is not a valid Locksmith keys file`);
+  } catch (error) {
+    // fileProblem names fields, never values: the content is private key material.
+    throw new KeysFileError(`LOCKSMITH_KEYS_FILE: ${file} is not a valid Locksmith keys file (${fileProblem(error)})`);
   }
+}
+
+/** The error for a keys file that cannot be read at all (missing, no permission). */
+export function unreadableKeysFile(file: string, error: unknown): KeysFileError {
+  return new KeysFileError(`LOCKSMITH_KEYS_FILE: cannot read ${file} (${fileProblem(error)}); create it with \`npx locksmith keys generate\``);
 }
 
 /** Reads the keys file and imports every key that is not retired (decrypting sealed ones). */
@@ -97,7 +103,7 @@ export async function ensureKeys(file: string, environments: readonly string[]):
   try {
     current = keysFileSchema.parse(JSON.parse(await readFile(file, "utf8")));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new KeysFileError(`${file} is not a valid Locksmith keys file`);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new KeysFileError(`LOCKSMITH_KEYS_FILE: ${file} is not a valid Locksmith keys file (${fileProblem(error)})`);
   }
   const missing = environments.filter((env) => !current.keys.some((k) => k.environment === env && k.status === "active"));
   if (missing.length === 0) return false;

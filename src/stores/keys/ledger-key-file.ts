@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { fileProblem } from "../../config/startup-problem";
 import { formatVerifierKey, type CheckpointSigner } from "../../domain/audit/checkpoint-note";
 
 /**
@@ -23,16 +24,18 @@ export class LedgerKeyError extends Error {}
 
 /** Reads the key file and returns a signer; throws LedgerKeyError naming the file, never its content. */
 export async function loadLedgerKey(file: string): Promise<CheckpointSigner> {
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
+    throw new LedgerKeyError(`LOCKSMITH_LEDGER_KEY_FILE: cannot read ${file} (${fileProblem(error)}); create it with \`npx locksmith audit keygen\``);
+  });
   let parsed: z.infer<typeof ledgerKeySchema>;
+  let privateKey: KeyObject;
   try {
-    parsed = ledgerKeySchema.parse(JSON.parse(await readFile(file, "utf8")));
+    parsed = ledgerKeySchema.parse(JSON.parse(text));
+    privateKey = createPrivateKey({ key: parsed.private_jwk, format: "jwk" });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new LedgerKeyError(
-      code ? `cannot read LOCKSMITH_LEDGER_KEY_FILE ${file}: ${code}; create it with \`npx locksmith audit keygen\`` : `LOCKSMITH_LEDGER_KEY_FILE ${file} is not a valid ledger key file`,
-    );
+    // fileProblem names fields, never values: the content is a private key.
+    throw new LedgerKeyError(`LOCKSMITH_LEDGER_KEY_FILE: ${file} is not a valid ledger key file (${fileProblem(error)})`);
   }
-  const privateKey = createPrivateKey({ key: parsed.private_jwk, format: "jwk" });
   const publicKey = Buffer.from(parsed.private_jwk.x, "base64url");
   return {
     name: parsed.name,

@@ -26,6 +26,17 @@ export async function connectRedis(settings: RedisSettings): Promise<Redis> {
   });
   redis.on("error", () => undefined); // failures surface on the commands as 503s; the logger reports readiness
   await redis.connect();
+  await confirmDatabase(redis);
   await redis.ping();
   return redis;
+}
+
+/**
+ * ioredis sends the URL's `/<db>` as SELECT on connect but only emits an error when Redis refuses it,
+ * then carries on in database 0: a typo would silently share another application's keys. Select
+ * again and let the refusal (`ERR DB index is out of range`) fail the start.
+ */
+export async function confirmDatabase(redis: Redis): Promise<void> {
+  const db = redis.options.db ?? 0;
+  if (db !== 0) await redis.select(db);
 }

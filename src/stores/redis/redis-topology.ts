@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { RedisTopology } from "../../config/config";
-import { connectRedis } from "./redis-connection";
+import { confirmDatabase, connectRedis } from "./redis-connection";
 
 /**
  * Connects to Redis as the topology says. Whatever the topology, the stores
@@ -49,6 +49,7 @@ export async function connectRedisTopology(url: string, topology: RedisTopology,
   }
   client.on("error", () => undefined); // failures surface on the commands as 503s
   await client.connect();
+  if (client instanceof Redis) await confirmDatabase(client);
   await client.ping();
   // Cluster has the command surface of Redis (same methods, defineCommand included).
   return client as unknown as Redis;

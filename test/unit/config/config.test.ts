@@ -45,6 +45,8 @@ describe("loadConfig", () => {
         redisTopology: { mode: "standalone", nodes: [], sentinelMaster: undefined },
         databaseReadUrl: undefined,
         metrics: true,
+        trustProxy: false,
+        allowDemoKeys: false,
       });
     });
 

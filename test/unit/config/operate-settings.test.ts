@@ -55,3 +55,11 @@ test("the keys file is polled every 2 s unless told otherwise, and metrics are o
   expect(loadConfig(PRODUCTION)).toMatchObject({ keysPollMs: 2000, metrics: true });
   expect(loadConfig({ ...PRODUCTION, LOCKSMITH_KEYS_POLL_SECONDS: "0.5", LOCKSMITH_METRICS: "off" })).toMatchObject({ keysPollMs: 500, metrics: false });
 });
+
+test("LOCKSMITH_TRUST_PROXY: nobody by default; true, a hop count, or addresses; anything else refused by name", () => {
+  expect(loadConfig(PRODUCTION).trustProxy).toBe(false);
+  expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "1" }).trustProxy).toBe(1);
+  expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "10.0.0.0/8, loopback,fd00::1" }).trustProxy).toEqual(["10.0.0.0/8", "loopback", "fd00::1"]);
+  for (const bad of ["yes", "10.0.0.0/33", "nginx", "10.0.0.1/8/2"]) expect(refusal({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: bad })).toMatch(/LOCKSMITH_TRUST_PROXY: must be/);
+});
