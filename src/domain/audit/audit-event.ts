@@ -16,7 +16,21 @@ export type AuditEventType =
   | "agent_suspended"
   | "agent_resumed"
   // an agent suspended by the bundle's circuit_breaker
-  | "circuit_breaker_tripped";
+  | "circuit_breaker_tripped"
+  // Token A for people: a person signs in, consents, and an MCP client gets and refreshes tokens (issue 12)
+  | "authorization_requested"
+  | "authorization_refused"
+  | "login"
+  | "login_failed"
+  | "consent_given"
+  | "consent_denied"
+  | "consent_withdrawn"
+  | "code_issued"
+  | "code_redeemed"
+  | "code_rejected"
+  | "token_refreshed"
+  | "refresh_rejected"
+  | "refresh_reuse_detected";
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "issued",
@@ -34,6 +48,19 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "agent_suspended",
   "agent_resumed",
   "circuit_breaker_tripped",
+  "authorization_requested",
+  "authorization_refused",
+  "login",
+  "login_failed",
+  "consent_given",
+  "consent_denied",
+  "consent_withdrawn",
+  "code_issued",
+  "code_redeemed",
+  "code_rejected",
+  "token_refreshed",
+  "refresh_rejected",
+  "refresh_reuse_detected",
 ];
 
 export type AuditDecision = "allow" | "deny" | "pending";

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
 import type { PolicySource } from "../policy/policy-source";
 import type { RevocationFeed } from "../revocations/revocation-feed";
+import type { GrantStore } from "../oauth/grant-store";
 import type { TokenStore } from "./token-store";
 
 /** What the credential use cases need; built once by the composition root. */
@@ -26,6 +27,8 @@ export interface CredentialServices {
   readonly approvals?: ApprovalStore;
   /** How long such a request may wait. */
   readonly approvalTimeoutMs?: number;
+  /** People's grants to MCP clients (refresh-token families): the kill switch revokes them too. */
+  readonly grants?: GrantStore;
 }
 
 /** Where a call came from, for the ledger. */

@@ -26,8 +26,12 @@ export interface IssuedCredential {
   readonly maxUses?: number;
 }
 
-/** A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider. */
-export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string };
+/**
+ * A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity
+ * provider. `person` is a person Locksmith signed in itself (authorization code and refresh grants):
+ * already verified, decided exactly like a user token's holder.
+ */
+export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string; readonly person?: Delegation };
 
 export type IssueOutcome =
   | IssuedCredential
@@ -51,7 +55,7 @@ export async function issueCredential(
   if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);
   const scope = request.scopes.join(" ");
   const purpose: Record<string, string> = request.purpose === undefined ? {} : { purpose: request.purpose };
-  let delegation: Delegation | undefined;
+  let delegation: Delegation | undefined = request.person;
   const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
     inSpan("record", () =>
       services.audit.append(
@@ -63,7 +67,7 @@ export async function issueCredential(
       ),
     );
 
-  if (request.onBehalfOf !== undefined) {
+  if (request.onBehalfOf !== undefined && delegation === undefined) {
     try {
       delegation = await inSpan("verify", () => verifyUserToken(request.onBehalfOf!, policy, services.clock));
     } catch (error) {
