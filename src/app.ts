@@ -48,6 +48,15 @@ import type { WindowCounter } from "./domain/limits/window-counter";
 import type { Logger } from "./telemetry/logger";
 import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
 import { LocksmithMetrics } from "./telemetry/metrics";
+import type { TicketStore } from "./domain/tickets/ticket-store";
+import type { GrantStore } from "./domain/oauth/grant-store";
+import { MemoryTicketStore } from "./stores/memory/memory-ticket-store";
+import { MemoryGrantStore } from "./stores/memory/memory-grant-store";
+import { RedisTicketStore } from "./stores/redis/redis-ticket-store";
+import { RedisGrantStore } from "./stores/redis/redis-grant-store";
+import { OpenIdRelyingParty } from "./stores/oidc/openid-relying-party";
+import { HttpsClientDocumentFetcher } from "./stores/http/client-document-fetcher";
+import { LOGIN_CALLBACK_PATH } from "./http/login/people-sign-in";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
@@ -82,6 +91,8 @@ export class StartupError extends Error {}
 
 interface Stores {
   tokens: TokenStore;
+  tickets: TicketStore;
+  grants: GrantStore;
   replay: ReplayGuard;
   counter: WindowCounter;
   audit: AuditLog;
@@ -100,7 +111,13 @@ interface Stores {
  * keys, picks the stores for the mode (Redis + PostgreSQL in production,
  * memory + embedded PGlite in dev mode) and wires the HTTP app.
  */
-export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
+export async function buildLocksmith(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+  telemetry: TelemetryOptions = {},
+  secrets: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Locksmith> {
   const policy = await loadPolicyFile(config.policyFile);
   if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
     logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
@@ -158,6 +175,17 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
     breaker: new CircuitBreaker(stores.counter, { policy: policySource, suspensions: stores.suspensions, audit, clock }),
+    grants: stores.grants,
+  };
+  const callbackUrl = `${config.issuer}${LOGIN_CALLBACK_PATH}`;
+  const authorization = {
+    ...services,
+    tickets: stores.tickets,
+    grants: stores.grants,
+    documents: new HttpsClientDocumentFetcher(),
+    callbackUrl,
+    // The client secret of the login IdP is read from the variable the bundle names, never from the bundle.
+    relyingParty: new OpenIdRelyingParty(callbackUrl, (name) => secrets[name]),
   };
   const readiness = {
     ...stores.readiness,
@@ -183,6 +211,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
+    authorization,
   });
   async function close(): Promise<void> {
     watcher?.close();
@@ -252,6 +281,8 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
+    tickets: new RedisTicketStore(redis),
+    grants: new RedisGrantStore(redis),
     replay: new RedisReplayGuard(redis),
     counter: new RedisWindowCounter(redis),
     audit,
@@ -279,8 +310,11 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
   const tokens = new MemoryTokenStore(clock);
   const replay = new MemoryReplayGuard(clock);
   const revocations = new MemoryRevocationFeed(clock);
+  const tickets = new MemoryTicketStore(clock);
   return {
     tokens,
+    tickets,
+    grants: new MemoryGrantStore(clock),
     replay,
     counter: new MemoryWindowCounter(clock),
     audit,
@@ -294,6 +328,7 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
     async close() {
       await checkpointer.stop().catch(() => undefined);
       tokens.close();
+      tickets.close();
       replay.close();
       await revocations.close();
       await prisma.$disconnect();

@@ -25,6 +25,11 @@ import { tokenRoutes } from "./oauth/token.routes";
 import { resumeTraceContext, traceRequests } from "./middleware/trace-request";
 import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes";
 import { metricsRoutes } from "./routes/metrics.routes";
+import type { AuthorizationServices } from "../domain/oauth/authorization-services";
+import { PeopleSignIn } from "./login/people-sign-in";
+import { authorizeRoutes } from "./oauth/authorize.routes";
+import { consentsRoutes } from "./oauth/consents.routes";
+import { personTokenRoutes } from "./oauth/person-token.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -45,6 +50,8 @@ export interface HttpDeps {
   readonly metrics?: LocksmithMetrics;
   /** Serves POST /v1/admin/keys/rotate when given. */
   readonly keyRotation?: AdminKeysDeps;
+  /** People's sign-in, consent and the person grants of the token endpoint (MCP clients). */
+  readonly authorization?: AuthorizationServices;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -62,6 +69,13 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
   if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
+  if (deps.authorization) {
+    const signIn = new PeopleSignIn(deps.authorization, deps.services.issuer);
+    app.use(signIn.routes());
+    app.use(authorizeRoutes(deps.authorization, signIn));
+    app.use(consentsRoutes(deps.authorization, signIn));
+    app.use(personTokenRoutes(deps.authorization));
+  }
   app.use(tokenRoutes(deps.services, auth));
   app.use(introspectRevokeRoutes(deps.services, auth));
   app.use(metadataRoutes(deps.services.issuer));

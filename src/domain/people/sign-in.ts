@@ -20,6 +20,8 @@ export interface SignInServices {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly relyingParty: RelyingParty;
+  /** `{LOCKSMITH_ISSUER}/oauth/login/callback`: the redirect URI registered at the identity provider. */
+  readonly callbackUrl: string;
 }
 
 /** What the page that sent the person to sign in was about, for the ledger's `login` row (person → agent → resource). */
