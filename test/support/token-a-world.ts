@@ -16,6 +16,7 @@ import { freePort } from "./private-stores";
 /** Where screenshots of the browser steps go (gitignored): look at them when a step fails. */
 export const SCREENSHOTS = resolve(__dirname, "..", "..", "test-output", "token-a");
 export const MCP_CLIENT = "mcp-client";
+export const CIMD_PRIVATE = "https://localhost:9/oauth/client.json";
 export const LOGIN_SECRET_ENV = "TOKEN_A_TEST_LOGIN_SECRET";
 
 /**
@@ -106,6 +107,8 @@ function tokenABundle(o: { idpUrl: string; mcpUrl: string; redirectUri: string; 
   };
   bundle.resource_servers["crm-mcp"] = { environment: "production", audience: o.mcpUrl, resources: [o.mcpUrl], auth: { method: "private_key_jwt", jwks: { keys: [o.mcpPublicKey] } } };
   bundle.roles["crm-assistant"] = { grants: [{ scopes: ["crm:read", "crm:note"], resources: [o.mcpUrl], max_ttl: "5m" }], deny: [{ scopes: ["*:delete"], resources: ["**"] }] };
+  // A metadata-document client whose URL resolves to loopback: refused by the SSRF guard (the bundle does not allow private addresses).
+  bundle.client_metadata_documents = { clients: [{ url: CIMD_PRIVATE, environment: "production", roles: ["crm-assistant"] }] };
   bundle.agents[MCP_CLIENT] = { environment: "production", roles: ["crm-assistant"], auth: { method: "none", redirect_uris: [o.redirectUri] } };
   return bundle;
 }
@@ -142,7 +145,8 @@ export async function signInAndConsent(
   authorizationUrl: URL | string,
   person: string,
   name: string,
-  decision: "allow" | "deny" = "allow",
+  /** `none`: stop on Locksmith's consent page without answering. */
+  decision: "allow" | "deny" | "none" = "allow",
 ): Promise<{ readonly landed: URL; readonly consentText: string; readonly page: Page }> {
   const page = await context.newPage();
   await page.goto(String(authorizationUrl), { waitUntil: "domcontentloaded" });
@@ -157,7 +161,7 @@ export async function signInAndConsent(
   }
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-2-locksmith.png`), fullPage: true });
   const consentText = await page.locator("main").innerText().catch(() => "");
-  if (await page.locator(`button[value="${decision}"]`).count()) {
+  if (decision !== "none" && (await page.locator(`button[value="${decision}"]`).count())) {
     await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/oauth/authorize")), page.click(`button[value="${decision}"]`)]);
   }
   return { landed: new URL(page.url()), consentText, page };
