@@ -5,8 +5,9 @@ import { decodeJwt } from "jose";
 import { join } from "node:path";
 import type { StoredAuditEvent } from "../../src/domain/audit/audit-event";
 import { InMemoryOAuthClientProvider } from "../support/mcp-oauth-provider";
+import { redisEntries } from "../support/redis-inspection";
 import { assertionFor } from "../support/principals";
-import { MCP_CLIENT, newPersonBrowser, SCREENSHOTS, signInAndConsent, startTokenAWorld, type TokenAWorld } from "../support/token-a-world";
+import { LOGIN_SECRET_ENV, MCP_CLIENT, newPersonBrowser, SCREENSHOTS, signInAndConsent, startTokenAWorld, type TokenAWorld } from "../support/token-a-world";
 
 // Token A for people, end to end with unmodified software on every other side: the MCP SDK's Client
 // with StreamableHTTPClientTransport and an OAuthClientProvider, the example MCP server behind
@@ -18,6 +19,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => world?.close());
 
+/** Every secret the flows handed out (codes, tokens, session cookies): none may rest in a log, a ledger row or Redis. */
+const handedOut = new Set<string>();
+
 /** An MCP client session: the SDK discovers Locksmith from the server's 401, the person signs in and consents in the browser. */
 async function connectAs(person: string, name: string, decision: "allow" | "deny" = "allow") {
   const provider = new InMemoryOAuthClientProvider(MCP_CLIENT, world.redirectUri);
@@ -26,6 +30,9 @@ async function connectAs(person: string, name: string, decision: "allow" | "deny
   await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const context = await newPersonBrowser(world);
   const consent = await signInAndConsent(context, provider.authorizationUrl!, person, name, decision);
+  const code = consent.landed.searchParams.get("code");
+  if (code) handedOut.add(code);
+  for (const cookie of await context.cookies(world.locksmithUrl)) if (cookie.name === "locksmith_session") handedOut.add(cookie.value);
   return { provider, transport, context, consent };
 }
 
@@ -33,6 +40,8 @@ async function finish(session: Awaited<ReturnType<typeof connectAs>>) {
   await session.transport.finishAuth(session.consent.landed.searchParams.get("code")!);
   const client = new Client({ name: "test-mcp-client", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(new URL(world.mcpUrl), { authProvider: session.provider }));
+  const tokens = session.provider.tokens()!;
+  handedOut.add(tokens.access_token).add(tokens.refresh_token!);
   return client;
 }
 
@@ -189,4 +198,22 @@ describe("refresh stops when it must", () => {
     if (reason === "agent_suspended") expect((await admin(`/v1/agents/${MCP_CLIENT}/resume`, {})).status).toBe(200);
     await session.context.close();
   }, 60_000);
+});
+
+describe("secrets hygiene of Token A", () => {
+  test("no code, access or refresh token, session cookie or IdP client secret is in a log line, a ledger row or Redis", async () => {
+    expect(handedOut.size).toBeGreaterThanOrEqual(4);
+    const secrets = [...handedOut, process.env[LOGIN_SECRET_ENV]!];
+    // A refresh token is <grant id>.<secret>: the grant id is meant to be seen (ledger, consents page), the secret never.
+    const needles = secrets.map((secret) => (/^[0-9a-f-]{36}\./.test(secret) ? secret.split(".")[1] : secret));
+    const logs = world.sut.logs.join("\n");
+    const rows = JSON.stringify(await world.sut.locksmith.audit.find({ limit: 100_000 }), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    const redis = JSON.stringify(await redisEntries(world.sut.redisPrefix));
+    expect(redis).toContain("grant:");
+    for (const needle of needles) {
+      expect(logs).not.toContain(needle);
+      expect(rows).not.toContain(needle);
+      expect(redis).not.toContain(needle);
+    }
+  });
 });
