@@ -155,12 +155,29 @@ describe("mix-up and CSRF", () => {
     const toIdp = new URL(start.headers.get("location")!);
     expect(toIdp.origin).toBe(world.idpUrl);
     const state = toIdp.searchParams.get("state")!;
-    const res = await fetch(`${world.locksmithUrl}/oauth/login/callback?code=stolen&state=${state}&iss=${encodeURIComponent("https://evil.example")}`, { redirect: "manual" });
+    const binding = start.headers.get("set-cookie")!.split(";")[0];
+    expect(binding).toMatch(/^locksmith_login=/);
+    const res = await fetch(`${world.locksmithUrl}/oauth/login/callback?code=stolen&state=${state}&iss=${encodeURIComponent("https://evil.example")}`, { redirect: "manual", headers: { cookie: binding } });
     expect(res.status).toBe(400);
     noRedirect(res);
     expect(res.headers.get("set-cookie")).toBeNull();
-    expect((await events("login_failed")).some((e) => e.reason === "invalid_id_token" && e.agent === MCP_CLIENT)).toBe(true);
+    const failed = (await events("login_failed")).find((e) => e.reason === "invalid_id_token" && e.agent === MCP_CLIENT);
+    expect(String(failed?.detail?.error)).toMatch(/iss|issuer|ISS/i);
   });
+
+  test("a login callback carried into another browser (login CSRF) opens no session there", async () => {
+    // The attacker begins a sign-in in their own browser, then makes the victim's browser finish it.
+    const start = await fetch(authorizeUrl(), { redirect: "manual" });
+    const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
+    const victim = await newPersonBrowser(world);
+    const page = await victim.newPage();
+    const res = await page.goto(`${world.locksmithUrl}/oauth/login/callback?code=attackers-code&state=${state}`);
+    expect(res!.status()).toBe(400);
+    expect(await page.locator("main").innerText()).toMatch(/started in another browser/);
+    expect((await victim.cookies()).some((c) => c.name === "locksmith_session")).toBe(false);
+    expect((await events("login_failed")).some((e) => e.reason === "login_not_this_browser" && e.agent === MCP_CLIENT)).toBe(true);
+    await victim.close();
+  }, 60_000);
 
   test("a consent post without the session's CSRF token, or from another site, grants nothing", async () => {
     const { page } = await signInAndConsent(mary, authorizeUrl(), "mary", "csrf", "none");

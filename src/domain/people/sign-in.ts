@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AuditEvent } from "../audit/audit-event";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
@@ -34,19 +34,23 @@ export interface SignInContext {
 interface LoginTransaction extends LoginChecks {
   readonly returnTo: string;
   readonly context: SignInContext;
+  /** SHA-256 of the browser's login-binding secret (a cookie): the callback must come from the browser that began. */
+  readonly browser: string;
 }
 
 /**
  * Starts a sign-in: keeps a login transaction (state, nonce, PKCE verifier, where to return) under
  * the hash of `state` for ten minutes, and answers the IdP URL to send the browser to. `returnTo`
- * must be a path of Locksmith itself (never an absolute URL: no open redirect).
+ * must be a path of Locksmith itself (never an absolute URL: no open redirect). `browser` is the
+ * secret of the browser's login-binding cookie (the caller keeps or creates it): the transaction
+ * is bound to it, so a callback carried to another browser (login CSRF, RFC 9700 §4.7) fails.
  */
-export async function beginSignIn(services: SignInServices, returnTo: string, context: SignInContext = {}): Promise<string> {
+export async function beginSignIn(services: SignInServices, returnTo: string, browser: string, context: SignInContext = {}): Promise<string> {
   if (!isLocalPath(returnTo)) throw new Error("returnTo must be a path of Locksmith");
   const idp = loginProvider(services.policy.current());
   if (!idp) throw new SignInError("login_not_configured", "no identity provider of the policy has `login`: people cannot sign in");
   const checks = { state: newSecret(), nonce: newSecret(), codeVerifier: randomBytes(48).toString("base64url") };
-  const transaction: LoginTransaction = { ...checks, returnTo, context };
+  const transaction: LoginTransaction = { ...checks, returnTo, context, browser: digest(browser) };
   await services.tickets.put(ticketId("login", checks.state), JSON.stringify(transaction), LOGIN_TRANSACTION_TTL_MS);
   return services.relyingParty.authorizationUrl(idp, checks);
 }
@@ -59,6 +63,7 @@ export async function beginSignIn(services: SignInServices, returnTo: string, co
 export async function completeSignIn(
   services: SignInServices,
   callbackUrl: URL,
+  browser: string | undefined,
   call: CallContext,
 ): Promise<{ readonly person: Person; readonly session: string; readonly returnTo: string } | { readonly failed: string }> {
   const policy = services.policy.current();
@@ -75,6 +80,10 @@ export async function completeSignIn(
   }
   const transaction = JSON.parse(taken.value) as LoginTransaction;
   const context = { agent: transaction.context.agent, environment: transaction.context.environment, resource: transaction.context.resource };
+  if (browser === undefined || !sameDigest(digest(browser), transaction.browser)) {
+    await record({ type: "login_failed", decision: "deny", reason: "login_not_this_browser", ...context, detail: { identity_provider: idp.id } });
+    return { failed: "This sign-in was started in another browser. Start again from the application." };
+  }
   let claims: Record<string, unknown>;
   try {
     claims = await services.relyingParty.exchange(idp, callbackUrl, transaction);
@@ -104,6 +113,13 @@ export async function currentPerson(services: Pick<SignInServices, "tickets">, s
 
 export async function signOut(services: Pick<SignInServices, "tickets">, session: string | undefined): Promise<void> {
   if (session && session.length <= 128) await services.tickets.remove(ticketId("session", session));
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest("base64url");
+
+function sameDigest(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A path on Locksmith itself: one leading slash, no scheme, no `//` or `/\` (browsers read both as another host). */

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from "express";
 import type { CallContext } from "../../domain/credentials/credential-services";
 import type { Person } from "../../domain/people/person";
 import { SignInError } from "../../domain/people/relying-party";
-import { beginSignIn, completeSignIn, currentPerson, signOut, type SignInContext, type SignInServices } from "../../domain/people/sign-in";
+import { beginSignIn, completeSignIn, currentPerson, LOGIN_TRANSACTION_TTL_MS, signOut, type SignInContext, type SignInServices } from "../../domain/people/sign-in";
+import { newSecret } from "../../domain/tickets/ticket-id";
 import { html, sendPage } from "../pages/html";
 import { SessionCookie } from "./session-cookie";
 
@@ -16,13 +17,16 @@ export const LOGIN_CALLBACK_PATH = "/oauth/login/callback";
  *
  * @example
  * const person = await signIn.person(req);
- * if (!person) return signIn.sendToSignIn(res, req.originalUrl, { agent: "mcp-client" });
+ * if (!person) return signIn.sendToSignIn(req, res, req.originalUrl, { agent: "mcp-client" });
  */
 export class PeopleSignIn {
   readonly cookie: SessionCookie;
+  /** Binds login transactions to the browser that began them (one secret per browser, shared by its tabs). */
+  private readonly binding: SessionCookie;
 
   constructor(private readonly services: SignInServices, issuer: string) {
     this.cookie = new SessionCookie(issuer);
+    this.binding = new SessionCookie(issuer, "locksmith_login", LOGIN_TRANSACTION_TTL_MS);
   }
 
   /** The person signed in on this browser, with the session secret (for CSRF tokens), or undefined. */
@@ -33,9 +37,12 @@ export class PeopleSignIn {
   }
 
   /** Sends the browser to the identity provider; once signed in it comes back to `returnTo`, a path of Locksmith. */
-  async sendToSignIn(res: Response, returnTo: string, context: SignInContext = {}): Promise<void> {
+  async sendToSignIn(req: Request, res: Response, returnTo: string, context: SignInContext = {}): Promise<void> {
     try {
-      res.redirect(303, await beginSignIn(this.services, returnTo, context));
+      const browser = this.binding.read(req) ?? newSecret();
+      const url = await beginSignIn(this.services, returnTo, browser, context);
+      this.binding.set(res, browser);
+      res.redirect(303, url);
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       sendPage(res, { status: 503, title: "Signing in is not possible", body: html`<p>${error.message}</p>` });
@@ -49,7 +56,7 @@ export class PeopleSignIn {
       const url = new URL(req.originalUrl, "http://callback.invalid");
       // openid-client compares the callback URL's origin and path with redirect_uri: give it ours.
       const callbackUrl = new URL(`${this.services.callbackUrl}${url.search}`);
-      const outcome = await completeSignIn(this.services, callbackUrl, callOf(req, res));
+      const outcome = await completeSignIn(this.services, callbackUrl, this.binding.read(req), callOf(req, res));
       if ("failed" in outcome) return sendPage(res, { status: 400, title: "Sign-in failed", body: html`<p>${outcome.failed}</p>` });
       this.cookie.set(res, outcome.session);
       res.redirect(303, outcome.returnTo);

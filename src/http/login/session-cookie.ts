@@ -10,9 +10,10 @@ export class SessionCookie {
   readonly name: string;
   private readonly secure: boolean;
 
-  constructor(issuer: string) {
+  /** `ttlMs`: the session's life (default); the login-binding cookie lives as long as a login transaction. */
+  constructor(issuer: string, base = "locksmith_session", private readonly ttlMs = SESSION_TTL_MS) {
     this.secure = issuer.startsWith("https:");
-    this.name = this.secure ? "__Host-locksmith_session" : "locksmith_session";
+    this.name = this.secure ? `__Host-${base}` : base;
   }
 
   read(req: Request): string | undefined {
@@ -24,7 +25,7 @@ export class SessionCookie {
   }
 
   set(res: Response, session: string): void {
-    res.cookie(this.name, session, { httpOnly: true, sameSite: "lax", secure: this.secure, path: "/", maxAge: SESSION_TTL_MS });
+    res.cookie(this.name, session, { httpOnly: true, sameSite: "lax", secure: this.secure, path: "/", maxAge: this.ttlMs });
   }
 
   clear(res: Response): void {

@@ -38,7 +38,7 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
     const signedIn = await signIn.person(req);
     if (!signedIn) {
       await recordStep(services, call, { type: "authorization_requested", decision: "pending", ...context, audience: request.resource, scope: request.scopes?.join(" ") });
-      return signIn.sendToSignIn(res, req.originalUrl, context);
+      return signIn.sendToSignIn(req, res, req.originalUrl, context);
     }
     const prompt = await promptConsent(services, request, signedIn.person, call);
     const resourceName = services.policy.current().resourceServers.find((rs) => rs.audience === request.resource)?.id ?? request.resource;

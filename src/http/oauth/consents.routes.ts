@@ -15,7 +15,7 @@ export function consentsRoutes(services: AuthorizationServices, signIn: PeopleSi
 
   router.get("/oauth/consents", async (req, res) => {
     const signedIn = await signIn.person(req);
-    if (!signedIn) return signIn.sendToSignIn(res, "/oauth/consents");
+    if (!signedIn) return signIn.sendToSignIn(req, res, "/oauth/consents");
     const grants = (await services.grants.listByUser(signedIn.person.subject)).filter((state) => !state.revoked);
     const csrf = csrfTokenOf(signedIn.session);
     sendPage(res, {

@@ -85,6 +85,10 @@ const login = (idp: IdentityProviderPolicy) => {
 function describe(error: unknown): SignInError {
   if (error instanceof oidc.AuthorizationResponseError) return new SignInError("idp_error", `the identity provider answered ${error.error}`);
   if (error instanceof oidc.ResponseBodyError) return new SignInError("idp_error", `the identity provider refused the code (${error.error})`);
-  if (error instanceof oidc.ClientError) return new SignInError("invalid_id_token", `the identity provider's answer failed a check (${error.code ?? "invalid"})`);
+  // The library's message names the check (e.g. an unexpected "iss": a mix-up); it never holds a token.
+  if (error instanceof oidc.ClientError) {
+    const cause = error.cause instanceof Error ? error.cause.message : error.message;
+    return new SignInError("invalid_id_token", `the identity provider's answer failed a check (${error.code ?? "invalid"}: ${cause.slice(0, 160)})`);
+  }
   return new SignInError("idp_unreachable", "the identity provider cannot be reached");
 }
