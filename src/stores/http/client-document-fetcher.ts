@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { request } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { rootCertificates } from "node:tls";
 import { ClientDocumentError, type ClientDocumentFetcher, type ClientMetadata } from "../../domain/oauth/client-metadata-document";
 
 const MAX_BYTES = 5 * 1024;
@@ -12,9 +13,14 @@ const PRIVATE = new BlockList();
 for (const [net, prefix] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) {
   PRIVATE.addSubnet(net, prefix, "ipv4");
 }
-for (const [net, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["::ffff:0:0", 96], ["64:ff9b::", 96]] as const) PRIVATE.addSubnet(net, prefix, "ipv6");
+for (const [net, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96]] as const) PRIVATE.addSubnet(net, prefix, "ipv6");
 
-export const isPrivateAddress = (address: string): boolean => PRIVATE.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+/** IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is checked as the IPv4 address it is. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return PRIVATE.check(mapped, "ipv4");
+  return PRIVATE.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+}
 
 export type Resolve = (host: string) => Promise<{ address: string; family: number }[]>;
 
@@ -26,7 +32,11 @@ export type Resolve = (host: string) => Promise<{ address: string; family: numbe
 export class HttpsClientDocumentFetcher implements ClientDocumentFetcher {
   private readonly cache = new Map<string, { metadata: ClientMetadata; until: number }>();
 
-  constructor(private readonly resolve: Resolve = (host) => dnsLookup(host, { all: true, verbatim: true })) {}
+  /** `ca`: extra trust anchors (a lab's own CA; tests); the system's are always used. */
+  constructor(
+    private readonly resolve: Resolve = (host) => dnsLookup(host, { all: true, verbatim: true }),
+    private readonly ca?: string,
+  ) {}
 
   async fetch(url: string, options: { readonly allowPrivateAddresses: boolean }): Promise<ClientMetadata> {
     const cached = this.cache.get(url);
@@ -40,16 +50,20 @@ export class HttpsClientDocumentFetcher implements ClientDocumentFetcher {
       throw new ClientDocumentError("private_address", `${target.hostname} resolves to a private or loopback address`);
     }
     const pinned = addresses[0];
-    const body = await get(target, (_host, _options, callback) => (callback as (e: null, a: string, f: number) => void)(null, pinned.address, pinned.family));
+    // The connection goes to the address just checked, whatever the name resolves to by then (DNS rebinding).
+    const lookup: LookupFunction = (_host, options, callback) =>
+      options.all ? (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]) : (callback as (e: null, a: string, f: number) => void)(null, pinned.address, pinned.family);
+    const body = await get(target, lookup, this.ca);
     const metadata = parse(url, body);
     this.cache.set(url, { metadata, until: Date.now() + CACHE_MS });
     return metadata;
   }
 }
 
-function get(url: URL, lookup: LookupFunction): Promise<string> {
+function get(url: URL, lookup: LookupFunction, ca: string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "GET", lookup, timeout: TIMEOUT_MS, headers: { accept: "application/json" } }, (res) => {
+    const tls = ca ? { ca: [...rootCertificates, ca] } : {};
+    const req = request(url, { method: "GET", lookup, timeout: TIMEOUT_MS, headers: { accept: "application/json" }, ...tls }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return reject(new ClientDocumentError("unreachable", `the document answered ${res.statusCode} (redirects are not followed)`));
@@ -66,7 +80,7 @@ function get(url: URL, lookup: LookupFunction): Promise<string> {
       res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     });
     req.on("timeout", () => req.destroy(new ClientDocumentError("unreachable", "the document did not arrive in time")));
-    req.on("error", (error) => reject(error instanceof ClientDocumentError ? error : new ClientDocumentError("unreachable", "the document cannot be fetched")));
+    req.on("error", (error) => reject(error instanceof ClientDocumentError ? error : new ClientDocumentError("unreachable", `the document cannot be fetched (${(error as NodeJS.ErrnoException).code ?? "error"})`)));
     req.end();
   });
 }
