@@ -27,6 +27,7 @@ import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes"
 import { metricsRoutes } from "./routes/metrics.routes";
 import type { AuthorizationServices } from "../domain/oauth/authorization-services";
 import { PeopleSignIn } from "./login/people-sign-in";
+import { browserRateLimit } from "./middleware/browser-rate-limit";
 import { authorizeRoutes } from "./oauth/authorize.routes";
 import { consentsRoutes } from "./oauth/consents.routes";
 import { personTokenRoutes } from "./oauth/person-token.routes";
@@ -71,6 +72,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(subjectRevocationsRoutes(deps.services, auth));
   if (deps.authorization) {
     const signIn = new PeopleSignIn(deps.authorization, deps.services.issuer);
+    if (deps.counter) app.use(["/oauth/authorize", "/oauth/login", "/oauth/consents"], browserRateLimit(deps.counter));
     app.use(signIn.routes());
     app.use(authorizeRoutes(deps.authorization, signIn));
     app.use(consentsRoutes(deps.authorization, signIn));
