@@ -4,7 +4,8 @@
 // (sub = the person, act.sub = the client). Each tool needs its own scope, and a missing one is a
 // 403 insufficient_scope naming exactly it, so the client's step-up asks for just that.
 //
-// Run: LOCKSMITH_URL=http://localhost:8080 MCP_URL=http://localhost:3001/mcp npx tsx examples/mcp-server.ts
+// Run: LOCKSMITH_URL=http://localhost:8080 MCP_URL=http://localhost:3001/mcp MCP_KEY_FILE=crm-mcp.jwk.json npx tsx examples/mcp-server.ts
+// (the bundle registers `crm-mcp` with that key's public half; docs/mcp-servers.md has the whole setup)
 import type { IncomingMessage } from "node:http";
 import express, { type Request } from "express";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -64,6 +65,6 @@ export function createMcpServerApp(options: McpServerOptions): { app: express.Ex
 
 if (require.main === module) {
   const resource = process.env.MCP_URL ?? "http://localhost:3001/mcp";
-  const { app } = createMcpServerApp({ locksmith: process.env.LOCKSMITH_URL ?? "http://localhost:8080", resource, id: "crm-mcp", key: "examples/keys/crm-mcp.jwk.json" });
+  const { app } = createMcpServerApp({ locksmith: process.env.LOCKSMITH_URL ?? "http://localhost:8080", resource, id: "crm-mcp", key: process.env.MCP_KEY_FILE ?? "crm-mcp.jwk.json" });
   app.listen(Number(new URL(resource).port || 3001));
 }
