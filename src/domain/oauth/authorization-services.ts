@@ -1,5 +1,6 @@
 import type { AuditEvent } from "../audit/audit-event";
-import type { CallContext, CredentialServices } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
+import type { CredentialServices } from "../credentials/credential-services";
 import type { SignInServices } from "../people/sign-in";
 import type { TicketStore } from "../tickets/ticket-store";
 import type { ClientDocumentFetcher } from "./client-metadata-document";

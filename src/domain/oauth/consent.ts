@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import { delegationOf, type Person } from "../people/person";
 import { newSecret, ticketId } from "../tickets/ticket-id";
 import { redirectBack, type AuthorizationRequest } from "./authorization-request";

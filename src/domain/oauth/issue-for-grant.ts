@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import { issueCredential, type IssuedCredential } from "../credentials/issue-credential";
 import { LocksmithError } from "../errors";
 import { delegationOf } from "../people/person";

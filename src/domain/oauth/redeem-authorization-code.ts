@@ -1,4 +1,4 @@
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import { newSecret, ticketId } from "../tickets/ticket-id";
 import { CODE_LIFETIME_MS, GRANT_LIFETIME_MS, recordStep, type AuthorizationServices } from "./authorization-services";

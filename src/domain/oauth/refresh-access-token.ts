@@ -1,4 +1,4 @@
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import { newSecret } from "../tickets/ticket-id";
 import { recordStep, type AuthorizationServices } from "./authorization-services";

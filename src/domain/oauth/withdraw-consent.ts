@@ -1,4 +1,4 @@
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import type { Person } from "../people/person";
 import { recordStep, type AuthorizationServices } from "./authorization-services";
 import { revokeGrantTokens } from "./issue-for-grant";

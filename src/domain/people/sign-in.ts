@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AuditEvent } from "../audit/audit-event";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
-import type { CallContext } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
 import type { PolicySource } from "../policy/policy-source";
 import { newSecret, ticketId } from "../tickets/ticket-id";
 import type { TicketStore } from "../tickets/ticket-store";

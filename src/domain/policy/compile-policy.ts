@@ -4,7 +4,7 @@ import type { Bundle, GrantSpec } from "./bundle-schema";
 import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
 import { compileRateLimits } from "../limits/rate-limits";
 import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
-import { compileGlob } from "./glob";
+import { compileResourcePattern, compileScopePattern } from "./glob";
 import {
   DEFAULT_MAX_TTL_SECONDS,
   DEFAULT_TTL_CAP_SECONDS,
@@ -26,7 +26,9 @@ export type CompileResult = { ok: true; policy: Policy } | { ok: false; problems
 
 /**
  * Checks references across the bundle and compiles every pattern and key set,
- * so that no request ever compiles a glob or imports a key.
+ * so that no request ever compiles a glob or imports a key. Names are looked up
+ * in Maps, never as plain-object keys, so a role or principal named
+ * `constructor` or `toString` is an ordinary name.
  */
 export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, source: string): CompileResult {
   const problems = [...findProblems(bundle), ...trustedIssuerProblems(bundle)];
@@ -34,20 +36,21 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
 
   const principals = new Map<string, Principal>();
   const agents = new Map<string, AgentPolicy>();
+  const roleSpecs = new Map(Object.entries(bundle.roles));
   for (const [id, agent] of Object.entries(bundle.agents)) {
     const client = agent.auth.method === "none" ? { kind: "public" as const, redirectUris: agent.auth.redirect_uris } : undefined;
-    agents.set(id, compileAgent(bundle, id, agent.environment, agent.roles, client));
+    agents.set(id, compileAgent(roleSpecs, id, agent.environment, agent.roles, client));
     const keys = agent.auth.method === "private_key_jwt" ? keySet(agent.auth.jwks) : noKeys;
     principals.set(id, { kind: "agent", id, environment: agent.environment, keys });
   }
   // A metadata-document client is an agent named by its URL; it has no key, so it can never sign an assertion.
   for (const spec of bundle.client_metadata_documents?.clients ?? []) {
-    agents.set(spec.url, compileAgent(bundle, spec.url, spec.environment, spec.roles, { kind: "metadata_document", url: spec.url }));
+    agents.set(spec.url, compileAgent(roleSpecs, spec.url, spec.environment, spec.roles, { kind: "metadata_document", url: spec.url }));
     principals.set(spec.url, { kind: "agent", id: spec.url, environment: spec.environment, keys: noKeys });
   }
   const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
-    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileGlob) };
+    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileResourcePattern) };
   });
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
@@ -62,16 +65,16 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false } } };
 }
 
-function compileAgent(bundle: Bundle, id: string, environment: string, roleIds: readonly string[], client?: OAuthClientPolicy): AgentPolicy {
-  const roles = roleIds.map((role) => [role, bundle.roles[role]] as const);
+function compileAgent(roleSpecs: ReadonlyMap<string, Bundle["roles"][string]>, id: string, environment: string, roleIds: readonly string[], client?: OAuthClientPolicy): AgentPolicy {
+  const roles = roleIds.map((role) => [role, roleSpecs.get(role)!] as const);
   return {
     id,
     environment,
     grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
     denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
       rule: `roles.${role}.deny[${i}]`,
-      scopes: deny.scopes.map(compileGlob),
-      resources: deny.resources.map(compileGlob),
+      scopes: deny.scopes.map(compileScopePattern),
+      resources: deny.resources.map(compileResourcePattern),
     }))),
     ...(client ? { client } : {}),
   };
@@ -81,8 +84,8 @@ function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
   const maxTtl = grant.max_ttl ?? DEFAULT_MAX_TTL_SECONDS;
   return {
     rule,
-    scopes: grant.scopes.map(compileGlob),
-    resources: grant.resources.map(compileGlob),
+    scopes: grant.scopes.map(compileScopePattern),
+    resources: grant.resources.map(compileResourcePattern),
     maxTtl,
     defaultTtl: grant.ttl ?? Math.min(maxTtl, DEFAULT_TTL_CAP_SECONDS),
     maxUses: grant.max_uses,
@@ -111,14 +114,23 @@ function findProblems(bundle: Bundle): BundleProblem[] {
       problems.push({ path: ["agents", id, "environment"], message: `unknown environment "${agent.environment}"` });
     }
     agent.roles.forEach((role, i) => {
-      if (!bundle.roles[role]) problems.push({ path: ["agents", id, "roles", i], message: `unknown role "${role}"` });
+      if (!Object.hasOwn(bundle.roles, role)) problems.push({ path: ["agents", id, "roles", i], message: `unknown role "${role}"` });
     });
   }
+  const audiences = new Map<string, { id: string; environment: string }>();
   for (const [id, rs] of Object.entries(bundle.resource_servers)) {
     claimId(id, ["resource_servers", id]);
     if (!environments.has(rs.environment)) {
       problems.push({ path: ["resource_servers", id, "environment"], message: `unknown environment "${rs.environment}"` });
     }
+    // A resource server verifying offline trusts a credential by its `aud`: one audience in two environments would carry a credential over the wall.
+    const other = audiences.get(rs.audience);
+    if (other && other.environment !== rs.environment) {
+      problems.push({
+        path: ["resource_servers", id, "audience"],
+        message: `is the audience of resource_servers.${other.id} in ${other.environment}: resource servers of different environments need different audiences`,
+      });
+    } else if (!other) audiences.set(rs.audience, { id, environment: rs.environment });
   }
   (bundle.client_metadata_documents?.clients ?? []).forEach((client, i) => {
     claimId(client.url, ["client_metadata_documents", "clients", String(i), "url"]);

@@ -24,7 +24,9 @@ export type DenyReason =
   | "user_lacks_scope"
   | "requires_user"
   | "audience_mismatch"
-  | "agent_suspended";
+  | "agent_suspended"
+  /** An approved request whose agent, person or environment was revoked by a kill switch after it was made. */
+  | "revoked_since_request";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -83,7 +83,10 @@ export interface Policy {
 export interface IdentityProviderPolicy {
   readonly id: string;
   readonly issuer: string;
+  /** The only `aud` of a user token presented for delegation. */
   readonly audience: string;
+  /** The only `aud` of an approver's sign-in; undefined: Locksmith's approvals audience, `{issuer}/v1/approvals`. */
+  readonly approverAudience?: string;
   readonly algorithms: readonly string[];
   readonly keys: JWTVerifyGetKey;
   /** The user's entitlements, read from the verified claims of a user token. */

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from "express";
-import type { CallContext } from "../../domain/credentials/credential-services";
 import type { Person } from "../../domain/people/person";
 import { SignInError } from "../../domain/people/relying-party";
 import { beginSignIn, completeSignIn, currentPerson, LOGIN_TRANSACTION_TTL_MS, signOut, type SignInContext, type SignInServices } from "../../domain/people/sign-in";
 import { newSecret } from "../../domain/tickets/ticket-id";
+import { callOf } from "../middleware/request-context";
 import { html, sendPage } from "../pages/html";
 import { SessionCookie } from "./session-cookie";
 
@@ -56,7 +56,7 @@ export class PeopleSignIn {
       const url = new URL(req.originalUrl, "http://callback.invalid");
       // openid-client compares the callback URL's origin and path with redirect_uri: give it ours.
       const callbackUrl = new URL(`${this.services.callbackUrl}${url.search}`);
-      const outcome = await completeSignIn(this.services, callbackUrl, this.binding.read(req), callOf(req, res));
+      const outcome = await completeSignIn(this.services, callbackUrl, this.binding.read(req), callOf(res));
       if ("failed" in outcome) return sendPage(res, { status: 400, title: "Sign-in failed", body: html`<p>${outcome.failed}</p>` });
       this.cookie.set(res, outcome.session);
       res.redirect(303, outcome.returnTo);
@@ -69,5 +69,3 @@ export class PeopleSignIn {
     return router;
   }
 }
-
-export const callOf = (req: Request, res: Response): CallContext => ({ requestId: res.locals.requestId as string, clientIp: req.ip, traceId: res.locals.traceId as string | undefined });

@@ -3,7 +3,8 @@ import { checkAuthorizationRequest, redirectBack } from "../../domain/oauth/auth
 import { recordStep, type AuthorizationServices } from "../../domain/oauth/authorization-services";
 import { answerConsent, csrfTokenOf, promptConsent } from "../../domain/oauth/consent";
 import { html, sendPage } from "../pages/html";
-import { callOf, type PeopleSignIn } from "../login/people-sign-in";
+import type { PeopleSignIn } from "../login/people-sign-in";
+import { callOf } from "../middleware/request-context";
 
 const WHY = { person_lacks: "you do not hold it yourself", agent_may_not: "the agent's role does not allow it here" } as const;
 
@@ -17,7 +18,7 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
   const router = Router();
 
   router.get("/oauth/authorize", async (req, res) => {
-    const call = callOf(req, res);
+    const call = callOf(res);
     const query = singleValues(req);
     const checked = query ? await checkAuthorizationRequest(services.policy.current(), query, services.documents) : undefined;
     if (!checked || !checked.ok) {
@@ -73,7 +74,7 @@ ${prompt.offer.withheld.length > 0 ? html`<dt>Not on offer</dt><dd><ul>${prompt.
     const answer = await answerConsent(
       services,
       { consent: text("consent"), csrfToken: text("csrf_token"), session: signedIn?.session, person: signedIn?.person, allow: text("decision") === "allow" },
-      callOf(req, res),
+      callOf(res),
     );
     if ("refused" in answer) return sendPage(res, { status: 403, title: "Nothing was granted", body: html`<p>${answer.refused}</p>` });
     res.redirect(303, answer.redirect);

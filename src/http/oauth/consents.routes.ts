@@ -4,7 +4,8 @@ import type { AuthorizationServices } from "../../domain/oauth/authorization-ser
 import { csrfTokenOf } from "../../domain/oauth/consent";
 import { withdrawConsent } from "../../domain/oauth/withdraw-consent";
 import { html, sendPage } from "../pages/html";
-import { callOf, type PeopleSignIn } from "../login/people-sign-in";
+import type { PeopleSignIn } from "../login/people-sign-in";
+import { callOf } from "../middleware/request-context";
 
 /**
  * GET /oauth/consents lists what the signed-in person allowed agents (live grants), each with a
@@ -35,7 +36,7 @@ export function consentsRoutes(services: AuthorizationServices, signIn: PeopleSi
     if (!signedIn || !sameToken(csrfTokenOf(signedIn.session), form.csrf_token)) {
       return sendPage(res, { status: 403, title: "Nothing was changed", body: html`<p>This form was not sent from your Locksmith page, or your sign-in expired.</p>` });
     }
-    const withdrawn = await withdrawConsent(services, signedIn.person, grant, callOf(req, res));
+    const withdrawn = await withdrawConsent(services, signedIn.person, grant, callOf(res));
     sendPage(res, { status: withdrawn ? 200 : 404, title: withdrawn ? "Consent withdrawn" : "Nothing to withdraw", body: html`<p>${withdrawn ? "The agent can no longer refresh its access; its current token is revoked." : "No such consent of yours is live."}</p><p><a href="/oauth/consents">Back to your consents</a></p>` });
   });
 

@@ -4,7 +4,7 @@ import type { PersonTokens } from "../../domain/oauth/issue-for-grant";
 import { redeemAuthorizationCode } from "../../domain/oauth/redeem-authorization-code";
 import { refreshAccessToken } from "../../domain/oauth/refresh-access-token";
 import { invalidClient } from "../../domain/errors";
-import { callOf } from "../login/people-sign-in";
+import { callOf } from "../middleware/request-context";
 import { formBody, formParams } from "./form-params";
 
 export const AUTHORIZATION_CODE = "authorization_code";
@@ -24,7 +24,7 @@ export function personTokenRoutes(services: AuthorizationServices): Router {
     const clientId = params.client_id;
     const agent = clientId === undefined ? undefined : services.policy.current().agents.get(clientId);
     if (!agent?.client) throw invalidClient("client_id must name a public client of the policy");
-    const call = callOf(req, res);
+    const call = callOf(res);
     const tokens =
       params.grant_type === AUTHORIZATION_CODE
         ? await redeemAuthorizationCode(services, { code: params.code, clientId: agent.id, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier, resource: params.resource }, call)
