@@ -61,8 +61,14 @@ export class HttpsClientDocumentFetcher implements ClientDocumentFetcher {
 }
 
 function get(url: URL, lookup: LookupFunction, ca: string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
+  let deadline: NodeJS.Timeout | undefined;
+  const fetched = new Promise<string>((resolve, reject) => {
     const tls = ca ? { ca: [...rootCertificates, ca] } : {};
+    // `timeout` below only notices an idle socket: a host trickling a byte at a time would hold the request for hours.
+    deadline = setTimeout(() => {
+      req.destroy();
+      reject(new ClientDocumentError("unreachable", "the document did not arrive in time"));
+    }, TIMEOUT_MS);
     const req = request(url, { method: "GET", lookup, timeout: TIMEOUT_MS, headers: { accept: "application/json" }, ...tls }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
@@ -83,6 +89,7 @@ function get(url: URL, lookup: LookupFunction, ca: string | undefined): Promise<
     req.on("error", (error) => reject(error instanceof ClientDocumentError ? error : new ClientDocumentError("unreachable", `the document cannot be fetched (${(error as NodeJS.ErrnoException).code ?? "error"})`)));
     req.end();
   });
+  return fetched.finally(() => clearTimeout(deadline));
 }
 
 function parse(url: string, body: string): ClientMetadata {
