@@ -80,7 +80,7 @@ function holdAt(method: "create" | "noteAccessToken"): { store: GrantStore; ente
   let enter!: () => void;
   const gate = new Promise<void>((done) => (release = done));
   const entered = new Promise<void>((done) => (enter = done));
-  const store = Object.create(grants) as GrantStore & Record<string, unknown>;
+  const store = Object.create(grants) as Record<string, unknown>;
   let held = false;
   store[method] = async (...args: unknown[]) => {
     if (!held) {
@@ -90,7 +90,7 @@ function holdAt(method: "create" | "noteAccessToken"): { store: GrantStore; ente
     }
     return (grants[method] as (...a: unknown[]) => Promise<unknown>)(...args);
   };
-  return { store, entered, release };
+  return { store: store as unknown as GrantStore, entered, release };
 }
 
 async function freshCode(): Promise<{ code: string; verifier: string }> {

@@ -25,6 +25,12 @@ export async function issueForGrant(services: AuthorizationServices, grant: Pers
   if (outcome.kind === "denied") throw new LocksmithError("invalid_grant", `the policy refuses this now: ${outcome.description}`, { reason: outcome.reason });
   if (outcome.kind === "pending_approval") throw new LocksmithError("invalid_grant", "these scopes need an approval, which this flow cannot wait for", { reason: "pending_approval" });
   await services.grants.noteAccessToken(grant.id, outcome.jti);
+  // A reuse, code replay, withdrawal or kill switch that revoked the grant while this token was minted did not see its jti: it dies here.
+  const state = await services.grants.get(grant.id);
+  if (!state || state.revoked) {
+    await services.tokens.revoke(outcome.jti);
+    throw new LocksmithError("invalid_grant", "the grant was revoked while this token was issued", { reason: "grant_revoked" });
+  }
   return outcome;
 }
 

@@ -1,7 +1,7 @@
 import type { CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import { newSecret, ticketId } from "../tickets/ticket-id";
-import { CODE_LIFETIME_MS, GRANT_LIFETIME_MS, recordStep, type AuthorizationServices } from "./authorization-services";
+import { CODE_LIFETIME_MS, CODE_MEMORY_MS, GRANT_LIFETIME_MS, recordStep, type AuthorizationServices } from "./authorization-services";
 import type { CodeGrant } from "./consent";
 import type { PersonGrant } from "./grant-store";
 import { issueForGrant, refreshHash, revokeGrantTokens, type PersonTokens } from "./issue-for-grant";
@@ -16,6 +16,8 @@ export interface CodeRedemption {
 }
 
 const invalidGrant = (description: string) => new LocksmithError("invalid_grant", description);
+/** Left by a replay of the code whose grant is `grantId`, for a concurrent first redemption to find. */
+const replayMark = (grantId: string) => ticketId("code_replayed", grantId);
 
 /**
  * The authorization_code grant (OAuth 2.1 §4.1.3): spend the code (once) → a replay revokes the
@@ -39,6 +41,8 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
   };
   if (taken.status === "spent") {
     // RFC 9700 §4.5.3 / OAuth 2.1 §4.1.3: a second use means the code leaked; what it produced is revoked.
+    // The mark first: a first redemption still under way (its grant not yet created) finds it and revokes itself.
+    await services.tickets.put(replayMark(code.grantId), "replayed", CODE_MEMORY_MS);
     const revoked = await services.grants.revoke(code.grantId);
     if (revoked) await revokeGrantTokens(services, revoked);
     throw await reject("code_replayed", "the code was already used: the tokens issued from it are revoked", { tokens_revoked: revoked?.accessTokens.length ?? 0 });
@@ -70,6 +74,11 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
   } catch (error) {
     await services.grants.revoke(grant.id).catch(() => undefined);
     throw error;
+  }
+  if ((await services.tickets.get(replayMark(grant.id))) !== undefined) {
+    const revoked = await services.grants.revoke(grant.id);
+    if (revoked) await revokeGrantTokens(services, revoked);
+    throw await reject("code_replayed", "the code was used twice at once: the tokens issued from it are revoked");
   }
   await recordStep(services, call, { type: "code_redeemed", decision: "allow", ...who, jti: issued.jti, detail: { grant: grant.id } });
   return { accessToken: issued.credential, expiresIn: issued.expiresIn, scope: issued.scope, refreshToken };
