@@ -148,3 +148,20 @@ test("a refresh token reused while its first rotation is still issuing leaves no
   if (!(outcome instanceof Error)) await expect(refresh(services, outcome.refreshToken)).rejects.toMatchObject({ code: "invalid_grant" });
   await nothingLiveFrom(grantId);
 });
+
+test("a refresh asking wider scope, no scope or another resource is refused and spends nothing: the same refresh token still works", async () => {
+  const { code, verifier } = await freshCode();
+  const tokens = await redeem(services, code, verifier);
+  const bad = [
+    { scopes: ["crm:read", "crm:note"], error: "invalid_scope" },
+    { scopes: [], error: "invalid_scope" },
+    { resource: "https://other.example.com/mcp", error: "invalid_grant" },
+  ];
+  for (const { error, ...request } of bad) {
+    await expect(refreshAccessToken(services, { refreshToken: tokens.refreshToken, clientId: "desktop", ...request }, call)).rejects.toMatchObject({ code: error });
+  }
+  // A bad request changes nothing (HELPERS: "never a 5xx, and changes nothing"): had it rotated, this would be a reuse that revokes the person's grant.
+  const next = await refresh(services, tokens.refreshToken);
+  expect(next.scope).toBe("crm:read");
+  expect((await grants.get(tokens.refreshToken.split(".")[0]))?.revoked).toBe(false);
+});
