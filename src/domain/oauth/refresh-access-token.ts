@@ -28,6 +28,14 @@ export async function refreshAccessToken(services: AuthorizationServices, reques
     return new LocksmithError("invalid_grant", description);
   };
   if (!GRANT_ID.test(grantId ?? "") || !secret || request.refreshToken.length > 200) throw await refused("unknown_refresh_token", "the refresh token is unknown or expired");
+  // The request is checked against the grant before the token rotates: a bad request spends nothing, so
+  // the client's retry with the same token is not taken for a reuse that revokes the person's grant.
+  const known = await services.grants.get(grantId);
+  if (known) {
+    if (request.resource !== undefined && request.resource !== known.grant.resource) throw await refused("resource_mismatch", "resource must be the one the person consented to", { agent: request.clientId, detail: { grant: grantId } });
+    const asked = request.scopes ?? known.grant.scopes;
+    if (asked.length === 0 || !asked.every((scope) => known.grant.scopes.includes(scope))) throw new LocksmithError("invalid_scope", "a refresh may narrow the granted scopes, never widen them");
+  }
   const next = `${grantId}.${newSecret()}`;
   const rotated = await services.grants.rotate(grantId, refreshHash(request.refreshToken), refreshHash(next));
   if (rotated.outcome === "unknown") throw await refused("unknown_refresh_token", "the refresh token is unknown or expired");
@@ -44,9 +52,7 @@ export async function refreshAccessToken(services: AuthorizationServices, reques
     if (revoked) await revokeGrantTokens(services, revoked);
     throw await refused("client_mismatch", "the refresh token was issued to another client", who);
   }
-  if (request.resource !== undefined && request.resource !== grant.resource) throw await refused("resource_mismatch", "resource must be the one the person consented to", who);
   const scopes = request.scopes ?? grant.scopes;
-  if (!scopes.every((scope) => grant.scopes.includes(scope))) throw new LocksmithError("invalid_scope", "a refresh may narrow the granted scopes, never widen them");
   if (grant.expiresAt <= services.clock.now()) throw await refused("grant_expired", "the grant expired: the person signs in again", who);
 
   const issued = await issueForGrant(services, grant, scopes, call).catch(async (error: unknown) => {
