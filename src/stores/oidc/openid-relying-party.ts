@@ -82,9 +82,12 @@ const login = (idp: IdentityProviderPolicy) => {
   return idp.login;
 };
 
+/** An RFC 6749 `error` code as the ledger and the page may show it: the callback's is written by whoever opens the URL. */
+const errorCode = (value: string) => (/^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(value) ? value : "an error that is not an error code");
+
 function describe(error: unknown): SignInError {
-  if (error instanceof oidc.AuthorizationResponseError) return new SignInError("idp_error", `the identity provider answered ${error.error}`);
-  if (error instanceof oidc.ResponseBodyError) return new SignInError("idp_error", `the identity provider refused the code (${error.error})`);
+  if (error instanceof oidc.AuthorizationResponseError) return new SignInError("idp_error", `the identity provider answered ${errorCode(error.error)}`);
+  if (error instanceof oidc.ResponseBodyError) return new SignInError("idp_error", `the identity provider refused the code (${errorCode(error.error)})`);
   // The library's message names the check (e.g. an unexpected "iss": a mix-up); it never holds a token.
   if (error instanceof oidc.ClientError) {
     const cause = error.cause instanceof Error ? error.cause.message : error.message;
