@@ -11,7 +11,10 @@ import { parsePolicy } from "../../src/domain/policy/load-policy";
 import { connectRedis } from "../../src/stores/redis/redis-connection";
 import { RedisGrantStore } from "../../src/stores/redis/redis-grant-store";
 import { RedisTicketStore } from "../../src/stores/redis/redis-ticket-store";
-import { memoryWorld, type MemoryWorld } from "../support/memory-services";
+import { revokeSubject } from "../../src/domain/credentials/revoke-subject";
+import type { CredentialSubject } from "../../src/domain/credentials/token-store";
+import type { Principal } from "../../src/domain/policy/policy";
+import { FixedClock, memoryWorld, type MemoryWorld } from "../support/memory-services";
 import { deleteRedisKeys, REDIS_URL, testRedisPrefix } from "../support/services";
 import { AUTH } from "../unit/support/bundle-text";
 
@@ -164,4 +167,16 @@ test("a refresh asking wider scope, no scope or another resource is refused and 
   const next = await refresh(services, tokens.refreshToken);
   expect(next.scope).toBe("crm:read");
   expect((await grants.get(tokens.refreshToken.split(".")[0]))?.revoked).toBe(false);
+});
+
+test("a code issued before a kill switch of its person, agent or environment is refused at redemption: no fresh grant outlives the kill switch", async () => {
+  const admin = { kind: "admin", id: "ops" } as Principal;
+  const subjects: CredentialSubject[] = [{ kind: "user", id: "mary" }, { kind: "agent", id: "desktop" }, { kind: "environment", id: "production" }];
+  for (const subject of subjects) {
+    (world.clock as FixedClock).advance(1000);
+    const { code, verifier } = await freshCode();
+    (world.clock as FixedClock).advance(1000);
+    await revokeSubject(services, admin, subject, call);
+    await expect(redeem(services, code, verifier)).rejects.toMatchObject({ code: "invalid_grant" });
+  }
 });
