@@ -1,4 +1,5 @@
 import type { CallContext } from "../call-context";
+import { subjectsOf } from "../credentials/credential-subjects";
 import { LocksmithError } from "../errors";
 import { newSecret, ticketId } from "../tickets/ticket-id";
 import { CODE_LIFETIME_MS, CODE_MEMORY_MS, GRANT_LIFETIME_MS, recordStep, type AuthorizationServices } from "./authorization-services";
@@ -52,6 +53,9 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
   if (redemption.redirectUri !== code.redirectUri) throw await reject("redirect_uri_mismatch", "redirect_uri must be the one of the authorization request");
   if (!verifierMatches(redemption.codeVerifier, code.codeChallenge)) throw await reject("pkce_failed", "code_verifier does not match the code_challenge (PKCE, S256)");
   if (redemption.resource !== undefined && redemption.resource !== code.resource) throw await reject("resource_mismatch", "resource must be the one the person consented to");
+  // The person consented before a kill switch of them, the agent or the environment: like an approval, that consent does not outlive it.
+  const killedAt = await services.tokens.lastRevocation(subjectsOf({ agent: code.agent, user: code.person.subject, environment: code.environment }));
+  if (killedAt !== undefined && killedAt >= code.issuedAt) throw await reject("revoked_since_consent", "a kill switch hit the person, the agent or the environment after the person consented");
 
   const now = services.clock.now();
   const grant: PersonGrant = {
