@@ -28,7 +28,8 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
         decision: "deny",
         reason: refusal.reason,
         ...(refusal.clientId && services.policy.current().agents.has(refusal.clientId) ? { agent: refusal.clientId } : {}),
-        detail: { error: refusal.error, ...(refusal.clientId ? { client_id: refusal.clientId.slice(0, 200) } : {}) },
+        // The client_id is whatever the URL said: kept for the investigation, printable only (no forged lines, no NUL the ledger refuses).
+        detail: { error: refusal.error, ...(refusal.clientId ? { client_id: refusal.clientId.replace(/[^\x20-\x7E]/g, "?").slice(0, 200) } : {}) },
       });
       if (refusal.redirect) return res.redirect(303, redirectBack(refusal.redirect.uri, services.issuer, { error: refusal.error, error_description: refusal.description, state: refusal.redirect.state }));
       return sendPage(res, { status: 400, title: "This sign-in request cannot be used", body: html`<p>${refusal.description}.</p><p class="muted">The application that sent you here is misconfigured; nothing was sent back to it.</p>` });
