@@ -82,7 +82,14 @@ const clientMetadataDocuments = z
         z
           .object({
             /** The exact client_id URL (https). */
-            url: z.url({ protocol: /^https$/ }).max(512).refine((v) => !v.includes("#"), "must not have a fragment"),
+            url: z
+              .url({ protocol: /^https$/ })
+              .max(512)
+              .refine((v) => {
+                // draft-ietf-oauth-client-id-metadata-document §3; written as the URL fetched, since the document must name exactly it.
+                const url = new URL(v);
+                return !v.includes("#") && url.username === "" && url.password === "" && url.pathname.length > 1 && url.href === v;
+              }, "must be an https URL with a path, written in normal form, without a fragment, user, password or dot segments"),
             environment: id,
             roles: z.array(id).default([]),
           })
