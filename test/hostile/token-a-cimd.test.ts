@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientDocumentError } from "../../src/domain/oauth/client-metadata-document";
-import { HttpsClientDocumentFetcher } from "../../src/stores/http/client-document-fetcher";
+import { HttpsClientDocumentFetcher, isPrivateAddress } from "../../src/stores/http/client-document-fetcher";
 
 // A hostile Client ID Metadata Document host (real https on loopback, a self-signed "cimd.test"):
 // what it can do to the authorization endpoint that fetches its document while a person waits.
@@ -46,3 +46,8 @@ test("a document that trickles in a byte at a time is abandoned at the time limi
   );
   expect(outcome).toBe("unreachable");
 }, 20_000);
+
+test("an AAAA record into a local-use NAT64 prefix (RFC 8215, 64:ff9b:1::/48: an internal IPv4 address behind the gateway) counts as private", () => {
+  expect(isPrivateAddress("64:ff9b:1::a00:1")).toBe(true);
+  expect(isPrivateAddress("64:ff9b::a00:1")).toBe(true);
+});
