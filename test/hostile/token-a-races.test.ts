@@ -96,14 +96,14 @@ function holdAt(method: "create" | "noteAccessToken"): { store: GrantStore; ente
   return { store: store as unknown as GrantStore, entered, release };
 }
 
-async function freshCode(): Promise<{ code: string; verifier: string }> {
+async function freshCode(person: Person = mary): Promise<{ code: string; verifier: string }> {
   const verifier = randomBytes(32).toString("base64url");
   const agent = policy.agents.get("desktop")!;
   const request = { client: { agent, redirectUris: [REDIRECT], name: "desktop" }, redirectUri: REDIRECT, scopes: ["crm:read"], resource: MCP, codeChallenge: createHash("sha256").update(verifier).digest("base64url") };
-  const prompt = await promptConsent(services, request, mary, call);
+  const prompt = await promptConsent(services, request, person, call);
   if (prompt.kind !== "ask") throw new Error("nothing on offer");
   const session = randomBytes(32).toString("base64url");
-  const answer = await answerConsent(services, { consent: prompt.consent, csrfToken: csrfTokenOf(session), session, person: mary, allow: true }, call);
+  const answer = await answerConsent(services, { consent: prompt.consent, csrfToken: csrfTokenOf(session), session, person, allow: true }, call);
   if (!("redirect" in answer)) throw new Error(answer.refused);
   return { code: new URL(answer.redirect).searchParams.get("code")!, verifier };
 }
@@ -179,4 +179,15 @@ test("a code issued before a kill switch of its person, agent or environment is 
     await revokeSubject(services, admin, subject, call);
     await expect(redeem(services, code, verifier)).rejects.toMatchObject({ code: "invalid_grant" });
   }
+});
+
+test("a person signed in before a kill switch of them cannot consent after it with that sign-in; a new sign-in can", async () => {
+  const admin = { kind: "admin", id: "ops" } as Principal;
+  (world.clock as FixedClock).advance(1000);
+  await revokeSubject(services, admin, { kind: "user", id: "mary" }, call);
+  // mary signed in (mary.signedInAt) before the kill switch: her session does not outlive it.
+  await expect(freshCode()).rejects.toThrow();
+  expect((await world.audit.page({ type: "consent_denied" }, 0n, 10)).map((e) => e.reason)).toContain("revoked_since_sign_in");
+  (world.clock as FixedClock).advance(1000);
+  await expect(freshCode({ ...mary, signedInAt: world.clock.now() })).resolves.toMatchObject({ code: expect.any(String) });
 });
