@@ -174,7 +174,7 @@ test("a code issued before a kill switch of its person, agent or environment is 
   const subjects: CredentialSubject[] = [{ kind: "user", id: "mary" }, { kind: "agent", id: "desktop" }, { kind: "environment", id: "production" }];
   for (const subject of subjects) {
     (world.clock as FixedClock).advance(1000);
-    const { code, verifier } = await freshCode();
+    const { code, verifier } = await freshCode({ ...mary, signedInAt: world.clock.now() });
     (world.clock as FixedClock).advance(1000);
     await revokeSubject(services, admin, subject, call);
     await expect(redeem(services, code, verifier)).rejects.toMatchObject({ code: "invalid_grant" });

@@ -96,6 +96,12 @@ export async function answerConsent(
     await recordStep(services, call, { type: "consent_denied", decision: "deny", reason: "person_denied", ...who });
     return { redirect: redirectBack(pending.redirectUri, services.issuer, { error: "access_denied", error_description: "the person did not allow it", state: pending.state }) };
   }
+  // A kill switch of the person since this sign-in: the session does not outlive it (they sign in again, perhaps not them).
+  const killedAt = await services.tokens.lastRevocation([{ kind: "user", id: pending.person.subject }]);
+  if (killedAt !== undefined && killedAt >= pending.person.signedInAt) {
+    await recordStep(services, call, { type: "consent_denied", decision: "deny", reason: "revoked_since_sign_in", ...who });
+    return { refused: "Your access was revoked since you signed in: start again from the application and sign in again. Nothing was granted." };
+  }
   const code = newSecret();
   const grant: CodeGrant = {
     grantId: randomUUID(),
