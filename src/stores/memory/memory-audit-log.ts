@@ -3,7 +3,7 @@ import type { AuditLog } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { matchesFilter, type EventFilter, type LedgerEntry, type LedgerReader, type StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
-import type { LeafRange, PerfectSubtree } from "../../domain/audit/merkle-subtrees";
+import type { LeafRange } from "../../domain/audit/merkle-subtrees";
 
 /**
  * An append-only ledger in memory, both ports (write and read), for unit tests
@@ -35,8 +35,8 @@ export class MemoryAuditLog implements AuditLog, LedgerReader {
     return this.events.slice(first - 1, last).map((e) => e.leafHash!);
   }
 
-  /** It stores no subtree roots: proofs are built from the leaves. */
-  async storedRoots(_subtrees: readonly PerfectSubtree[]): Promise<Map<string, Hash>> {
+  /** No subtree roots are stored in memory: proofs build every subtree from the leaves. */
+  async storedRoots(): Promise<Map<string, Hash>> {
     return new Map();
   }
 
