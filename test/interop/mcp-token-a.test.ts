@@ -89,7 +89,7 @@ describe("an unmodified MCP client signs a person in through Locksmith", () => {
     expect(tokens.refresh_token).toBeDefined();
 
     const events = await ledger("mary");
-    expect(types(events)).toEqual(expect.arrayContaining(["login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]));
+    expect(types(events)).toEqual(expect.arrayContaining(["authorization_requested", "login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]));
     for (const event of events.filter((e) => e.type !== "login")) expect(event).toMatchObject({ user: "mary", agent: MCP_CLIENT, resource: world.mcpUrl });
     expect(events.find((e) => e.type === "login")).toMatchObject({ agent: MCP_CLIENT, resource: world.mcpUrl, detail: { identity_provider: "corp" } });
     await client.close();
