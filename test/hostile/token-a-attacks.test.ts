@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
 import type { BrowserContext } from "playwright-core";
-import type { StoredAuditEvent } from "../../src/domain/audit/audit-event";
+import type { AuditEventType, StoredAuditEvent } from "../../src/domain/audit/audit-event";
 import { CIMD_PRIVATE, MCP_CLIENT, newPersonBrowser, signInAndConsent, startTokenAWorld, type TokenAWorld } from "../support/token-a-world";
 
 // Token A under attack (RFC 9700, OAuth 2.1 §7, RFC 9207): each attempt is refused with a clear
@@ -55,7 +55,7 @@ const token = (params: Record<string, string | undefined>) =>
     body: new URLSearchParams(Object.entries({ grant_type: "authorization_code", client_id: MCP_CLIENT, redirect_uri: world.redirectUri, resource: world.mcpUrl, ...params }).filter((e): e is [string, string] => e[1] !== undefined)),
   });
 
-const events = async (type: string): Promise<StoredAuditEvent[]> => world.sut.locksmith.audit.find({ type, limit: 1000 });
+const events = async (type: string): Promise<StoredAuditEvent[]> => world.sut.locksmith.ledger.page({ type: type as AuditEventType }, 0n, 10_000);
 const noRedirect = (res: Response) => expect(res.headers.get("location")).toBeNull();
 
 describe("the code and PKCE", () => {

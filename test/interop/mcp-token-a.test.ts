@@ -45,7 +45,7 @@ async function finish(session: Awaited<ReturnType<typeof connectAs>>) {
   return client;
 }
 
-const ledger = async (user: string): Promise<StoredAuditEvent[]> => (await world.sut.locksmith.audit.find({ limit: 10_000 })).filter((e) => e.user === user);
+const ledger = async (user: string): Promise<StoredAuditEvent[]> => world.sut.locksmith.ledger.page({ user }, 0n, 100_000);
 const types = (events: StoredAuditEvent[]) => events.map((e) => e.type);
 const textOf = (result: unknown) => JSON.parse(((result as { content: { text: string }[] }).content[0]).text);
 
@@ -89,7 +89,7 @@ describe("an unmodified MCP client signs a person in through Locksmith", () => {
     expect(tokens.refresh_token).toBeDefined();
 
     const events = await ledger("mary");
-    expect(types(events)).toEqual(expect.arrayContaining(["login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]));
+    expect(types(events)).toEqual(expect.arrayContaining(["authorization_requested", "login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]));
     for (const event of events.filter((e) => e.type !== "login")) expect(event).toMatchObject({ user: "mary", agent: MCP_CLIENT, resource: world.mcpUrl });
     expect(events.find((e) => e.type === "login")).toMatchObject({ agent: MCP_CLIENT, resource: world.mcpUrl, detail: { identity_provider: "corp" } });
     await client.close();
@@ -207,7 +207,7 @@ describe("secrets hygiene of Token A", () => {
     // A refresh token is <grant id>.<secret>: the grant id is meant to be seen (ledger, consents page), the secret never.
     const needles = secrets.map((secret) => (/^[0-9a-f-]{36}\./.test(secret) ? secret.split(".")[1] : secret));
     const logs = world.sut.logs.join("\n");
-    const rows = JSON.stringify(await world.sut.locksmith.audit.find({ limit: 100_000 }), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    const rows = JSON.stringify(await world.sut.locksmith.ledger.page({}, 0n, 100_000), (_k, v) => (typeof v === "bigint" ? String(v) : v));
     const redis = JSON.stringify(await redisEntries(world.sut.redisPrefix));
     expect(redis).toContain("grant:");
     for (const needle of needles) {

@@ -38,10 +38,15 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
     const agent = request.client.agent;
     const context = { agent: agent.id, environment: agent.environment, resource: request.resource };
     const signedIn = await signIn.person(req);
-    if (!signedIn) {
-      await recordStep(services, call, { type: "authorization_requested", decision: "pending", ...context, audience: request.resource, scope: request.scopes?.join(" ") });
-      return signIn.sendToSignIn(req, res, req.originalUrl, context);
-    }
+    await recordStep(services, call, {
+      type: "authorization_requested",
+      decision: "pending",
+      ...context,
+      ...(signedIn ? { user: signedIn.person.subject } : {}),
+      audience: request.resource,
+      scope: request.scopes?.join(" "),
+    });
+    if (!signedIn) return signIn.sendToSignIn(req, res, req.originalUrl, context);
     const prompt = await promptConsent(services, request, signedIn.person, call);
     const resourceName = services.policy.current().resourceServers.find((rs) => rs.audience === request.resource)?.id ?? request.resource;
     if (prompt.kind === "nothing_on_offer") {

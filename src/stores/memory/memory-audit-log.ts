@@ -3,6 +3,7 @@ import type { AuditLog } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { matchesFilter, type EventFilter, type LedgerEntry, type LedgerReader, type StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
+import type { LeafRange } from "../../domain/audit/merkle-subtrees";
 
 /**
  * An append-only ledger in memory, both ports (write and read), for unit tests
@@ -32,6 +33,15 @@ export class MemoryAuditLog implements AuditLog, LedgerReader {
 
   async leafHashes(first: number, last: number): Promise<Hash[]> {
     return this.events.slice(first - 1, last).map((e) => e.leafHash!);
+  }
+
+  /** No subtree roots are stored in memory: proofs build every subtree from the leaves. */
+  async storedRoots(): Promise<Map<string, Hash>> {
+    return new Map();
+  }
+
+  async leaves(ranges: readonly LeafRange[]): Promise<Hash[][]> {
+    return ranges.map(({ start, end }) => this.events.slice(start, end).map((e) => e.leafHash!));
   }
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
