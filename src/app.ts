@@ -25,6 +25,10 @@ import type { Logger } from "./telemetry/logger";
 import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
 import { LocksmithMetrics } from "./telemetry/metrics";
 import { spanSteps } from "./telemetry/span";
+import type { AuthorizationServices } from "./domain/oauth/authorization-services";
+import { LOGIN_CALLBACK_PATH } from "./http/login/people-sign-in";
+import { HttpsClientDocumentFetcher } from "./stores/http/client-document-fetcher";
+import { OpenIdRelyingParty } from "./stores/oidc/openid-relying-party";
 
 export { StartupError };
 
@@ -62,7 +66,14 @@ export interface TelemetryOptions {
  * keys, opens the stores for the mode (`stores/open-stores.ts`), wraps them for
  * metrics and traces, and wires the domain services into the HTTP app.
  */
-export async function buildLocksmith(config: Config, logger: Logger, clock: Clock = systemClock, telemetry: TelemetryOptions = {}): Promise<Locksmith> {
+export async function buildLocksmith(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+  telemetry: TelemetryOptions = {},
+  /** Where `client_secret_env` names are looked up (the login IdP's client secret). */
+  secrets: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Locksmith> {
   // Outside dev mode the public demo keys of examples/keys/ are refused, at start and on every reload.
   const loadBundle = () => loadPolicyFile(config.policyFile, { refuseDemoKeys: config.mode !== "dev" && !config.allowDemoKeys });
   const policy = await loadBundle().catch((error: Error) => {
@@ -129,6 +140,17 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
     breaker: new CircuitBreaker(stores.counter, suspension),
     steps: spanSteps,
+    grants: stores.grants,
+  };
+  const callbackUrl = `${config.issuer}${LOGIN_CALLBACK_PATH}`;
+  const authorization: AuthorizationServices = {
+    ...services,
+    tickets: stores.tickets,
+    grants: stores.grants,
+    documents: new HttpsClientDocumentFetcher(),
+    callbackUrl,
+    // The client secret of the login IdP is read from the variable the bundle names, never from the bundle.
+    relyingParty: new OpenIdRelyingParty(callbackUrl, (name) => secrets[name]),
   };
   const readiness = {
     ...stores.readiness,
@@ -153,6 +175,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     metrics: config.metrics ? metrics : undefined,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
     trustProxy: config.trustProxy,
+    authorization,
   });
   async function close(): Promise<void> {
     watcher?.close();

@@ -3,6 +3,8 @@ import type { Response } from "express";
 export type Refusal =
   | { readonly status: 401; readonly error?: "invalid_token"; readonly description: string }
   | { readonly status: 403; readonly error: "insufficient_scope"; readonly description: string; readonly scope: string }
+  /** The token is for another resource (RFC 8707's word): not a scope problem, so no step-up. */
+  | { readonly status: 403; readonly error: "invalid_target"; readonly description: string }
   | { readonly status: 503; readonly error: "temporarily_unavailable"; readonly description: string };
 
 /**
@@ -14,7 +16,7 @@ export type Refusal =
 export function refuse(res: Response, refusal: Refusal, realm: string, resourceMetadata?: string): void {
   const params = [`realm="${realm}"`];
   if (refusal.status !== 503 && refusal.error) params.push(`error="${refusal.error}"`, `error_description="${headerText(refusal.description)}"`);
-  if (refusal.status === 403) params.push(`scope="${headerText(refusal.scope)}"`);
+  if (refusal.status === 403 && refusal.error === "insufficient_scope") params.push(`scope="${headerText(refusal.scope)}"`);
   if (resourceMetadata) params.push(`resource_metadata="${resourceMetadata}"`);
   if (refusal.status === 503) res.set("Retry-After", "1");
   else res.set("WWW-Authenticate", `Bearer ${params.join(", ")}`);

@@ -45,10 +45,16 @@ export interface ResourceServerOptions extends ResourceServerIdentity {
 }
 
 export interface RequireOptions {
-  /** The scope(s) this route needs; every one must be in the token. */
-  readonly scope: string | readonly string[];
-  /** The resource this request touches; must equal the token's. */
-  readonly resource: (req: Request) => string;
+  /**
+   * The scope(s) this request needs; every one must be in the token. A function decides per request
+   * (an MCP endpoint: the scope of the tool a `tools/call` names, none for discovery).
+   */
+  readonly scope: string | readonly string[] | ((req: Request) => string | readonly string[]);
+  /**
+   * The resource this request touches; must equal the token's. An MCP server's resource is its own
+   * URL (the RFC 8707 `resource` its clients ask for): pass that string.
+   */
+  readonly resource: string | ((req: Request) => string);
   /** `online` (default): redeem at Locksmith (spends a use, sees revocations, is logged). `offline`: verify locally, revocations by stream. */
   readonly redeem?: "online" | "offline";
 }
@@ -77,12 +83,16 @@ export class LocksmithResourceServer {
   }
 
   requireCredential(required: RequireOptions): RequestHandler {
-    const scopes = typeof required.scope === "string" ? required.scope.split(" ") : [...required.scope];
+    const scopesOf = (req: Request) => {
+      const scope = typeof required.scope === "function" ? required.scope(req) : required.scope;
+      return typeof scope === "string" ? scope.split(" ").filter(Boolean) : [...scope];
+    };
+    const resourceOf = typeof required.resource === "string" ? () => required.resource as string : required.resource;
     const mode = required.redeem ?? "online";
     if (mode === "offline") this.listener ??= new RevocationListener(this.identity, this.revoked, { ...this.options.stream, environment: this.options.environment });
     return async (req, res, next) => {
       try {
-        const outcome = await this.check(req, scopes, required.resource(req), mode);
+        const outcome = await this.check(req, scopesOf(req), resourceOf(req), mode);
         if ("status" in outcome) return refuse(res, outcome, this.options.audience, this.options.resourceMetadata);
         req.locksmith = outcome;
         next();
@@ -107,8 +117,13 @@ export class LocksmithResourceServer {
         : { status: 401, error: "invalid_token", description: verified.description };
     }
     const { claims } = verified;
-    if (!scopes.every((scope) => claims.scope.includes(scope)) || claims.resource !== resource) {
-      return { status: 403, error: "insufficient_scope", description: `this request needs ${scopes.join(" ")} on ${resource}`, scope: scopes.join(" ") };
+    // insufficient_scope names only what is really missing, so an MCP client's step-up asks for exactly that (RFC 6750 §3.1).
+    const missing = scopes.filter((scope) => !claims.scope.includes(scope));
+    if (missing.length > 0) {
+      return { status: 403, error: "insufficient_scope", description: `this request needs ${missing.join(" ")} on ${resource}`, scope: missing.join(" ") };
+    }
+    if (claims.resource !== resource) {
+      return { status: 403, error: "invalid_target", description: `the token is for ${claims.resource}; this request touches ${resource}: ask for a credential for it` };
     }
     if (mode === "offline" && this.listener?.live) {
       // Every environment's keys are in one JWKS, so the signature alone does not keep the environment wall.
@@ -123,7 +138,7 @@ export class LocksmithResourceServer {
 
   private async redeem(token: string, scopes: string[], resource: string, claims: CredentialClaims): Promise<VerifiedCredential | Refusal> {
     try {
-      const answer = await callLocksmith(this.identity, "POST", "/v1/credentials/redeem", { credential: token, scope: scopes.join(" "), resource });
+      const answer = await callLocksmith(this.identity, "POST", "/v1/credentials/redeem", { credential: token, ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {}), resource });
       if (answer.body?.active !== true) return { status: 401, error: "invalid_token", description: "the token is revoked, used up or expired" };
       return describe(claims, true);
     } catch (error) {

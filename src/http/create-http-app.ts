@@ -25,6 +25,12 @@ import { tokenRoutes } from "./oauth/token.routes";
 import { resumeTraceContext, traceRequests } from "./middleware/trace-request";
 import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes";
 import { metricsRoutes } from "./routes/metrics.routes";
+import type { AuthorizationServices } from "../domain/oauth/authorization-services";
+import { PeopleSignIn } from "./login/people-sign-in";
+import { browserRateLimit } from "./middleware/browser-rate-limit";
+import { authorizeRoutes } from "./oauth/authorize.routes";
+import { consentsRoutes } from "./oauth/consents.routes";
+import { personTokenRoutes } from "./oauth/person-token.routes";
 import { openApiRoutes } from "./routes/openapi.routes";
 
 export interface HttpDeps {
@@ -48,6 +54,8 @@ export interface HttpDeps {
   readonly trustProxy?: boolean | number | readonly string[];
   /** Serves POST /v1/admin/keys/rotate when given. */
   readonly keyRotation?: AdminKeysDeps;
+  /** People's sign-in, consent and the person grants of the token endpoint (MCP clients). */
+  readonly authorization?: AuthorizationServices;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -68,6 +76,14 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(credentialsRoutes(deps.services, auth, limits));
   app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
+  if (deps.authorization) {
+    const signIn = new PeopleSignIn(deps.authorization, deps.services.issuer);
+    if (deps.counter) app.use(["/oauth/authorize", "/oauth/login", "/oauth/consents"], browserRateLimit(deps.counter));
+    app.use(signIn.routes());
+    app.use(authorizeRoutes(deps.authorization, signIn));
+    app.use(consentsRoutes(deps.authorization, signIn));
+    app.use(personTokenRoutes(deps.authorization));
+  }
   app.use(tokenRoutes(deps.services, auth, limits));
   app.use(introspectRevokeRoutes(deps.services, auth, limits));
   app.use(metadataRoutes(deps.services.issuer));

@@ -35,6 +35,12 @@ import { RedisWindowCounter } from "./redis/redis-window-counter";
 import { connectRedisTopology } from "./redis/redis-topology";
 import { causeOf } from "../config/startup-problem";
 import { StartupError } from "./startup-error";
+import type { TicketStore } from "../domain/tickets/ticket-store";
+import type { GrantStore } from "../domain/oauth/grant-store";
+import { MemoryTicketStore } from "./memory/memory-ticket-store";
+import { MemoryGrantStore } from "./memory/memory-grant-store";
+import { RedisTicketStore } from "./redis/redis-ticket-store";
+import { RedisGrantStore } from "./redis/redis-grant-store";
 
 /**
  * Every store a Locksmith needs, opened for its mode, with what readiness
@@ -42,6 +48,10 @@ import { StartupError } from "./startup-error";
  */
 export interface Stores {
   tokens: TokenStore;
+  /** Login transactions, sessions, consent forms and authorization codes (hashed ids). */
+  tickets: TicketStore;
+  /** People's grants to MCP clients and their refresh-token families. */
+  grants: GrantStore;
   replay: ReplayGuard;
   counter: WindowCounter;
   audit: AuditLog;
@@ -108,6 +118,8 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
+    tickets: new RedisTicketStore(redis),
+    grants: new RedisGrantStore(redis),
     replay: new RedisReplayGuard(redis),
     counter: new RedisWindowCounter(redis),
     audit,
@@ -135,8 +147,11 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
   const tokens = new MemoryTokenStore(clock);
   const replay = new MemoryReplayGuard(clock);
   const revocations = new MemoryRevocationFeed(clock);
+  const tickets = new MemoryTicketStore(clock);
   return {
     tokens,
+    tickets,
+    grants: new MemoryGrantStore(clock),
     replay,
     counter: new MemoryWindowCounter(clock),
     audit,
@@ -150,6 +165,7 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
     async close() {
       await checkpointer.stop().catch(() => undefined);
       tokens.close();
+      tickets.close();
       replay.close();
       await revocations.close();
       await prisma.$disconnect();

@@ -192,7 +192,7 @@ describe("POST /v1/revocations (kill switch)", () => {
 });
 
 describe("GET /.well-known/oauth-authorization-server", () => {
-  test("lists only what works, with issuer identical to the tokens' iss (RFC 8414)", async () => {
+  test("lists only what works, with issuer identical to the tokens' iss (RFC 8414), and what an MCP client needs to send a person", async () => {
     const res = await request(app()).get("/.well-known/oauth-authorization-server");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -201,9 +201,14 @@ describe("GET /.well-known/oauth-authorization-server", () => {
       introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
       jwks_uri: `${TEST_ISSUER}/.well-known/jwks.json`,
-      response_types_supported: [],
-      grant_types_supported: ["client_credentials", EXCHANGE],
-      token_endpoint_auth_methods_supported: ["private_key_jwt"],
+      authorization_endpoint: `${TEST_ISSUER}/oauth/authorize`,
+      response_types_supported: ["code"],
+      response_modes_supported: ["query"],
+      code_challenge_methods_supported: ["S256"],
+      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", EXCHANGE],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+      token_endpoint_auth_methods_supported: ["private_key_jwt", "none"],
       token_endpoint_auth_signing_alg_values_supported: ["EdDSA", "Ed25519", "ES256"],
       introspection_endpoint_auth_methods_supported: ["private_key_jwt"],
       introspection_endpoint_auth_signing_alg_values_supported: ["EdDSA", "Ed25519", "ES256"],

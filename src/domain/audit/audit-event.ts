@@ -21,6 +21,20 @@ export const AUDIT_EVENT_TYPES = [
   "agent_resumed",
   // an agent suspended by the bundle's circuit_breaker
   "circuit_breaker_tripped",
+  // Token A for people: a person signs in, consents, and an MCP client gets and refreshes tokens (issue 12)
+  "authorization_requested",
+  "authorization_refused",
+  "login",
+  "login_failed",
+  "consent_given",
+  "consent_denied",
+  "consent_withdrawn",
+  "code_issued",
+  "code_redeemed",
+  "code_rejected",
+  "token_refreshed",
+  "refresh_rejected",
+  "refresh_reuse_detected",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -7,6 +7,7 @@ import type { KeyRing } from "../keys/key-ring";
 import type { PolicySource } from "../policy/policy-source";
 import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { StepTracer } from "../steps";
+import type { GrantStore } from "../oauth/grant-store";
 import type { TokenStore } from "./token-store";
 
 /**
@@ -33,4 +34,6 @@ export interface CredentialServices {
   readonly approvalTimeoutMs: number;
   /** Traces the steps that are not store calls (verify, decide, sign). */
   readonly steps: StepTracer;
+  /** People's grants to MCP clients (refresh-token families), revoked by the kill switch too; absent where no person signs in (unit tests of other steps). */
+  readonly grants?: GrantStore;
 }

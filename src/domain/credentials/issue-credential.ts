@@ -17,9 +17,11 @@ export type { IssuedCredential } from "./issued-credential";
 
 /**
  * A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider.
+ * `person` is a person Locksmith signed in itself (authorization code and refresh grants): already
+ * verified, decided exactly like a user token's holder.
  * `mayOpenApproval: false` (an endpoint that cannot answer 202) refuses a gated grant instead of opening a request.
  */
-export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string; readonly mayOpenApproval?: boolean };
+export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string; readonly person?: Delegation; readonly mayOpenApproval?: boolean };
 
 export type IssueOutcome =
   | IssuedCredential
@@ -43,7 +45,7 @@ export async function issueCredential(
   if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);
   const scope = request.scopes.join(" ");
   const purpose: Record<string, string> = request.purpose === undefined ? {} : { purpose: request.purpose };
-  let delegation: Delegation | undefined;
+  let delegation: Delegation | undefined = request.person;
   const delegationDetail = (): Record<string, string> => (delegation ? { identity_provider: delegation.identityProvider } : {});
   const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
     services.audit.append({
@@ -58,7 +60,7 @@ export async function issueCredential(
       detail: { ...event.detail, ...purpose, ...delegationDetail() },
     });
 
-  if (request.onBehalfOf !== undefined) {
+  if (request.onBehalfOf !== undefined && delegation === undefined) {
     try {
       delegation = await services.steps.run("verify", () => verifyUserToken(request.onBehalfOf!, policy, services.clock));
     } catch (error) {

@@ -21,6 +21,8 @@ export async function revokeSubject(
     throw new LocksmithError("permission_denied", "only an admin may revoke by subject", { reason: "not_admin" });
   }
   const revoked = await services.tokens.revokeSubject(subject, services.clock.now());
+  // A person's grants to MCP clients die with it: no refresh token of the subject yields another token.
+  const grants = (await services.grants?.revokeSubject(subject)) ?? [];
   const policy = services.policy.current();
   const who = { agent: { agent: subject.id }, user: { user: subject.id }, environment: { environment: subject.id } }[subject.kind];
   await services.audit.append({
@@ -31,7 +33,7 @@ export async function revokeSubject(
     actor: caller.id,
     reason: `revoke_${subject.kind}`,
     ...ledgerEnvelope(call, policy.version),
-    detail: { subject_kind: subject.kind, subject: subject.id, revoked },
+    detail: { subject_kind: subject.kind, subject: subject.id, revoked, grants_revoked: grants.length },
   });
   // Offline verifiers hear it too: every credential of the subject issued up to now (the
   // current second included, so nothing issued just before this call slips through).

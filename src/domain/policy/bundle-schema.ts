@@ -54,6 +54,51 @@ const workloadAuth = z
   })
   .strict();
 
+/** RFC 9700 §4.1.3 / RFC 8252 §7.3: https anywhere, plain http only to the loopback interface (native apps), never a fragment. */
+const redirectUri = z
+  .url({ protocol: /^https?$/ })
+  .max(512)
+  .refine((value) => {
+    const url = new URL(value);
+    return !value.includes("#") && (url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+  }, "must be an https URL without a fragment (http only on localhost / 127.0.0.1)");
+
+/** A public OAuth client (an MCP client): no secret and no key, PKCE required, and it always acts for a person. */
+const publicClientAuth = z
+  .object({
+    method: z.literal("none"),
+    /** Compared exactly (no prefix or pattern): the only places codes are ever sent. */
+    redirect_uris: z.array(redirectUri).min(1).max(16),
+  })
+  .strict();
+
+/** OAuth Client ID Metadata Documents: clients whose client_id is an https URL Locksmith fetches, admitted one by one. */
+const clientMetadataDocuments = z
+  .object({
+    /** Fetch documents from private, loopback and link-local addresses too (a lab or test only; default false). */
+    allow_private_addresses: z.boolean().default(false),
+    clients: z
+      .array(
+        z
+          .object({
+            /** The exact client_id URL (https). */
+            url: z
+              .url({ protocol: /^https$/ })
+              .max(512)
+              .refine((v) => {
+                // draft-ietf-oauth-client-id-metadata-document §3; written as the URL fetched, since the document must name exactly it.
+                const url = new URL(v);
+                return !v.includes("#") && url.username === "" && url.password === "" && url.pathname.length > 1 && url.href === v;
+              }, "must be an https URL with a path, written in normal form, without a fragment, user, password or dot segments"),
+            environment: id,
+            roles: z.array(id).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
 const approval = z
   .object({
     approvers: z.array(z.string().regex(/^(group|user):.+$/, "must be group:NAME or user:NAME")).min(1),
@@ -95,9 +140,21 @@ const trustedIssuer = {
 const oneKeySource = (spec: { jwks_uri?: string; jwks?: unknown }) => (spec.jwks_uri === undefined) !== (spec.jwks === undefined);
 const KEY_SOURCE = "give exactly one of jwks_uri and jwks";
 
+/** Locksmith as an OpenID Connect relying party of this IdP: people sign in here (consent page, console). */
+const login = z
+  .object({
+    client_id: z.string().min(1).max(256),
+    /** Name of the environment variable holding the client secret: the secret itself never sits in a bundle. */
+    client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name such as CORP_IDP_CLIENT_SECRET"),
+    /** Scopes asked at sign-in, so the ID token carries the entitlements and groups claims; `openid` is always asked. */
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/)).max(16).default([]),
+  })
+  .strict();
+
 const identityProvider = z
   .object({
     ...trustedIssuer,
+    login: login.optional(),
     /** The `aud` a user token an agent presents for delegation (`on_behalf_of`) must carry, and its only audience. */
     audience: z.string().min(1).max(512),
     /**
@@ -147,11 +204,12 @@ export const bundleSchema = z
       .default({}),
     roles: z.record(id, z.object({ grants: z.array(grant).default([]), deny: z.array(deny).default([]) }).strict()).default({}),
     agents: z
-      .record(id, z.object({ environment: id, roles: z.array(id).default([]), auth: z.discriminatedUnion("method", [auth, workloadAuth]) }).strict())
+      .record(id, z.object({ environment: id, roles: z.array(id).default([]), auth: z.discriminatedUnion("method", [auth, workloadAuth, publicClientAuth]) }).strict())
       .default({}),
     admins: z.record(id, z.object({ auth }).strict()).default({}),
     /** Security teams' principals: may query, prove and export the audit ledger. */
     auditors: z.record(id, z.object({ auth }).strict()).default({}),
+    client_metadata_documents: clientMetadataDocuments.optional(),
     rate_limits: rateLimitsSchema.optional(),
     circuit_breaker: circuitBreakerSchema.optional(),
   })

@@ -27,13 +27,15 @@ const SCOPE_CHARS = /^[\x21\x23-\x29\x2B-\x5B\x5D-\x7E]+$/;
  * characters, and split at every `/` and `:` no part is empty, `.` or `..`.
  * @example resourceProblem("crm:customers/42") // undefined
  * @example resourceProblem("crm:customers/./42") // "has a \".\" or \"..\" segment: ..."
+ * @example resourceProblem("https://mcp.example.com/mcp") // undefined (a URL keeps its `//`)
  */
 export function resourceProblem(resource: string): string | undefined {
   if (resource.length === 0 || resource.length > MAX_RESOURCE_LENGTH) return `must be 1 to ${MAX_RESOURCE_LENGTH} characters`;
   if (!RESOURCE_CHARS.test(resource)) {
     return "must be one concrete resource: printable ASCII without spaces, wildcards (*) or any of % \\ ? # ;";
   }
-  const parts = resource.split(/[/:]/);
+  // An RFC 8707 resource indicator (an MCP server's URL) keeps its one `scheme://`; the rest obeys the same rules.
+  const parts = resource.replace(/^[a-z][a-z0-9+.-]*:\/\/(?=[^/])/, "").split(/[/:]/);
   if (parts.some((part) => part === "")) return 'has an empty segment (a leading, trailing or doubled "/" or ":"): name the resource once, canonically';
   if (parts.some((part) => part === "." || part === "..")) return 'has a "." or ".." segment: name the resource once, canonically';
   return undefined;

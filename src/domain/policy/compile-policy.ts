@@ -11,6 +11,7 @@ import {
   type AgentPolicy,
   type CompiledDeny,
   type CompiledGrant,
+  type OAuthClientPolicy,
   type Policy,
   type Principal,
 } from "./policy";
@@ -37,19 +38,15 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const agents = new Map<string, AgentPolicy>();
   const roleSpecs = new Map(Object.entries(bundle.roles));
   for (const [id, agent] of Object.entries(bundle.agents)) {
-    const roles = agent.roles.map((role) => [role, roleSpecs.get(role)!] as const);
-    agents.set(id, {
-      id,
-      environment: agent.environment,
-      grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
-      denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
-        rule: `roles.${role}.deny[${i}]`,
-        scopes: deny.scopes.map(compileScopePattern),
-        resources: deny.resources.map(compileResourcePattern),
-      }))),
-    });
+    const client = agent.auth.method === "none" ? { kind: "public" as const, redirectUris: agent.auth.redirect_uris } : undefined;
+    agents.set(id, compileAgent(roleSpecs, id, agent.environment, agent.roles, client));
     const keys = agent.auth.method === "private_key_jwt" ? keySet(agent.auth.jwks) : noKeys;
     principals.set(id, { kind: "agent", id, environment: agent.environment, keys });
+  }
+  // A metadata-document client is an agent named by its URL; it has no key, so it can never sign an assertion.
+  for (const spec of bundle.client_metadata_documents?.clients ?? []) {
+    agents.set(spec.url, compileAgent(roleSpecs, spec.url, spec.environment, spec.roles, { kind: "metadata_document", url: spec.url }));
+    principals.set(spec.url, { kind: "agent", id: spec.url, environment: spec.environment, keys: noKeys });
   }
   const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
@@ -65,7 +62,22 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker) } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false } } };
+}
+
+function compileAgent(roleSpecs: ReadonlyMap<string, Bundle["roles"][string]>, id: string, environment: string, roleIds: readonly string[], client?: OAuthClientPolicy): AgentPolicy {
+  const roles = roleIds.map((role) => [role, roleSpecs.get(role)!] as const);
+  return {
+    id,
+    environment,
+    grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
+    denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
+      rule: `roles.${role}.deny[${i}]`,
+      scopes: deny.scopes.map(compileScopePattern),
+      resources: deny.resources.map(compileResourcePattern),
+    }))),
+    ...(client ? { client } : {}),
+  };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
@@ -120,6 +132,13 @@ function findProblems(bundle: Bundle): BundleProblem[] {
       });
     } else if (!other) audiences.set(rs.audience, { id, environment: rs.environment });
   }
+  (bundle.client_metadata_documents?.clients ?? []).forEach((client, i) => {
+    claimId(client.url, ["client_metadata_documents", "clients", String(i), "url"]);
+    if (!environments.has(client.environment)) problems.push({ path: ["client_metadata_documents", "clients", i, "environment"], message: `unknown environment "${client.environment}"` });
+    client.roles.forEach((role, j) => {
+      if (!bundle.roles[role]) problems.push({ path: ["client_metadata_documents", "clients", i, "roles", j], message: `unknown role "${role}"` });
+    });
+  });
   for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);
   for (const id of Object.keys(bundle.auditors)) claimId(id, ["auditors", id]);
   for (const [role, spec] of Object.entries(bundle.roles)) {

@@ -35,6 +35,8 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
       keys: trustedKeySet(spec),
       entitlements: entitlementsReader(spec),
       groups: (claims) => stringList(claims[spec.groups_claim ?? "groups"]),
+      personClaims: [...new Set([spec.entitlements_claim, spec.groups_claim ?? "groups"])],
+      ...(spec.login ? { login: { clientId: spec.login.client_id, clientSecretEnv: spec.login.client_secret_env, scopes: spec.login.scopes } } : {}),
     });
   }
   return providers;
@@ -97,6 +99,10 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
       if (first) problems.push({ path: [section, id, "issuer"], message: `issuer "${spec.issuer}" is already trusted as ${first}` });
       else issuerUrls.set(spec.issuer, `${section}.${id}`);
     }
+  }
+  const logins = Object.entries(bundle.identity_providers).filter(([, spec]) => spec.login);
+  for (const [id] of logins.slice(1)) {
+    problems.push({ path: ["identity_providers", id, "login"], message: `people already sign in at ${logins[0][0]}: only one identity provider may have login` });
   }
   const subjects = new Map<string, string>();
   for (const [agent, spec] of Object.entries(bundle.agents)) {

@@ -29,7 +29,15 @@ export interface AgentPolicy {
   /** Every grant of every role of the agent, in role order then grant order. */
   readonly grants: readonly CompiledGrant[];
   readonly denies: readonly CompiledDeny[];
+  /** How it signs people in when it is an OAuth client of the authorization endpoint (MCP clients); absent for machines. */
+  readonly client?: OAuthClientPolicy;
 }
+
+/**
+ * An agent that is a public OAuth client: registered in the bundle with its exact redirect URIs, or
+ * named by the URL of its Client ID Metadata Document (redirect URIs read from the document).
+ */
+export type OAuthClientPolicy = { readonly kind: "public"; readonly redirectUris: readonly string[] } | { readonly kind: "metadata_document"; readonly url: string };
 
 export interface ResourceServerPolicy {
   readonly id: string;
@@ -67,6 +75,8 @@ export interface Policy {
   readonly identityProviders?: ReadonlyMap<string, IdentityProviderPolicy>;
   /** Trusted workload issuers by their `iss` URL (federated agents). */
   readonly workloadIssuers?: ReadonlyMap<string, WorkloadIssuerPolicy>;
+  /** Whether Client ID Metadata Documents may be fetched from private addresses (the admitted clients are in `agents`). */
+  readonly clientMetadataDocuments?: { readonly allowPrivateAddresses: boolean };
 }
 
 /** A trusted OIDC issuer of user tokens, its key set built once at load. */
@@ -83,6 +93,10 @@ export interface IdentityProviderPolicy {
   entitlements(claims: Record<string, unknown>): Entitlements;
   /** The user's groups (for approvers), read from `groups_claim`. */
   groups(claims: Record<string, unknown>): string[];
+  /** The claims entitlements and groups are read from: what a sign-in keeps of the ID token. */
+  readonly personClaims: readonly string[];
+  /** Locksmith signs people in here (OIDC relying party); absent: this IdP only vouches for user tokens. */
+  readonly login?: { readonly clientId: string; readonly clientSecretEnv: string; readonly scopes: readonly string[] };
 }
 
 /** What a user may do: a scope is covered when one of the user's entitlements matches it. */
