@@ -14,7 +14,7 @@ export interface BenchResult {
 
 const n = (value: number) => Math.round(value).toLocaleString("en-US");
 
-/** The markdown table the README's "Performance" section holds. */
+/** The markdown table docs/performance.md holds. */
 export function markdown(result: BenchResult): string {
   const lines = [
     `Locksmith ${String(result.options.mode)} run, ${result.when}; ${String(result.machine.cpu)} × ${String(result.machine.cores)}, Node ${String(result.machine.node)}, load average before/after: ${String(result.machine.loadBefore)} / ${String(result.machine.loadAfter)}`,

@@ -23,7 +23,10 @@ export async function redisBytesPerCredential(count: number): Promise<{ bytes: n
     for (let i = 0; i < 50 && !redis; i++) {
       await sleep(100);
       const candidate = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-      redis = await candidate.connect().then(() => candidate, () => (candidate.disconnect(), undefined));
+      redis = await candidate.connect().then(
+        () => candidate,
+        () => void candidate.disconnect(),
+      );
     }
     if (!redis) throw new Error("private redis-server did not start");
     const prefix = benchRedisPrefix();

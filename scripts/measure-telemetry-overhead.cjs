@@ -69,7 +69,8 @@ async function main() {
     for (let cursor = "0"; ; ) {
       const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
       if (keys.length) await redis.del(...keys);
-      if ((cursor = next) === "0") break;
+      cursor = next;
+      if (cursor === "0") break;
     }
     redis.disconnect();
   }

@@ -117,7 +117,7 @@ export async function buildLocksmith(
   };
   const watcher = config.policyWatch ? watchPolicyFile(config.policyFile, () => void reloadPolicy("file_watch").catch(() => undefined)) : undefined;
 
-  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock };
+  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations };
   const services: CredentialServices = {
     issuer: config.issuer,
     policy: policySource,

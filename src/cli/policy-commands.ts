@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { parseDuration } from "../domain/duration";
 import { loadBoundaryTests, runCaseOffline, type CaseResult } from "../domain/policy/boundary-tests";
 import { diffPermissions, whoCan, type Permission } from "../domain/policy/effective-permissions";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { signAssertion } from "../client/sign-assertion";
+import { signAssertion, type PrivateJwk } from "../client/sign-assertion";
 import { matches, type BoundaryCase, type CaseResult } from "../domain/policy/boundary-tests";
 
 export interface LiveTarget {
@@ -17,7 +17,7 @@ export interface LiveTarget {
  */
 export async function runCaseLive(target: LiveTarget, c: BoundaryCase): Promise<CaseResult> {
   if (c.user_entitlements) return { case: c, pass: true, actual: "-", skipped: "needs a user token from an identity provider" };
-  let key;
+  let key: PrivateJwk;
   try {
     key = JSON.parse(await readFile(join(target.keysDir, `${c.agent}.jwk.json`), "utf8"));
   } catch {

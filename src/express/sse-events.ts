@@ -5,6 +5,9 @@ export interface SseEvent {
   readonly id?: string;
 }
 
+/** A line ends at CRLF, LF or a lone CR (WHATWG). */
+const LINE_END = /\r\n|\r|\n/;
+
 /**
  * Reads Server-Sent Events from a response body. Calls `onActivity` for every
  * chunk (heartbeat comments included), so a caller can tell a quiet stream
@@ -19,8 +22,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>, onActivity: () 
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     onActivity();
     buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+    for (let newline = buffer.search(LINE_END); newline >= 0; newline = buffer.search(LINE_END)) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + (buffer.startsWith("\r\n", newline) ? 2 : 1));
       if (line === "") {

@@ -31,6 +31,7 @@ import { browserRateLimit } from "./middleware/browser-rate-limit";
 import { authorizeRoutes } from "./oauth/authorize.routes";
 import { consentsRoutes } from "./oauth/consents.routes";
 import { personTokenRoutes } from "./oauth/person-token.routes";
+import { openApiRoutes } from "./routes/openapi.routes";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -67,7 +68,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(resumeTraceContext);
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
-  app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
+  // One budget for every way an agent can mint, open an approval or revoke (issue 18): the same limits everywhere.
+  const limits = deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : [];
+  app.use(credentialsRoutes(deps.services, auth, limits));
   app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
   if (deps.authorization) {
@@ -78,13 +81,14 @@ export function createHttpApp(deps: HttpDeps): Express {
     app.use(consentsRoutes(deps.authorization, signIn));
     app.use(personTokenRoutes(deps.authorization));
   }
-  app.use(tokenRoutes(deps.services, auth));
-  app.use(introspectRevokeRoutes(deps.services, auth));
+  app.use(tokenRoutes(deps.services, auth, limits));
+  app.use(introspectRevokeRoutes(deps.services, auth, limits));
   app.use(metadataRoutes(deps.services.issuer));
-  app.use(approvalsRoutes(deps.approvals, auth));
+  app.use(approvalsRoutes(deps.approvals, auth, limits));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));
+  app.use(openApiRoutes(deps.services.issuer));
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));

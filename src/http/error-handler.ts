@@ -51,7 +51,7 @@ function fromBodyParser(error: { type?: string; status?: number }): LocksmithErr
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (error, _req, res, _next) => {
     const known = error instanceof LocksmithError ? error : fromBodyParser(error);
     if (known) {
       if (known.code === "temporarily_unavailable") {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { StoreUnavailableError } from "../../src/domain/errors";
 import { connectRedis } from "../../src/stores/redis/redis-connection";
 import { RedisReplayGuard } from "../../src/stores/redis/redis-replay-guard";

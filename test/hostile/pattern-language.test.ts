@@ -54,7 +54,7 @@ describe("a pattern never backtracks (issue 18 #2: `logs:*.*.*.*` and a 500-char
     expect(NEAR_MISS.length).toBeLessThanOrEqual(512);
     for (let batch = 0; batch < 10; batch++) {
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api.issue("staging-deploy-agent", { scope: "logs:read", resource: i % 2 === 0 ? NEAR_MISS : HIT })));
-      answers.forEach((res, i) => expectError(res, 403, "permission_denied", { reason: i % 2 === 0 ? "no_resource_server" : "environment_wall" }));
+      for (const [i, res] of answers.entries()) expectError(res, 403, "permission_denied", { reason: i % 2 === 0 ? "no_resource_server" : "environment_wall" });
     }
   });
 

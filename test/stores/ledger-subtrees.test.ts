@@ -21,8 +21,14 @@ function event(i: number): AuditEvent {
 function counting(reader: LedgerReader) {
   const reads = { subtrees: 0, leaves: 0 };
   const counted: LedgerReader = Object.create(reader);
-  counted.storedRoots = (subtrees: readonly PerfectSubtree[]) => ((reads.subtrees += subtrees.length), reader.storedRoots(subtrees));
-  counted.leaves = (ranges: readonly LeafRange[]) => ((reads.leaves += ranges.reduce((n, r) => n + r.end - r.start, 0)), reader.leaves(ranges));
+  counted.storedRoots = (subtrees: readonly PerfectSubtree[]) => {
+    reads.subtrees += subtrees.length;
+    return reader.storedRoots(subtrees);
+  };
+  counted.leaves = (ranges: readonly LeafRange[]) => {
+    reads.leaves += ranges.reduce((n, r) => n + r.end - r.start, 0);
+    return reader.leaves(ranges);
+  };
   return { counted, reads };
 }
 

@@ -43,7 +43,12 @@ export async function startLocksmithOnPrivateStores(options: { redis?: PrivateSt
     const ledgerKeyFile = join(keysDir, "ledger-key.json");
     await writeNewLedgerKey(ledgerKeyFile, ledgerOrigin(TEST_ISSUER));
     const logs: string[] = [];
-    const sink = new Writable({ write: (chunk, _encoding, done) => (logs.push(chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk, _encoding, done) => {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
     const config = loadConfig({
       REDIS_URL: redis.url,
       DATABASE_URL: postgres.url,

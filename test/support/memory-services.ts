@@ -64,7 +64,7 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     suspensions,
     approvals,
     approvalTimeoutMs: 600_000,
-    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock }),
+    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, revocations }),
     steps: untracedSteps,
     approvers: options.approvers ?? refuseEveryApprover,
   };

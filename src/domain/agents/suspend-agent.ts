@@ -3,6 +3,8 @@ import type { Clock } from "../clock";
 import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import type { PolicySource } from "../policy/policy-source";
+import type { Revocation } from "../revocations/revocation";
+import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { SuspensionStore } from "./suspension-store";
 
 export interface SuspensionServices {
@@ -10,13 +12,26 @@ export interface SuspensionServices {
   readonly suspensions: SuspensionStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** Where suspensions are announced to offline verifiers, like revocations. */
+  readonly revocations: RevocationFeed;
+}
+
+/**
+ * A suspension as offline verifiers hear it: every credential of the agent issued up to now (this
+ * second included) is revoked, and, while `suspended`, any other too; `until` when it ends by itself.
+ */
+export function suspensionNotice(agent: string, environment: string, atMs: number, forMs?: number): Revocation {
+  const until = forMs === undefined ? {} : { until: Math.ceil((atMs + forMs) / 1000) };
+  return { agent, environment, before: Math.floor(atMs / 1000) + 1, suspended: true, ...until };
 }
 
 /**
  * An admin suspends an agent: every new request of it is denied and every
  * credential it holds stops redeeming at once. Resuming lifts the first, not
  * the second. Both are recorded; the suspension is stored before it is
- * recorded, so a failed record leaves the agent suspended (fail closed).
+ * recorded, so a failed record leaves the agent suspended (fail closed). Both
+ * are announced on the revocation stream, on every call: only admins call
+ * this, and a repeated call re-announces what a failed announcement lost.
  */
 export async function setAgentSuspended(
   services: SuspensionServices,
@@ -42,5 +57,7 @@ export async function setAgentSuspended(
     ...(changed ? {} : { reason: suspended ? "already_suspended" : "not_suspended" }),
     detail: reason === undefined ? undefined : { purpose: reason },
   });
+  const { environment } = agentPolicy;
+  await services.revocations.publish(suspended ? suspensionNotice(agent, environment, now) : { agent, environment, resumed: true });
   return { changed };
 }

@@ -55,7 +55,8 @@ async function rangeRoots(reader: LedgerReader, ranges: readonly LeafRange[]): P
   const roots = await resolveSubtrees(reader, wanted);
   let next = 0;
   return parts.map((list) => {
-    const hashes = roots.slice(next, (next += list.length));
+    const hashes = roots.slice(next, next + list.length);
+    next += list.length;
     return [hashes.length === 0 ? EMPTY_ROOT : rangeRoot(hashes)];
   });
 }

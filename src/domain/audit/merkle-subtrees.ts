@@ -153,7 +153,7 @@ export async function resolveSubtrees(source: SubtreeSource, wanted: readonly Pe
   }
   const ranges = [...fromLeaves.entries()];
   const leaves = ranges.length > 0 ? await source.leaves(ranges.map(([, range]) => range)) : [];
-  ranges.forEach(([key], i) => known.set(key, rootOfPerfect(leaves[i])));
+  for (const [i, [key]] of ranges.entries()) known.set(key, rootOfPerfect(leaves[i]));
   for (const s of toBuild.sort((a, b) => a.level - b.level)) if (!known.has(subtreeKey(s))) known.set(subtreeKey(s), fromChildren(known, s, STORED_LEVEL_STEP));
   return wanted.map((s) => known.get(subtreeKey(s)) ?? fromChildren(known, s, s.level % STORED_LEVEL_STEP));
 }

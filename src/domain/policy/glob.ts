@@ -86,7 +86,10 @@ function tokenize(source: string, kind: PatternKind): Tokens {
       continue;
     }
     let run = 0;
-    while (source[i] === "*") (run++, i++);
+    while (source[i] === "*") {
+      run++;
+      i++;
+    }
     kinds.push(run === 1 && kind === "resource" ? STAR : ANY);
     chars.push("");
   }

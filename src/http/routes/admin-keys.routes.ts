@@ -10,7 +10,7 @@ import { requireJson } from "../middleware/require-json";
 import { callOf } from "../middleware/request-context";
 import { parseBody } from "../validation";
 
-const rotateBody = z.object({ environment: z.string().min(1).max(128), force: z.boolean().optional() }).strict();
+export const rotateBody = z.object({ environment: z.string().min(1).max(128), force: z.boolean().optional() }).strict();
 
 export type AdminKeysDeps = Omit<RotationDeps, "policy"> & { readonly policy: PolicySource };
 

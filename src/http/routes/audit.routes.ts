@@ -7,10 +7,10 @@ import { proveConsistency, proveInclusion } from "../../domain/audit/ledger-proo
 import { traceCredential } from "../../domain/audit/trace-credential";
 import { LocksmithError } from "../../domain/errors";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
-const text = z.string().min(1).max(512);
-const seqParam = z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive integer").transform(Number);
+const text = ledgerText(512).min(1);
+export const seqParam = z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive integer").transform(Number);
 const size = z.string().regex(/^\d{1,16}$/, "must be a whole number").transform(Number);
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
@@ -29,13 +29,16 @@ const filterQuery = z
   })
   .strict();
 
-const listQuery = filterQuery.extend({
+export const listQuery = filterQuery.extend({
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z.string().regex(/^\d{1,16}$/, "is not a cursor from a previous page").optional(),
   limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().min(1).max(1000)).optional(),
 });
 
-const exportQuery = filterQuery.extend({ after_seq: size.optional(), until_seq: size.optional() });
+export const exportQuery = filterQuery.extend({ after_seq: size.optional(), until_seq: size.optional() });
+export const proofQuery = z.object({ size: size.optional() }).strict();
+export const consistencyQuery = z.object({ from: size, to: size }).strict();
+export const jtiParam = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, "is not a credential id");
 
 /**
  * The audit API for security teams (auditor principals only; agents, resource
@@ -62,7 +65,7 @@ export function auditRoutes(ledger: LedgerReader, auth: ClientAuthDeps): Router 
 
   router.get("/v1/audit/events/:seq/proof", async (req, res) => {
     const seq = parseBody(seqParam, req.params.seq);
-    const { size: treeSize } = parseBody(z.object({ size: size.optional() }).strict(), req.query);
+    const { size: treeSize } = parseBody(proofQuery, req.query);
     const proof = await proveInclusion(ledger, seq, treeSize);
     res.json({
       seq: proof.seq,
@@ -76,7 +79,7 @@ export function auditRoutes(ledger: LedgerReader, auth: ClientAuthDeps): Router 
   });
 
   router.get("/v1/audit/consistency", async (req, res) => {
-    const { from, to } = parseBody(z.object({ from: size, to: size }).strict(), req.query);
+    const { from, to } = parseBody(consistencyQuery, req.query);
     const proof = await proveConsistency(ledger, from, to);
     res.json({
       first: proof.from,
@@ -100,7 +103,7 @@ export function auditRoutes(ledger: LedgerReader, auth: ClientAuthDeps): Router 
   });
 
   router.get("/v1/audit/trace/:jti", async (req, res) => {
-    const jti = parseBody(z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, "is not a credential id"), req.params.jti);
+    const jti = parseBody(jtiParam, req.params.jti);
     const trace = await traceCredential(ledger, jti, new Date(auth.clock.now()));
     if (!trace) throw new LocksmithError("not_found", `no event names credential ${jti}`);
     res.json(trace);

@@ -7,10 +7,10 @@ import { invalidRequest } from "../../domain/errors";
 import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
-const subjectId = z.string().min(1).max(256);
-const body = z.object({ agent: subjectId.optional(), user: subjectId.optional(), environment: subjectId.optional() }).strict();
+const subjectId = ledgerText(256).min(1);
+export const subjectRevocationBody = z.object({ agent: subjectId.optional(), user: subjectId.optional(), environment: subjectId.optional() }).strict();
 
 /**
  * POST /v1/revocations `{agent}` | `{user}` | `{environment}` (exactly one), admins only:
@@ -19,7 +19,7 @@ const body = z.object({ agent: subjectId.optional(), user: subjectId.optional(),
 export function subjectRevocationsRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
   const router = Router();
   router.post("/v1/revocations", requireJson, authenticateClient(auth, "admin"), async (req, res) => {
-    const parsed = parseBody(body, req.body);
+    const parsed = parseBody(subjectRevocationBody, req.body);
     const named = (["agent", "user", "environment"] as const).filter((kind) => parsed[kind] !== undefined);
     if (named.length !== 1) throw invalidRequest("name exactly one of agent, user or environment");
     const kind = named[0];

@@ -22,7 +22,9 @@ describe("canonical event bytes (RFC 8785)", () => {
 
 describe("signed checkpoint notes (C2SP)", () => {
   let dir: string;
-  beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), "ledger-key-"))));
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ledger-key-"));
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test("have the checkpoint body, a blank line and an em-dash signature line, and verify with the verifier key", async () => {

@@ -42,7 +42,10 @@ async function rootsOf(source: SubtreeSource, ranges: LeafRange[]): Promise<Hash
   const parts = ranges.map(perfectPartsOf);
   const roots = await resolveSubtrees(source, parts.flat());
   let next = 0;
-  return parts.map((list) => rangeRoot(roots.slice(next, (next += list.length))));
+  return parts.map((list) => {
+    next += list.length;
+    return rangeRoot(roots.slice(next - list.length, next));
+  });
 }
 
 describe("proofs from stored subtree roots", () => {

@@ -1,0 +1,268 @@
+import { z } from "zod";
+import { rotateBody } from "../routes/admin-keys.routes";
+import { AGENT_ID, suspendBody } from "../routes/admin.routes";
+import { MAX_WAIT_SECONDS, REQUEST_ID, voteBody } from "../routes/approvals.routes";
+import { consistencyQuery, exportQuery, jtiParam, listQuery, proofQuery, seqParam } from "../routes/audit.routes";
+import { issueBody, JTI, redeemBody } from "../routes/credentials.routes";
+import { subjectRevocationBody } from "../routes/subject-revocations.routes";
+import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "../oauth/token.routes";
+
+/** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), or anyone. */
+export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "public";
+
+/**
+ * One operation of the HTTP API, as GET /openapi.json describes it. The schemas are the zod schemas
+ * the route parses with (exported from its routes file), so the document cannot drift from the checks.
+ * test/http/openapi.test.ts compares this table with the routes the express app registers, both ways:
+ * a new route fails that test until it has a row here.
+ */
+export interface ApiOperation {
+  readonly method: "get" | "post" | "delete";
+  /** The express path, e.g. `/v1/credentials/:jti`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: "credentials" | "oauth" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations";
+  readonly callers: readonly Caller[];
+  readonly params?: Readonly<Record<string, z.ZodType>>;
+  readonly query?: z.ZodObject;
+  readonly body?: { readonly type: "application/json" | "application/x-www-form-urlencoded"; readonly schema: z.ZodType };
+  /** Success statuses: description and media type (errors are the shared `{error, error_description}` shape). */
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly type?: string }>>;
+}
+
+const json = (description: string) => ({ description, type: "application/json" });
+const credentialId = z.string().regex(JTI);
+const requestId = z.string().regex(REQUEST_ID);
+const agentId = z.string().regex(AGENT_ID);
+const waitQuery = z.object({ wait: z.string().regex(/^\d+$/).describe(`long-poll up to this many seconds (0 to ${MAX_WAIT_SECONDS}) while pending`).optional() }).strict();
+
+/**
+ * The OAuth endpoints read form parameters by hand (RFC 6749 §3.2: repeated or empty parameters have
+ * meanings zod does not model), so these schemas document them and are not parsed with.
+ */
+const clientAuthForm = {
+  client_assertion_type: z.literal("urn:ietf:params:oauth:client-assertion-type:jwt-bearer").optional(),
+  client_assertion: z.string().optional().describe("private_key_jwt (RFC 7523 §2.2) or a workload token; or send Authorization: Bearer"),
+  client_id: z.string().optional(),
+};
+const tokenForm = z.object({
+  grant_type: z.enum([CLIENT_CREDENTIALS, TOKEN_EXCHANGE]),
+  scope: z.string().describe("1 to 16 space-separated concrete scopes"),
+  resource: z.string().describe("one concrete absolute URI without a fragment (RFC 8707)"),
+  expires_in: z.string().regex(/^\d{1,6}$/).optional(),
+  audience: z.string().optional(),
+  subject_token: z.string().optional().describe("token exchange (RFC 8693): the user's JWT"),
+  subject_token_type: z.string().optional(),
+  requested_token_type: z.string().optional(),
+  actor_token: z.string().optional(),
+  actor_token_type: z.string().optional(),
+  ...clientAuthForm,
+});
+const tokenParamForm = z.object({ token: z.string(), token_type_hint: z.string().optional(), ...clientAuthForm });
+
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  // credentials
+  {
+    method: "post",
+    path: "/v1/credentials",
+    summary: "Issue a credential (or open an approval request)",
+    tag: "credentials",
+    callers: ["agent"],
+    body: { type: "application/json", schema: issueBody },
+    responses: { 201: json("issued: the credential and its limits"), 202: json("the grant needs approval: {request_id, status: pending_approval}") },
+  },
+  {
+    method: "post",
+    path: "/v1/credentials/redeem",
+    summary: "Redeem a credential (spends one use)",
+    tag: "credentials",
+    callers: ["resource_server"],
+    body: { type: "application/json", schema: redeemBody },
+    responses: { 200: json("{active: true, …} or exactly {active: false}") },
+  },
+  {
+    method: "delete",
+    path: "/v1/credentials/:jti",
+    summary: "Revoke one credential",
+    tag: "credentials",
+    callers: ["agent", "admin"],
+    params: { jti: credentialId },
+    responses: { 204: { description: "revoked (or already revoked)" } },
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/requests/:id",
+    summary: "Poll an approval request; collects the credential once approved",
+    tag: "approvals",
+    callers: ["agent"],
+    params: { id: requestId },
+    query: waitQuery,
+    responses: { 200: json("pending_approval, rejected, expired, or approved with the credential") },
+  },
+  // approvals
+  { method: "get", path: "/v1/approvals", summary: "Approval requests waiting for the caller", tag: "approvals", callers: ["approver"], responses: { 200: json("{approvals: […]}") } },
+  {
+    method: "post",
+    path: "/v1/approvals/:id",
+    summary: "Approve or reject a request",
+    tag: "approvals",
+    callers: ["approver"],
+    params: { id: requestId },
+    body: { type: "application/json", schema: voteBody },
+    responses: { 200: json("the request after the vote") },
+  },
+  // revocations
+  {
+    method: "post",
+    path: "/v1/revocations",
+    summary: "Revoke every live credential of an agent, a user or an environment",
+    tag: "revocations",
+    callers: ["admin"],
+    body: { type: "application/json", schema: subjectRevocationBody },
+    responses: { 200: json("{revoked: <count>}") },
+  },
+  {
+    method: "get",
+    path: "/v1/revocations/stream",
+    summary: "Revocations as Server-Sent Events (resume with Last-Event-ID)",
+    tag: "revocations",
+    callers: ["resource_server"],
+    responses: { 200: { description: "event: revocation / ready, : heartbeat", type: "text/event-stream" } },
+  },
+  // OAuth
+  {
+    method: "post",
+    path: "/oauth/token",
+    summary: "client_credentials (RFC 6749 §4.4) and token exchange (RFC 8693)",
+    tag: "oauth",
+    callers: ["agent"],
+    body: { type: "application/x-www-form-urlencoded", schema: tokenForm },
+    responses: { 200: json("RFC 6749 §5.1 access token response") },
+  },
+  {
+    method: "post",
+    path: "/oauth/introspect",
+    summary: "Token introspection (RFC 7662); spends one use like a redemption",
+    tag: "oauth",
+    callers: ["resource_server"],
+    body: { type: "application/x-www-form-urlencoded", schema: tokenParamForm },
+    responses: { 200: json("{active: true, …} or exactly {active: false}") },
+  },
+  {
+    method: "post",
+    path: "/oauth/revoke",
+    summary: "Token revocation (RFC 7009)",
+    tag: "oauth",
+    callers: ["agent", "admin"],
+    body: { type: "application/x-www-form-urlencoded", schema: tokenParamForm },
+    responses: { 200: { description: "revoked, already revoked, unknown or invalid: all the same (RFC 7009 §2.2)" } },
+  },
+  {
+    method: "get",
+    path: "/.well-known/oauth-authorization-server",
+    summary: "Authorization server metadata (RFC 8414)",
+    tag: "discovery",
+    callers: ["public"],
+    responses: { 200: json("metadata") },
+  },
+  { method: "get", path: "/.well-known/jwks.json", summary: "Public signing keys of every environment", tag: "discovery", callers: ["public"], responses: { 200: json("a JWK set") } },
+  { method: "get", path: "/openapi.json", summary: "This document", tag: "discovery", callers: ["public"], responses: { 200: json("OpenAPI 3.1") } },
+  // admin
+  {
+    method: "post",
+    path: "/v1/agents/:id/suspend",
+    summary: "Suspend an agent: revokes its credentials, refuses new ones",
+    tag: "admin",
+    callers: ["admin"],
+    params: { id: agentId },
+    body: { type: "application/json", schema: suspendBody },
+    responses: { 200: json("{agent, status: suspended, changed}") },
+  },
+  {
+    method: "post",
+    path: "/v1/agents/:id/resume",
+    summary: "Resume a suspended agent",
+    tag: "admin",
+    callers: ["admin"],
+    params: { id: agentId },
+    body: { type: "application/json", schema: suspendBody },
+    responses: { 200: json("{agent, status: active, changed}") },
+  },
+  {
+    method: "post",
+    path: "/v1/admin/policy/reload",
+    summary: "Reload the policy bundle from disk",
+    tag: "admin",
+    callers: ["admin"],
+    responses: { 200: json("{policy_version, previous_version, changed}") },
+  },
+  {
+    method: "post",
+    path: "/v1/admin/keys/rotate",
+    summary: "One signing key rotation step for an environment",
+    tag: "admin",
+    callers: ["admin"],
+    body: { type: "application/json", schema: rotateBody },
+    responses: { 200: json("what the step did") },
+  },
+  // audit
+  {
+    method: "get",
+    path: "/v1/audit/events",
+    summary: "Query the ledger (filters, cursor pagination)",
+    tag: "audit",
+    callers: ["auditor"],
+    query: listQuery,
+    responses: { 200: json("{events, next_cursor}") },
+  },
+  { method: "get", path: "/v1/audit/events/:seq", summary: "One ledger event", tag: "audit", callers: ["auditor"], params: { seq: seqParam }, responses: { 200: json("the event") } },
+  {
+    method: "get",
+    path: "/v1/audit/events/:seq/proof",
+    summary: "Inclusion proof of an event",
+    tag: "audit",
+    callers: ["auditor"],
+    params: { seq: seqParam },
+    query: proofQuery,
+    responses: { 200: json("audit path, root hash and signed checkpoint") },
+  },
+  {
+    method: "get",
+    path: "/v1/audit/consistency",
+    summary: "Consistency proof between two tree sizes",
+    tag: "audit",
+    callers: ["auditor"],
+    query: consistencyQuery,
+    responses: { 200: json("the proof and the two checkpoints") },
+  },
+  { method: "get", path: "/v1/audit/checkpoint", summary: "The latest signed checkpoint", tag: "audit", callers: ["auditor"], responses: { 200: json("{size, root_hash, checkpoint}") } },
+  {
+    method: "get",
+    path: "/v1/audit/export",
+    summary: "Export events as NDJSON, one canonical event per line",
+    tag: "audit",
+    callers: ["auditor"],
+    query: exportQuery,
+    responses: { 200: { description: "one event per line", type: "application/x-ndjson" } },
+  },
+  {
+    method: "get",
+    path: "/v1/audit/trace/:jti",
+    summary: "A credential's story: issued, redeemed, revoked",
+    tag: "audit",
+    callers: ["auditor"],
+    params: { jti: jtiParam },
+    responses: { 200: json("the trace") },
+  },
+  // operations
+  { method: "get", path: "/healthz", summary: "The process answers", tag: "operations", callers: ["public"], responses: { 200: json("{status: ok}") } },
+  {
+    method: "get",
+    path: "/readyz",
+    summary: "Every store answers",
+    tag: "operations",
+    callers: ["public"],
+    responses: { 200: json("{status: ready, checks}"), 503: json("{status: unavailable, checks}") },
+  },
+  { method: "get", path: "/metrics", summary: "Prometheus metrics (when LOCKSMITH_METRICS=on)", tag: "operations", callers: ["public"], responses: { 200: { description: "Prometheus text format", type: "text/plain" } } },
+];
