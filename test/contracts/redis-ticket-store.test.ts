@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { StoreUnavailableError } from "../../src/domain/errors";
 import { ticketId } from "../../src/domain/tickets/ticket-id";
 import { connectRedis } from "../../src/stores/redis/redis-connection";

@@ -173,7 +173,7 @@ describe("mix-up and CSRF", () => {
     const page = await victim.newPage();
     const res = await page.goto(`${world.locksmithUrl}/oauth/login/callback?code=attackers-code&state=${state}`);
     expect(res!.status()).toBe(400);
-    expect(await page.locator("main").innerText()).toMatch(/started in another browser/);
+    expect(await page.locator("main").textContent()).toMatch(/started in another browser/);
     expect((await victim.cookies()).some((c) => c.name === "locksmith_session")).toBe(false);
     expect((await events("login_failed")).some((e) => e.reason === "login_not_this_browser" && e.agent === MCP_CLIENT)).toBe(true);
     await victim.close();

@@ -14,7 +14,7 @@ import { RedisTicketStore } from "../../src/stores/redis/redis-ticket-store";
 import { revokeSubject } from "../../src/domain/credentials/revoke-subject";
 import type { CredentialSubject } from "../../src/domain/credentials/token-store";
 import type { Principal } from "../../src/domain/policy/policy";
-import { FixedClock, memoryWorld, type MemoryWorld } from "../support/memory-services";
+import { type FixedClock, memoryWorld, type MemoryWorld } from "../support/memory-services";
 import { deleteRedisKeys, REDIS_URL, testRedisPrefix } from "../support/services";
 import { AUTH } from "../unit/support/bundle-text";
 

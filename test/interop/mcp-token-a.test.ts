@@ -148,7 +148,7 @@ describe("refresh stops when it must", () => {
     expect(grant).toBeDefined();
     const before = session.provider.redirects;
     await Promise.all([page.waitForNavigation(), page.locator("li", { hasText: MCP_CLIENT }).first().locator("button").click()]);
-    expect(await page.locator("main").innerText()).toMatch(/Consent withdrawn/);
+    expect(await page.locator("main").textContent()).toMatch(/Consent withdrawn/);
     await expect(client.callTool({ name: "read_customer", arguments: { id: "1" } })).rejects.toBeInstanceOf(UnauthorizedError);
     expect(session.provider.redirects).toBe(before + 1);
     const events = await ledger("mary");

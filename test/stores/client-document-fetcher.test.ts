@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClientDocumentError } from "../../src/domain/oauth/client-metadata-document";
+import type { ClientDocumentError } from "../../src/domain/oauth/client-metadata-document";
 import { HttpsClientDocumentFetcher, isPrivateAddress } from "../../src/stores/http/client-document-fetcher";
 
 // Client ID Metadata Documents fetched over real https (a self-signed certificate for "cimd.test",

@@ -160,7 +160,7 @@ export async function signInAndConsent(
     await Promise.all([page.waitForNavigation({ waitUntil: "domcontentloaded" }), page.click('button[type="submit"]')]);
   }
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-2-locksmith.png`), fullPage: true });
-  const consentText = await page.locator("main").innerText().catch(() => "");
+  const consentText = await page.locator("main").textContent().then((t) => t ?? "").catch(() => "");
   if (decision !== "none" && (await page.locator(`button[value="${decision}"]`).count())) {
     await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/oauth/authorize")), page.click(`button[value="${decision}"]`)]);
   }

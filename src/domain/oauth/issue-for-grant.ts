@@ -19,7 +19,7 @@ export async function issueForGrant(services: AuthorizationServices, grant: Pers
   const policy = services.policy.current();
   const agent = policy.principals.get(grant.agent);
   const person = delegationOf({ subject: grant.user, identityProvider: grant.identityProvider, claims: grant.claims }, policy);
-  if (!agent || agent.kind !== "agent" || !policy.agents.has(grant.agent)) throw new LocksmithError("invalid_grant", `client ${grant.agent} is no longer in the policy`);
+  if (agent?.kind !== "agent" || !policy.agents.has(grant.agent)) throw new LocksmithError("invalid_grant", `client ${grant.agent} is no longer in the policy`);
   if (!person) throw new LocksmithError("invalid_grant", `identity provider ${grant.identityProvider} is no longer trusted`);
   const outcome = await issueCredential(services, agent, { scopes, resource: grant.resource, audience: grant.resource, person }, call);
   if (outcome.kind === "denied") throw new LocksmithError("invalid_grant", `the policy refuses this now: ${outcome.description}`, { reason: outcome.reason });

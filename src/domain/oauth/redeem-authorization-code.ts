@@ -72,7 +72,7 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
   };
   const refreshToken = `${grant.id}.${newSecret()}`;
   await services.grants.create(grant, refreshHash(refreshToken));
-  let issued;
+  let issued: Awaited<ReturnType<typeof issueForGrant>>;
   try {
     issued = await issueForGrant(services, grant, grant.scopes, call);
   } catch (error) {

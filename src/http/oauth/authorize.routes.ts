@@ -21,7 +21,7 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
     const call = callOf(res);
     const query = singleValues(req);
     const checked = query ? await checkAuthorizationRequest(services.policy.current(), query, services.documents) : undefined;
-    if (!checked || !checked.ok) {
+    if (!checked?.ok) {
       const refusal = checked ?? { error: "invalid_request", reason: "repeated_parameter", description: "a parameter is repeated", clientId: undefined, redirect: undefined };
       await recordStep(services, call, {
         type: "authorization_refused",

@@ -1,4 +1,4 @@
-import { parsePolicy, PolicyLoadError } from "../../../../src/domain/policy/load-policy";
+import { parsePolicy, type PolicyLoadError } from "../../../../src/domain/policy/load-policy";
 
 // draft-ietf-oauth-client-id-metadata-document §3: a client_id URL uses https, has a path, and has no
 // fragment, no username or password and no dot segments. Credentials in it would be sent to the host

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parsePolicy, PolicyLoadError } from "../../../../src/domain/policy/load-policy";
+import { parsePolicy, type PolicyLoadError } from "../../../../src/domain/policy/load-policy";
 import { delegationOf } from "../../../../src/domain/people/person";
 import { scopesOnOffer } from "../../../../src/domain/oauth/scopes-on-offer";
 import { isLocalPath } from "../../../../src/domain/people/sign-in";
