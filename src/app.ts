@@ -48,6 +48,13 @@ import type { WindowCounter } from "./domain/limits/window-counter";
 import type { Logger } from "./telemetry/logger";
 import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
 import { LocksmithMetrics } from "./telemetry/metrics";
+import type { SecretStore } from "./domain/secrets/secret-store";
+import { SecretVault } from "./domain/secrets/secret-vault";
+import type { RoleRegistry } from "./domain/upstreams/role-registry";
+import { DatabaseCredentials } from "./domain/upstreams/database-credentials";
+import { PrismaSecretStore } from "./stores/postgres/prisma-secret-store";
+import { PrismaRoleRegistry } from "./stores/postgres/prisma-role-registry";
+import { PgRoleAdmin } from "./stores/upstreams/pg-role-admin";
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
@@ -69,6 +76,9 @@ export interface Locksmith {
   /** The shared key source this replica polls (rotation: `keyStore.rotate`, then `refresh`). */
   readonly keyStore: KeysFileStore;
   readonly metrics: LocksmithMetrics;
+  /** Upstream secrets (sealed in PostgreSQL) and the dynamic database roles made with them. */
+  readonly secrets: SecretVault;
+  readonly databaseCredentials: DatabaseCredentials;
   close(): Promise<void>;
 }
 
@@ -90,6 +100,8 @@ interface Stores {
   checkpoint(): Promise<StoredCheckpoint | undefined>;
   suspensions: SuspensionStore;
   approvals: ApprovalStore;
+  secrets: SecretStore;
+  roles: RoleRegistry;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -146,6 +158,27 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   };
   const watcher = config.policyWatch ? watchPolicyFile(config.policyFile, () => void reloadPolicy("file_watch").catch(() => undefined)) : undefined;
 
+  if (policy.upstreams && policy.upstreams.size > 0 && !protector.encrypts) {
+    keyStore.close();
+    await stores.close();
+    throw new StartupError("LOCKSMITH_KEYS_KEK: the policy declares upstreams, whose secrets rest sealed under the key encryption key: set it");
+  }
+  const secrets = new SecretVault({ store: stores.secrets, wrapper: protector, policy: policySource, audit, clock });
+  const databaseCredentials = new DatabaseCredentials({ policy: policySource, secrets, registry: stores.roles, admin: new PgRoleAdmin(), audit, clock });
+  const reap = () =>
+    databaseCredentials.reap().then(
+      (summary) => {
+        if (summary.dropped > 0 || summary.failed.length > 0) logger.info({ dropped: summary.dropped, failed: summary.failed }, "reaped expired database roles");
+      },
+      (error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, "database role reaper failed; retrying later"),
+    );
+  // At start (roles left by a crashed process), then periodically (roles whose credential expired).
+  let reaping = reap();
+  const reaper = setInterval(() => {
+    reaping = reaping.then(reap);
+  }, config.reaperSeconds * 1000);
+  reaper.unref();
+
   const services = {
     issuer: config.issuer,
     policy: policySource,
@@ -158,6 +191,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
     breaker: new CircuitBreaker(stores.counter, { policy: policySource, suspensions: stores.suspensions, audit, clock }),
+    upstreams: databaseCredentials,
   };
   const readiness = {
     ...stores.readiness,
@@ -183,9 +217,12 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
+    secrets,
   });
   async function close(): Promise<void> {
     watcher?.close();
+    clearInterval(reaper);
+    await reaping;
     keyStore.close();
     await stores.close();
     await metrics.shutdown().catch(() => undefined);
@@ -202,6 +239,8 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     stores: stores.description,
     keyStore,
     metrics,
+    secrets,
+    databaseCredentials,
     drain: () => shutdown.abort(),
     close,
   };
@@ -260,6 +299,8 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
     checkpoint: () => checkpointer.checkpoint(),
     suspensions: new RedisSuspensionStore(redis),
     approvals: new RedisApprovalStore(redis),
+    secrets: new PrismaSecretStore(prisma),
+    roles: new PrismaRoleRegistry(prisma),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: `Redis (${config.redisTopology.mode}) + PostgreSQL${replica ? " with a read replica for audit queries" : ""}`,
     async close() {
@@ -289,6 +330,8 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
     checkpoint: () => checkpointer.checkpoint(),
     suspensions: new MemorySuspensionStore(clock),
     approvals: new MemoryApprovalStore(clock),
+    secrets: new PrismaSecretStore(prisma),
+    roles: new PrismaRoleRegistry(prisma),
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {

@@ -9,6 +9,7 @@ import { access } from "node:fs/promises";
 import { registerAuditCommands } from "./audit.command";
 import { registerPolicyCommands } from "./policy-commands";
 import { protectorFromEnv, registerKeysRotate } from "./keys-rotate.command";
+import { registerSecretsCommands } from "./secrets.command";
 
 /** `locksmith`: keys, credentials and migrations from the command line. */
 const program = new Command("locksmith")
@@ -76,7 +77,7 @@ connection(program.command("assertion"))
 
 program
   .command("migrate")
-  .description("apply the audit ledger's migrations to DATABASE_URL")
+  .description("apply the database migrations (audit ledger, sealed upstream secrets, database role registry) to DATABASE_URL")
   .action(async () => {
     const url = process.env.DATABASE_URL;
     if (!url) return die("DATABASE_URL is not set");
@@ -85,6 +86,7 @@ program
   });
 
 registerAuditCommands(program);
+registerSecretsCommands(program, { call: (o, method, path, body) => call(o, o.as, method, path, body), die });
 
 interface ConnectionOptions {
   url: string;

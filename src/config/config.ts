@@ -58,6 +58,8 @@ const settingsSchema = z
     DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Serve Prometheus metrics at GET /metrics. */
     LOCKSMITH_METRICS: z.enum(["on", "off"]).default("on"),
+    /** How often expired dynamic database roles are dropped (seconds); also once at start. */
+    LOCKSMITH_REAPER_SECONDS: z.coerce.number().min(0.2).max(3600).default(10),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -106,6 +108,7 @@ export interface Config {
   readonly redisTopology: RedisTopology;
   readonly databaseReadUrl?: string;
   readonly metrics: boolean;
+  readonly reaperSeconds: number;
 }
 
 /** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisTopology: redisTopology(s.LOCKSMITH_REDIS_MODE, s.REDIS_URL, s.REDIS_NODES, s.REDIS_SENTINEL_MASTER),
     databaseReadUrl: s.DATABASE_READ_URL,
     metrics: s.LOCKSMITH_METRICS === "on",
+    reaperSeconds: s.LOCKSMITH_REAPER_SECONDS,
   };
 }
 

@@ -25,6 +25,9 @@ import { tokenRoutes } from "./oauth/token.routes";
 import { resumeTraceContext, traceRequests } from "./middleware/trace-request";
 import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes";
 import { metricsRoutes } from "./routes/metrics.routes";
+import { adminSecretsRoutes } from "./routes/admin-secrets.routes";
+import { proxyRoutes } from "./routes/proxy.routes";
+import type { SecretVault } from "../domain/secrets/secret-vault";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -45,6 +48,8 @@ export interface HttpDeps {
   readonly metrics?: LocksmithMetrics;
   /** Serves POST /v1/admin/keys/rotate when given. */
   readonly keyRotation?: AdminKeysDeps;
+  /** Upstream secrets: the admin API and the egress proxy that uses them. */
+  readonly secrets?: SecretVault;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -54,6 +59,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.set("etag", false);
   app.use(traceRequests(deps.metrics));
   app.use(requestContext(deps.logger));
+  // Before the body parser: a proxied body streams to the upstream as it came.
+  if (deps.secrets) app.use(proxyRoutes({ credentials: deps.services, secrets: deps.secrets }));
   app.use(requireUtf8);
   app.use(express.json({ limit: "32kb", strict: true, type: "application/json" }));
   app.use(resumeTraceContext);
@@ -72,6 +79,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));
+  if (deps.secrets) app.use(adminSecretsRoutes(deps.secrets, auth));
 
   app.use((_req, _res, next) => next(new LocksmithError("not_found", "no such endpoint")));
   app.use(errorHandler(deps.logger));

@@ -16,7 +16,12 @@ export type AuditEventType =
   | "agent_suspended"
   | "agent_resumed"
   // an agent suspended by the bundle's circuit_breaker
-  | "circuit_breaker_tripped";
+  | "circuit_breaker_tripped"
+  // upstream secrets written by the platform team (never the value), and dynamic database roles dropped
+  | "secret_put"
+  | "secret_rotated"
+  | "secret_deleted"
+  | "upstream_role_dropped";
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "issued",
@@ -34,6 +39,10 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "agent_suspended",
   "agent_resumed",
   "circuit_breaker_tripped",
+  "secret_put",
+  "secret_rotated",
+  "secret_deleted",
+  "upstream_role_dropped",
 ];
 
 export type AuditDecision = "allow" | "deny" | "pending";

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
 import type { PolicySource } from "../policy/policy-source";
 import type { RevocationFeed } from "../revocations/revocation-feed";
+import type { UpstreamHooks } from "../upstreams/upstream-hooks";
 import type { TokenStore } from "./token-store";
 
 /** What the credential use cases need; built once by the composition root. */
@@ -26,6 +27,8 @@ export interface CredentialServices {
   readonly approvals?: ApprovalStore;
   /** How long such a request may wait. */
   readonly approvalTimeoutMs?: number;
+  /** Upstream side effects of hand-out and revocation (database roles); absent, credentials for an upstream that needs one are refused. */
+  readonly upstreams?: UpstreamHooks;
 }
 
 /** Where a call came from, for the ledger. */

@@ -7,10 +7,11 @@ import { epochSeconds } from "../clock";
 import { LocksmithError } from "../errors";
 import { verifyUserToken, type Delegation } from "../identity/verify-user-token";
 import { decide } from "../policy/decide";
-import type { CredentialRequest, Decision, Deny } from "../policy/decision";
+import type { CredentialRequest, Decision, Deny, Grant } from "../policy/decision";
 import type { Policy, Principal } from "../policy/policy";
 import type { CallContext, CredentialServices } from "./credential-services";
 import { mintCredential } from "./mint-credential";
+import type { DatabaseLogin, ProvisionInput, Provisioned } from "../upstreams/upstream-hooks";
 
 export interface IssuedCredential {
   readonly kind: "issued";
@@ -24,6 +25,8 @@ export interface IssuedCredential {
   readonly expiresAt: number;
   readonly expiresIn: number;
   readonly maxUses?: number;
+  /** For an upstream that needs one (kind `postgres`): the login made for this credential alone. */
+  readonly upstream?: DatabaseLogin;
 }
 
 /** A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider. */
@@ -126,9 +129,13 @@ export async function issueCredential(
     usesLeft: decision.maxUses ?? null,
   };
   await inSpan("store", () => services.tokens.put(minted.jti, state, decision.ttl * 1000));
+  let provisioned: Provisioned | undefined;
   try {
-    await record({ type: "issued", decision: "allow", audience, jti: minted.jti, rule: decision.rule, detail: { ttl: decision.ttl, max_uses: decision.maxUses ?? null } });
+    // The upstream's side of the credential (a database role) exists before the credential is recorded and handed out.
+    provisioned = await provisionUpstream(services, decision.resourceServer.upstream, { jti: minted.jti, agent: agent.id, user: delegation?.user, environment: agentPolicy.environment, scopes: request.scopes, resource: request.resource, expiresAt: minted.expiresAt });
+    await record({ type: "issued", decision: "allow", audience, jti: minted.jti, rule: decision.rule, detail: { ttl: decision.ttl, max_uses: decision.maxUses ?? null, ...provisioned?.detail } });
   } catch (error) {
+    await provisioned?.undo().catch(() => undefined);
     await services.tokens.remove(minted.jti).catch(() => undefined);
     throw error;
   }
@@ -143,7 +150,14 @@ export async function issueCredential(
     expiresAt: minted.expiresAt,
     expiresIn: decision.ttl,
     maxUses: decision.maxUses,
+    ...(provisioned ? { upstream: provisioned.handOut } : {}),
   };
+}
+
+function provisionUpstream(services: CredentialServices, upstream: Grant["resourceServer"]["upstream"], input: Omit<ProvisionInput, "upstream">): Promise<Provisioned | undefined> {
+  if (!upstream) return Promise.resolve(undefined);
+  if (!services.upstreams) throw new LocksmithError("server_error", `upstream ${upstream.id} cannot be served: no upstream support is wired`);
+  return inSpan("provision", () => services.upstreams!.provision({ upstream, ...input }));
 }
 
 function auditBase(

@@ -37,6 +37,8 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
     // Announced on repeats too, so a revoke retried after a failed announcement still reaches offline verifiers.
     const environment = result.agent ? policy.agents.get(result.agent)?.environment : undefined;
     await inSpan("store", async () => services.revocations?.publish({ jti, ...(environment ? { environment } : {}) }));
+    // Whatever the credential opened upstream (a database role and its sessions) ends now, on repeats too.
+    await inSpan("upstream", async () => services.upstreams?.revoked({ kind: "jti", id: jti }, call));
   }
   if (result.outcome === "not_holder") {
     throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });

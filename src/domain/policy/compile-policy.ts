@@ -5,6 +5,7 @@ import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuer
 import { compileRateLimits } from "../limits/rate-limits";
 import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
 import { compileGlob } from "./glob";
+import { compileUpstreams } from "../upstreams/upstream-policy";
 import {
   DEFAULT_MAX_TTL_SECONDS,
   DEFAULT_TTL_CAP_SECONDS,
@@ -13,6 +14,7 @@ import {
   type CompiledGrant,
   type Policy,
   type Principal,
+  type ResourceServerPolicy,
 } from "./policy";
 
 /** A reference or consistency problem that the schema alone cannot see. */
@@ -48,10 +50,14 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
     const keys = agent.auth.method === "private_key_jwt" ? keySet(agent.auth.jwks) : noKeys;
     principals.set(id, { kind: "agent", id, environment: agent.environment, keys });
   }
-  const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
+  const resourceServers: ResourceServerPolicy[] = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
     return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileGlob) };
   });
+  const upstreams = compileUpstreams(bundle.upstreams);
+  for (const upstream of upstreams.values()) {
+    resourceServers.push({ id: upstream.id, environment: upstream.environment, audience: upstream.audience, resources: [compileGlob(`${upstream.id}:**`)], upstream });
+  }
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
   }
@@ -62,7 +68,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker) } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), upstreams } };
 }
 
 function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
@@ -106,6 +112,12 @@ function findProblems(bundle: Bundle): BundleProblem[] {
     claimId(id, ["resource_servers", id]);
     if (!environments.has(rs.environment)) {
       problems.push({ path: ["resource_servers", id, "environment"], message: `unknown environment "${rs.environment}"` });
+    }
+  }
+  for (const [id, upstream] of Object.entries(bundle.upstreams)) {
+    claimId(id, ["upstreams", id]);
+    if (!environments.has(upstream.environment)) {
+      problems.push({ path: ["upstreams", id, "environment"], message: `unknown environment "${upstream.environment}"` });
     }
   }
   for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);

@@ -24,6 +24,8 @@ export type DenyReason =
   | "user_lacks_scope"
   | "requires_user"
   | "audience_mismatch"
+  | "upstream_lacks_scope"
+  | "upstream_unavailable"
   | "agent_suspended";
 
 export interface Deny {

@@ -30,6 +30,8 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   requires_user: "unauthorized_client",
   agent_suspended: "unauthorized_client",
   ttl_exceeds_policy: "invalid_request",
+  upstream_lacks_scope: "invalid_scope",
+  upstream_unavailable: "invalid_target",
 };
 
 /**

@@ -64,6 +64,8 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
           expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
           expires_in: outcome.expiresIn,
           ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
+          // A database upstream's login, made for this credential alone and dropped with it.
+          ...(outcome.upstream ? { database: { host: outcome.upstream.host, port: outcome.upstream.port, database: outcome.upstream.database, username: outcome.upstream.username, password: outcome.upstream.password } } : {}),
         });
     }
   });

@@ -45,6 +45,7 @@ describe("loadConfig", () => {
         redisTopology: { mode: "standalone", nodes: [], sentinelMaster: undefined },
         databaseReadUrl: undefined,
         metrics: true,
+        reaperSeconds: 10,
       });
     });
 
