@@ -22,8 +22,8 @@ export interface RoleAdmin {
   create(adminUrl: string, role: { readonly name: string; readonly password: string; readonly validUntil: Date; readonly grants: readonly TableGrant[] }): Promise<void>;
   /** NOLOGIN → end its sessions → revoke what it holds → drop it. Idempotent: a role that is gone is done. */
   drop(adminUrl: string, name: string): Promise<void>;
-  /** Roles named `<prefix>…` whose VALID UNTIL has passed: left behind by a crash before they were recorded. */
-  expiredWithPrefix(adminUrl: string, prefix: string): Promise<string[]>;
+  /** Roles named `<prefix>…` whose VALID UNTIL is at or before `before`: left behind when the registry lost track of them. */
+  expiredWithPrefix(adminUrl: string, prefix: string, before: Date): Promise<string[]>;
 }
 
 export interface DatabaseCredentialsDeps {
@@ -34,6 +34,9 @@ export interface DatabaseCredentialsDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
 }
+
+/** How long after its VALID UNTIL a prefixed role the registry does not list is taken for an orphan. */
+const ORPHAN_GRACE_MS = 60_000;
 
 export interface ReapSummary {
   readonly dropped: number;
@@ -97,7 +100,8 @@ export class DatabaseCredentials implements UpstreamHooks {
       if (upstream.kind !== "postgres") continue;
       try {
         const adminUrl = await this.adminUrl(upstream.id);
-        for (const name of await this.deps.admin.expiredWithPrefix(adminUrl, upstream.rolePrefix)) {
+        // Past a grace period only, so a role the registry is about to reap is reaped (and recorded) as its credential's.
+        for (const name of await this.deps.admin.expiredWithPrefix(adminUrl, upstream.rolePrefix, new Date(now.getTime() - ORPHAN_GRACE_MS))) {
           await this.deps.admin.drop(adminUrl, name);
           await this.deps.registry.markDropped(name, now);
           await this.record({ roleName: name, upstream: upstream.id }, "orphaned", "");

@@ -47,11 +47,11 @@ export class PgRoleAdmin implements RoleAdmin {
     });
   }
 
-  async expiredWithPrefix(adminUrl: string, prefix: string): Promise<string[]> {
+  async expiredWithPrefix(adminUrl: string, prefix: string, before: Date): Promise<string[]> {
     return this.session(adminUrl, async (client) => {
       const { rows } = await client.query<{ rolname: string }>(
-        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) AND rolcanlogin AND rolvaliduntil IS NOT NULL AND rolvaliduntil <= now()",
-        [prefix],
+        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) AND rolvaliduntil IS NOT NULL AND rolvaliduntil <= $2",
+        [prefix, before],
       );
       return rows.map((row) => row.rolname);
     });
