@@ -66,7 +66,6 @@ async function exitOf(child: ChildProcess, signal: NodeJS.Signals): Promise<void
 /** A private `redis-server` without persistence (`noeviction` unless told otherwise). */
 export async function startPrivateRedis(options: { maxmemoryPolicy?: string } = {}): Promise<PrivateStore> {
   const port = await freePort();
-  const url = `postgres://postgres${options.password === undefined ? "" : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`;
   let child: ChildProcess | undefined;
   const launch = async () => {
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"];
