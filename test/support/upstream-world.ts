@@ -48,6 +48,7 @@ export function addUpstreams(bundle: Record<string, any>, upstreamUrl: string, r
       scopes: { "billing:read": ["GET /invoices/*"] },
     },
     "app-db": { kind: "postgres", environment: "production", role_prefix: rolePrefix, scopes: { "db:read": [{ schema: "app", privileges: ["SELECT"] }] } },
+    github: { kind: "oauth2", environment: "production", issuer: "https://github.example", client_id: "locksmith", scopes: { "repo:read": ["repo"] } },
     "staging-db": { kind: "postgres", environment: "staging", role_prefix: rolePrefix, scopes: { "db:read": [{ schema: "app", privileges: ["SELECT"] }] } },
   };
   bundle.roles["upstream-user"] = {
@@ -55,6 +56,7 @@ export function addUpstreams(bundle: Record<string, any>, upstreamUrl: string, r
       { scopes: ["crm:read", "crm:write", "crm:purge"], resources: ["crm-api:**"], max_ttl: "5m" },
       { scopes: ["billing:read"], resources: ["billing-api:**"], max_ttl: "5m", max_uses: 2 },
       { scopes: ["db:read", "db:write"], resources: ["app-db:*"], max_ttl: "5m", ttl: "2m" },
+      { scopes: ["repo:read"], resources: ["github:**"], max_ttl: "5m" },
     ],
   };
   bundle.roles["staging-db-reader"] = { grants: [{ scopes: ["db:read"], resources: ["app-db:*", "staging-db:*"], max_ttl: "5m" }] };
