@@ -199,3 +199,54 @@ test("an unknown upstream is a 404", async () => {
   const token = await credential("crm:read", "crm-api:customers/42");
   expectError(await proxy("get", "/nope-api/customers/42", token), 404, "not_found");
 });
+
+describe("the platform team's secrets API (admins only, metadata out, values never)", () => {
+  const admin = async () => world.api.headers("security-oncall");
+  const rotate = async (upstream: string, value: string) => request(app()).post(`/v1/admin/secrets/${upstream}/rotate`).set(await admin()).send({ value });
+
+  test("lists names and metadata only", async () => {
+    const res = await request(app()).get("/v1/admin/secrets").set(await admin());
+    expect(res.status).toBe(200);
+    expect(res.body.secrets.map((s: { upstream: string }) => s.upstream)).toEqual(["app-db", "billing-api", "crm-api", "staging-db"]);
+    expect(Object.keys(res.body.secrets[0]).sort()).toEqual(["created_at", "kek_id", "owner", "updated_at", "updated_by", "upstream", "version"]);
+    expect(res.text).not.toContain(world.upstream.key);
+  });
+
+  test("an agent or an auditor may not touch them", async () => {
+    for (const who of ["support-agent", "security-auditor"] as const) {
+      expectError(await request(app()).get("/v1/admin/secrets").set(await world.api.headers(who)), 403, "permission_denied", { reason: "wrong_principal_kind" });
+      expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await world.api.headers(who)).send({ value: "x" }), 403, "permission_denied");
+    }
+  });
+
+  test("a second put is 409, a rotate of an undeclared upstream 400, an unknown field 400", async () => {
+    expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: "x" }), 409, "conflict");
+    expectError(await rotate("nope-api", "x"), 400, "invalid_request");
+    expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: "x", owner: "mary" }), 400, "invalid_request");
+  });
+
+  test("a rotated key is used from the next call on; a key with a line break cannot inject a header (502, nothing injected)", async () => {
+    const token = await credential("crm:read", "crm-api:");
+    expect((await rotate("crm-api", "wrong-key")).body.version).toBeGreaterThanOrEqual(2);
+    expect((await proxy("get", "/crm-api/customers/42", token)).status).toBe(401);
+    expect(world.upstream.seen.at(-1)!.headers["x-api-key"]).toBe("wrong-key");
+
+    await rotate("crm-api", "k\r\nX-Injected: yes");
+    const before = reachedCount();
+    expectError(await proxy("get", "/crm-api/customers/42", token), 502, "bad_gateway");
+    expect(world.upstream.seen.slice(before).some((r) => r.headers["x-injected"] !== undefined)).toBe(false);
+
+    await rotate("crm-api", world.upstream.key);
+    expect((await proxy("get", "/crm-api/customers/42", token)).status).toBe(200);
+  });
+
+  test("once deleted, the proxy answers 503 and nothing is sent upstream", async () => {
+    const token = await credential("billing:read", "billing-api:invoices/1");
+    expect((await request(app()).delete("/v1/admin/secrets/billing-api").set(await admin())).status).toBe(204);
+    expect((await request(app()).delete("/v1/admin/secrets/billing-api").set(await admin())).status).toBe(204);
+    const before = reachedCount();
+    expectError(await proxy("get", "/billing-api/invoices/1", token), 503, "temporarily_unavailable");
+    expect(reachedCount()).toBe(before);
+    expect((await request(app()).put("/v1/admin/secrets/billing-api").set(await admin()).send({ value: world.upstream.key })).status).toBe(201);
+  });
+});

@@ -73,6 +73,8 @@ function place(upstream: ApiKeyUpstream, key: string, path: string, query: strin
   const url = new URL(`${base.origin}${base.pathname.replace(/\/+$/, "")}${path}${withKey ? `?${withKey}` : ""}`);
   // Defence in depth: whatever the path, the call goes to the upstream's origin, under its base path.
   if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/+$/, ""))) throw new LocksmithError("invalid_request", "the path leaves the upstream");
+  // A line break in a stored key must never become a second header (request splitting): refuse to send it.
+  if (upstream.key.in === "header" && !/^[\x20-\x7E]+$/.test(key)) throw new LocksmithError("bad_gateway", `the stored key of ${upstream.id} cannot be sent in a header: rotate it`);
   const headers: Record<string, string> = upstream.key.in === "header" ? { [upstream.key.name.toLowerCase()]: `${upstream.key.prefix}${key}` } : {};
   return { url, headers, needles: [key, encodeURIComponent(key), Buffer.from(key).toString("base64")] };
 }
