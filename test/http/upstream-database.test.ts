@@ -146,3 +146,17 @@ test("each kill switch (user, environment, agent) ends the sessions and drops th
   expect(await roleRow(plain.database.username)).toBeUndefined();
   expect((await world.api.ledger({ type: "upstream_role_dropped", jti: forMary.jti }))[0]).toMatchObject({ user: "mary", agent: "support-agent", reason: "revoked" });
 });
+
+test("POST /oauth/token (client_credentials) for a database upstream hands out the login with the token", async () => {
+  const res = await request(world.sut.locksmith.http).post("/oauth/token").type("form").send({
+    grant_type: "client_credentials",
+    scope: "db:read",
+    resource: "app-db:app",
+    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    client_assertion: (await world.api.headers("support-agent")).authorization.slice("Bearer ".length),
+  });
+  expect(res.status).toBe(200);
+  world.api.secrets.push(res.body.database.password);
+  const client = await connectAs(res.body.database);
+  expect((await client.query("SELECT count(*)::int AS n FROM app.customers")).rows[0].n).toBe(2);
+});

@@ -250,3 +250,22 @@ describe("the platform team's secrets API (admins only, metadata out, values nev
     expect((await request(app()).put("/v1/admin/secrets/billing-api").set(await admin()).send({ value: world.upstream.key })).status).toBe(201);
   });
 });
+
+test("audit trace tells a delegated upstream credential's story: person → agent → upstream → each operation, the refused one too", async () => {
+  const mary = await world.corp.token("mary", { scope: "crm:read" });
+  const issued = await world.api.issued("support-agent", { scope: "crm:read", resource: "crm-api:customers/42", on_behalf_of: mary });
+  await proxy("get", "/crm-api/customers/42", issued.credential);
+  await proxy("delete", "/crm-api/customers/42", issued.credential);
+  await world.api.revoke("support-agent", issued.jti);
+
+  const res = await request(app()).get(`/v1/audit/trace/${issued.jti}`).set(await world.api.headers("security-auditor"));
+
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ status: "revoked", agent: "support-agent", user: "mary", redemptions: 1, rejected_redemptions: 1 });
+  expect(res.body.events.map((e: Record<string, any>) => [e.type, e.user ?? null, e.agent, e.actor ?? null, e.detail?.operation ?? null])).toEqual([
+    ["issued", "mary", "support-agent", null, null],
+    ["redeemed", "mary", "support-agent", "crm-api", "GET /customers/42"],
+    ["redeem_rejected", "mary", "support-agent", "crm-api", "DELETE /customers/42"],
+    ["revoked", null, "support-agent", "support-agent", null],
+  ]);
+});

@@ -1,3 +1,4 @@
+import { databaseLoginBody } from "../database-login";
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { parseDuration } from "../../domain/duration";
@@ -65,7 +66,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
           expires_in: outcome.expiresIn,
           ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
           // A database upstream's login, made for this credential alone and dropped with it.
-          ...(outcome.upstream ? { database: { host: outcome.upstream.host, port: outcome.upstream.port, database: outcome.upstream.database, username: outcome.upstream.username, password: outcome.upstream.password } } : {}),
+          ...databaseLoginBody(outcome.upstream),
         });
     }
   });
