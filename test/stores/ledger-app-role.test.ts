@@ -15,6 +15,7 @@ describe("the locksmith_app role", () => {
     await client.connect();
     await client.query(`INSERT INTO audit_events (seq, occurred_at, type, decision) VALUES (1, now(), 'issued', 'allow')`);
     await client.query(`INSERT INTO audit_checkpoints (size, root, note, frontier) VALUES (1, '\\x00', 'note', '\\x')`);
+    await client.query(`INSERT INTO audit_subtrees (level, index, root) VALUES (4, 0, '\\x00')`);
   });
   afterAll(async () => {
     await client.end();
@@ -34,12 +35,14 @@ describe("the locksmith_app role", () => {
 
   for (const replica of [false, true]) {
     const mode = replica ? " with session_replication_role = replica" : "";
-    for (const table of ["audit_events", "audit_checkpoints"]) {
-      const key = table === "audit_events" ? "seq" : "size";
+    for (const table of ["audit_events", "audit_checkpoints", "audit_subtrees"] as const) {
+      const key = { audit_events: "seq", audit_checkpoints: "size", audit_subtrees: "level" }[table];
       test(`may INSERT and SELECT on ${table}${mode}`, async () => {
-        const insert = table === "audit_events"
-          ? `INSERT INTO audit_events (seq, occurred_at, type, decision) VALUES (2, now(), 'denied', 'deny')`
-          : `INSERT INTO audit_checkpoints (size, root, note, frontier) VALUES (2, '\\x00', 'n', '\\x')`;
+        const insert = {
+          audit_events: `INSERT INTO audit_events (seq, occurred_at, type, decision) VALUES (2, now(), 'denied', 'deny')`,
+          audit_checkpoints: `INSERT INTO audit_checkpoints (size, root, note, frontier) VALUES (2, '\\x00', 'n', '\\x')`,
+          audit_subtrees: `INSERT INTO audit_subtrees (level, index, root) VALUES (4, 1, '\\x00')`,
+        }[table];
         await expect(asApp(insert, replica)).resolves.toMatchObject({ rowCount: 1 });
         await expect(asApp(`SELECT * FROM ${table}`, replica)).resolves.toMatchObject({ rowCount: 1 });
       });
@@ -53,7 +56,7 @@ describe("the locksmith_app role", () => {
 
   test("even the owner cannot UPDATE, DELETE or TRUNCATE while the ENABLE ALWAYS triggers stand, replica mode included", async () => {
     for (const replica of [false, true]) {
-      for (const sql of ["UPDATE audit_checkpoints SET note = 'x'", "DELETE FROM audit_checkpoints", "TRUNCATE audit_checkpoints", "UPDATE audit_events SET type = 'x'", "TRUNCATE audit_events"]) {
+      for (const sql of ["UPDATE audit_checkpoints SET note = 'x'", "DELETE FROM audit_checkpoints", "TRUNCATE audit_checkpoints", "UPDATE audit_events SET type = 'x'", "TRUNCATE audit_events", "DELETE FROM audit_subtrees", "TRUNCATE audit_subtrees"]) {
         await client.query("BEGIN");
         if (replica) await client.query("SET LOCAL session_replication_role = replica");
         await expect(client.query(sql)).rejects.toMatchObject({ message: expect.stringMatching(/append-only/) });

@@ -1,5 +1,6 @@
 import type { AuditDecision, AuditEventType, StoredAuditEvent } from "./audit-event";
 import type { Hash } from "./merkle";
+import type { SubtreeSource } from "./merkle-subtrees";
 
 /** What auditors filter the ledger by; every field narrows (AND). */
 export interface EventFilter {
@@ -36,7 +37,7 @@ export interface StoredCheckpoint {
  * keyed by the last seq seen, so paging while events are appended neither
  * skips nor repeats one.
  */
-export interface LedgerReader {
+export interface LedgerReader extends SubtreeSource {
   /** Up to `limit` events matching `filter` with seq > `after`, oldest first. */
   page(filter: EventFilter, after: bigint, limit: number): Promise<LedgerEntry[]>;
   get(seq: bigint): Promise<LedgerEntry | undefined>;

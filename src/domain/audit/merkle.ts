@@ -120,12 +120,23 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
  * per set bit of the size). Extending it leaf by leaf gives the root of any
  * later size without rereading earlier leaves.
  */
-export function extendFrontier(frontier: readonly Hash[], size: number, leaves: readonly Hash[]): Hash[] {
+export function extendFrontier(
+  frontier: readonly Hash[],
+  size: number,
+  leaves: readonly Hash[],
+  /** Told each perfect subtree completed on the way: its level, its index at that level, its root. */
+  onSubtree?: (level: number, index: number, root: Hash) => void,
+): Hash[] {
   const next = [...frontier];
   let n = size;
   for (const leaf of leaves) {
     let node = leaf;
-    for (let m = n; m % 2 === 1; m = Math.floor(m / 2)) node = nodeHash(next.pop()!, node);
+    let level = 0;
+    for (let m = n; m % 2 === 1; m = Math.floor(m / 2)) {
+      node = nodeHash(next.pop()!, node);
+      level++;
+      onSubtree?.(level, (n + 1) / 2 ** level - 1, node);
+    }
     next.push(node);
     n++;
   }

@@ -2,7 +2,8 @@ import type { AuditEvent } from "../../domain/audit/audit-event";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import type { EventFilter, LedgerEntry, LedgerReader, StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
-import { StoreUnavailableError } from "../../domain/errors";
+import { subtreeKey, type LeafRange, type PerfectSubtree } from "../../domain/audit/merkle-subtrees";
+import { LocksmithError, StoreUnavailableError } from "../../domain/errors";
 import { Prisma } from "../../generated/prisma/client";
 import type { PrismaClient } from "./prisma-client";
 
@@ -63,6 +64,39 @@ export class PostgresLedgerReader implements LedgerReader {
       }
     }
     return hashes;
+  }
+
+  async storedRoots(subtrees: readonly PerfectSubtree[]): Promise<Map<string, Hash>> {
+    const roots = new Map<string, Hash>();
+    for (let i = 0; i < subtrees.length; i += 1000) {
+      const pairs = subtrees.slice(i, i + 1000).map((s) => Prisma.sql`(${s.level}::smallint, ${s.index}::bigint)`);
+      const rows = await this.query<{ level: number; index: bigint; root: Uint8Array }>(
+        Prisma.sql`SELECT "level", "index", "root" FROM "audit_subtrees" WHERE ("level", "index") IN (${Prisma.join(pairs)})`,
+      );
+      for (const row of rows) roots.set(subtreeKey({ level: Number(row.level), index: Number(row.index) }), Buffer.from(row.root));
+    }
+    return roots;
+  }
+
+  async leaves(ranges: readonly LeafRange[]): Promise<Hash[][]> {
+    // One query for every range a proof needs (each is at most a few leaves).
+    const within = ranges.map(({ start, end }) => Prisma.sql`"seq" BETWEEN ${start + 1} AND ${end}`);
+    const rows = await this.query<{ seq: bigint; leaf_hash: Uint8Array | null }>(
+      Prisma.sql`SELECT "seq", "leaf_hash" FROM "audit_events" WHERE ${Prisma.join(within, " OR ")}`,
+    );
+    const bySeq = new Map(rows.map((row) => [Number(row.seq), row]));
+    return Promise.all(
+      ranges.map(async ({ start, end }) => {
+        const hashes: Hash[] = [];
+        for (let seq = start + 1; seq <= end; seq++) {
+          const row = bySeq.get(seq);
+          // A gap means the ledger was tampered with: refuse to prove anything from it.
+          if (!row) throw new LocksmithError("server_error", "the ledger has gaps: run `npx locksmith audit verify`");
+          hashes.push(row.leaf_hash ? Buffer.from(row.leaf_hash) : await this.recompute(row.seq));
+        }
+        return hashes;
+      }),
+    );
   }
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
