@@ -73,6 +73,7 @@ test.each([
   ["a double-encoded dot", "/crm-api/customers/%252e%252e"],
   ["an empty segment (another host)", "/crm-api//evil.example/customers/42"],
   ["a . segment", "/crm-api/./customers/42"],
+  ["a ..;param segment (servlet path parameters)", "/crm-api/customers/..;/customers/43"],
 ])("%s in the path is a 400, and nothing reaches the upstream", async (_what, path) => {
   const token = await credential("crm:read", "crm-api:");
   const before = reachedCount();

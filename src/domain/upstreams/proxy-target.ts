@@ -8,7 +8,7 @@ export type TargetCheck = { readonly ok: true; readonly path: string; readonly q
 /**
  * The path (and query) an agent asks the proxy for, taken exactly as sent and
  * refused unless it is plainly one path: no `.`/`..` segments, no empty
- * segments, no encoded `/`, `\`, `.` or `%` (so no upstream that decodes
+ * segments (also as `..;param`), no encoded `/`, `\`, `.` or `%` (so no upstream that decodes
  * twice can be walked out of the pattern that allowed the call), no
  * backslash, nothing outside printable ASCII. What is checked is what is sent.
  */
@@ -20,7 +20,8 @@ export function checkProxyTarget(raw: string): TargetCheck {
   if (/[\\#]/.test(path)) return { ok: false, problem: "the path must not contain \\ or #" };
   if (/%(2f|5c|2e|25|00)/i.test(path)) return { ok: false, problem: "the path must not contain encoded /, \\, ., % or NUL" };
   const segments = path.slice(1).split("/");
-  if (segments.some((segment, i) => segment === "." || segment === ".." || (segment === "" && i < segments.length - 1))) {
+  // `..;x` too: servlet containers strip a `;` parameter and then walk up (the Tomcat `/..;/` trick).
+  if (segments.some((segment, i) => /^\.\.?(;.*)?$/.test(segment) || (segment === "" && i < segments.length - 1))) {
     return { ok: false, problem: "the path must not contain ., .. or empty segments" };
   }
   if (!/^[\x21-\x7E]*$/.test(query) || query.includes("#")) return { ok: false, problem: "the query must be printable ASCII without spaces or #" };
