@@ -190,7 +190,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     suspensions: stores.suspensions,
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
-    breaker: new CircuitBreaker(stores.counter, { policy: policySource, suspensions: stores.suspensions, audit, clock }),
+    breaker: new CircuitBreaker(stores.counter, { policy: policySource, suspensions: stores.suspensions, audit, clock, upstreams: databaseCredentials }),
     upstreams: databaseCredentials,
   };
   const readiness = {
@@ -203,7 +203,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     },
   };
   const approvals = { ...services, approvals: stores.approvals, approvers: new IdpApproverAuthenticator(policySource, clock), approvalTimeoutMs: config.approvalTimeoutSeconds * 1000 };
-  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit, clock }, reloadPolicy };
+  const admin = { suspension: { policy: policySource, suspensions: stores.suspensions, audit, clock, upstreams: databaseCredentials }, reloadPolicy };
   const shutdown = new AbortController();
   const http = createHttpApp({
     services,

@@ -160,3 +160,17 @@ test("POST /oauth/token (client_credentials) for a database upstream hands out t
   const client = await connectAs(res.body.database);
   expect((await client.query("SELECT count(*)::int AS n FROM app.customers")).rows[0].n).toBe(2);
 });
+
+test("suspending the agent ends its database sessions and drops its roles at once", async () => {
+  const { database } = await databaseCredential();
+  const session = await connectAs(database);
+  const admin = async () => world.api.headers("security-oncall");
+
+  expect((await request(world.sut.locksmith.http).post("/v1/agents/support-agent/suspend").set(await admin()).send({ reason: "runaway" })).status).toBe(200);
+  try {
+    expect(await eventually(sessionEnded(session), 1000)).toBe(true);
+    expect(await roleRow(database.username)).toBeUndefined();
+  } finally {
+    await request(world.sut.locksmith.http).post("/v1/agents/support-agent/resume").set(await admin()).send({});
+  }
+});

@@ -71,5 +71,6 @@ export class CircuitBreaker {
         already_suspended: !changed,
       },
     });
+    await this.suspension.upstreams?.revoked({ kind: "agent", id: agent.id }, call);
   }
 }

@@ -4,17 +4,21 @@ import type { CallContext } from "../credentials/credential-services";
 import { LocksmithError } from "../errors";
 import type { PolicySource } from "../policy/policy-source";
 import type { SuspensionStore } from "./suspension-store";
+import type { UpstreamHooks } from "../upstreams/upstream-hooks";
 
 export interface SuspensionServices {
   readonly policy: PolicySource;
   readonly suspensions: SuspensionStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** Upstream side effects: a suspended agent's database roles are dropped (their sessions ended) at once. */
+  readonly upstreams?: Pick<UpstreamHooks, "revoked">;
 }
 
 /**
  * An admin suspends an agent: every new request of it is denied and every
- * credential it holds stops redeeming at once. Resuming lifts the first, not
+ * credential it holds stops redeeming at once (its database roles are
+ * dropped). Resuming lifts the first, not
  * the second. Both are recorded; the suspension is stored before it is
  * recorded, so a failed record leaves the agent suspended (fail closed).
  */
@@ -43,5 +47,7 @@ export async function setAgentSuspended(
     ...(changed ? {} : { reason: suspended ? "already_suspended" : "not_suspended" }),
     detail: call.reason === undefined ? undefined : { purpose: call.reason },
   });
+  // Its credentials stop redeeming at once; what they opened upstream ends at once too.
+  if (suspended) await services.upstreams?.revoked({ kind: "agent", id: agent }, call);
   return { changed };
 }
