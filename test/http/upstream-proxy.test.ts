@@ -66,6 +66,13 @@ test("a write scope posts its body through", async () => {
   expect(res.body).toEqual({ customer: "42", note: "called about the refund" });
 });
 
+test("a declared body over 1 MiB is a 413 before anything is decided, and reaches nothing", async () => {
+  const token = await credential("crm:write", "crm-api:customers/42");
+  const before = reachedCount();
+  expectError(await proxy("post", "/crm-api/customers/42/notes", token).set("content-type", "text/plain").send("x".repeat(1024 * 1024 + 1)), 413, "payload_too_large");
+  expect(reachedCount()).toBe(before);
+});
+
 test.each([
   ["a .. segment", "/crm-api/customers/42/../../admin"],
   ["an encoded .. segment", "/crm-api/customers/42/%2e%2e/%2e%2e/admin"],

@@ -27,6 +27,8 @@ export function proxyRoutes(services: ProxyServices): Router {
     const upstream = String(req.params.upstream);
     const match = CREDENTIAL.exec(req.get("authorization") ?? "");
     if (!match) throw new LocksmithError("invalid_token", "send Authorization: Bearer <a Locksmith credential for this upstream>");
+    // A declared oversize body is refused before anything is decided or spent (a chunked one is cut off while streaming).
+    if (Number(req.get("content-length") ?? 0) > MAX_BODY_BYTES) throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
     const prefix = `/v1/proxy/${upstream}`;
     // The raw URL, not Express's decoded params: what is checked is byte for byte what is sent.
     if (!req.originalUrl.startsWith(prefix)) throw new LocksmithError("invalid_request", "the upstream id must not be percent-encoded");
