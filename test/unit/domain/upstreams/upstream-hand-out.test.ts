@@ -59,7 +59,7 @@ test("when the issued row cannot be written, the role is dropped and the credent
   expect(world.roleAdmin.roles.size).toBe(0);
   expect(world.roleAdmin.dropped).toHaveLength(1);
   expect((await world.roles.live({ kind: "agent", id: "support-agent" })).length).toBe(0);
-  expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" })).toBe(0);
+  expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" }, world.clock.now())).toBe(0);
 });
 
 test("revoking the credential drops its role and records why", async () => {
@@ -76,5 +76,5 @@ test("without the upstream's admin secret nothing is handed out and nothing is l
   await expect(issueCredential(world.services, agent, DB, CALL)).rejects.toMatchObject({ code: "temporarily_unavailable" });
   expect(world.roleAdmin.roles.size).toBe(0);
   expect(await world.audit.find({ type: "issued" })).toEqual([]);
-  expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" })).toBe(0);
+  expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" }, world.clock.now())).toBe(0);
 });
