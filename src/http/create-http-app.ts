@@ -38,8 +38,8 @@ export interface HttpDeps {
   readonly shutdown?: AbortSignal;
   /** The audit ledger's read side, for the auditors' API. */
   readonly ledger?: LedgerReader;
-  /** The approval gate; without it a 202 request can only wait. */
-  readonly approvals?: ApprovalServices;
+  /** The approval gate: people vote, agents collect. */
+  readonly approvals: ApprovalServices;
   /** Suspension and policy reload endpoints. */
   readonly admin?: AdminDeps;
   /** Counts for the bundle's `rate_limits` (Redis in production); without it, no rate limits apply. */
@@ -67,12 +67,12 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
   app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
-  if (deps.services.revocations) app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
+  app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
   app.use(tokenRoutes(deps.services, auth));
   app.use(introspectRevokeRoutes(deps.services, auth));
   app.use(metadataRoutes(deps.services.issuer));
-  if (deps.approvals) app.use(approvalsRoutes(deps.approvals, auth));
+  app.use(approvalsRoutes(deps.approvals, auth));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));

@@ -3,21 +3,24 @@ import type { AuditLog, AuditQuery } from "../domain/audit/audit-log";
 import type { CredentialState, RevokeResult, SpendResult, TokenStore, CredentialSubject } from "../domain/credentials/token-store";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { LocksmithMetrics } from "./metrics";
+import { inSpan } from "./span";
 
 /**
- * The ledger, counted: every event that becomes durable is counted by type
- * (so the credential counters agree with the ledger, never with an attempt
- * that failed), the time to durability is the audit append lag, and a failed
- * append is a store error.
+ * The ledger, counted and traced: every event that becomes durable is counted
+ * by type (so the credential counters agree with the ledger, never with an
+ * attempt that failed), the time to durability is the audit append lag, a
+ * failed append is a store error, and each append is a `locksmith.record` span.
  */
 export class MeteredAuditLog implements AuditLog {
   constructor(private readonly inner: AuditLog, private readonly metrics: LocksmithMetrics) {}
 
-  async append(event: AuditEvent): Promise<void> {
-    const started = performance.now();
-    await count(this.metrics, "postgres", "append", () => this.inner.append(event));
-    this.metrics.auditAppended((performance.now() - started) / 1000);
-    this.metrics.recorded(event);
+  append(event: AuditEvent): Promise<void> {
+    return inSpan("record", async () => {
+      const started = performance.now();
+      await count(this.metrics, "postgres", "append", () => this.inner.append(event));
+      this.metrics.auditAppended((performance.now() - started) / 1000);
+      this.metrics.recorded(event);
+    });
   }
 
   find(query: AuditQuery): Promise<StoredAuditEvent[]> {
@@ -29,32 +32,36 @@ export class MeteredAuditLog implements AuditLog {
   }
 }
 
-/** The token store, with its failures counted as store errors. */
+/** The token store, each call a `locksmith.store` span, with its failures counted as store errors. */
 export class MeteredTokenStore implements TokenStore {
   constructor(private readonly inner: TokenStore, private readonly metrics: LocksmithMetrics) {}
 
   put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
-    return count(this.metrics, "redis", "put", () => this.inner.put(jti, state, ttlMs));
+    return stored(this.metrics, "put", () => this.inner.put(jti, state, ttlMs));
   }
 
   get(jti: string): Promise<CredentialState | undefined> {
-    return count(this.metrics, "redis", "get", () => this.inner.get(jti));
+    return stored(this.metrics, "get", () => this.inner.get(jti));
   }
 
   spend(jti: string): Promise<SpendResult> {
-    return count(this.metrics, "redis", "spend", () => this.inner.spend(jti));
+    return stored(this.metrics, "spend", () => this.inner.spend(jti));
   }
 
   revoke(jti: string, holder?: string): Promise<RevokeResult> {
-    return count(this.metrics, "redis", "revoke", () => this.inner.revoke(jti, holder));
+    return stored(this.metrics, "revoke", () => this.inner.revoke(jti, holder));
   }
 
-  revokeSubject(subject: CredentialSubject): Promise<number> {
-    return count(this.metrics, "redis", "revoke_subject", () => this.inner.revokeSubject(subject));
+  revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
+    return stored(this.metrics, "revoke_subject", () => this.inner.revokeSubject(subject, atMs));
+  }
+
+  lastRevocation(subjects: readonly CredentialSubject[]): Promise<number | undefined> {
+    return stored(this.metrics, "last_revocation", () => this.inner.lastRevocation(subjects));
   }
 
   remove(jti: string): Promise<void> {
-    return count(this.metrics, "redis", "remove", () => this.inner.remove(jti));
+    return stored(this.metrics, "remove", () => this.inner.remove(jti));
   }
 }
 
@@ -66,6 +73,9 @@ export class MeteredReplayGuard implements ReplayGuard {
     return count(this.metrics, "redis", "replay_check", () => this.inner.firstUse(key, ttlMs));
   }
 }
+
+const stored = <T>(metrics: LocksmithMetrics, operation: string, work: () => Promise<T>): Promise<T> =>
+  inSpan("store", () => count(metrics, "redis", operation, work));
 
 async function count<T>(metrics: LocksmithMetrics, store: "redis" | "postgres", operation: string, work: () => Promise<T>): Promise<T> {
   try {

@@ -1,4 +1,5 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
+import type { StepTracer } from "../domain/steps";
 
 const tracer = trace.getTracer("locksmith");
 
@@ -18,3 +19,6 @@ export async function inSpan<T>(step: string, work: () => Promise<T> | T): Promi
     }
   });
 }
+
+/** The domain's steps (verify, decide, sign) as spans; store calls get theirs from the metered store decorators. */
+export const spanSteps: StepTracer = { run: inSpan };

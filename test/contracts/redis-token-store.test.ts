@@ -98,7 +98,7 @@ describe("RedisTokenStore when Redis is gone", () => {
     redis.disconnect();
     const jti = randomUUID();
     const state = { agent: "support-agent", scope: "crm:read", resource: "crm:customers/42", usesLeft: 1 };
-    for (const operation of [() => store.put(jti, state, 60_000), () => store.get(jti), () => store.spend(jti), () => store.revoke(jti), () => store.revokeSubject({ kind: "agent", id: "support-agent" }), () => store.remove(jti)]) {
+    for (const operation of [() => store.put(jti, state, 60_000), () => store.get(jti), () => store.spend(jti), () => store.revoke(jti), () => store.revokeSubject({ kind: "agent", id: "support-agent" }, Date.now()), () => store.lastRevocation([{ kind: "agent", id: "support-agent" }]), () => store.remove(jti)]) {
       await expect(operation()).rejects.toBeInstanceOf(StoreUnavailableError);
     }
     await deleteRedisKeys(prefix);

@@ -10,6 +10,8 @@ export interface TokenStoreFixture {
 
 const SHORT_TTL_MS = 300;
 const LONG_TTL_MS = 60_000;
+/** When the kill switches of these tests happen (epoch ms). */
+const AT = Date.now();
 
 const state = (overrides: Partial<Omit<CredentialState, "revoked">> = {}): Omit<CredentialState, "revoked"> => ({
   agent: "support-agent",
@@ -172,7 +174,7 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
         await store.put(other, state({ agent: unique("agent") }), LONG_TTL_MS);
         expect(await store.get(a)).toMatchObject({ user: "mary", environment: "production" });
 
-        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(2);
+        expect(await store.revokeSubject({ kind: "agent", id: agent }, AT)).toBe(2);
         expect(await store.spend(a)).toEqual({ ok: false, reason: "revoked" });
         expect(await store.spend(b)).toEqual({ ok: false, reason: "revoked" });
         expect(await store.spend(other)).toEqual({ ok: true, usesLeft: null });
@@ -185,9 +187,9 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
         await store.put(y, state({ agent: unique("agent"), user }), LONG_TTL_MS);
         await store.put(z, state({ agent: unique("agent"), environment: env }), LONG_TTL_MS);
 
-        expect(await store.revokeSubject({ kind: "user", id: user })).toBe(2);
+        expect(await store.revokeSubject({ kind: "user", id: user }, AT)).toBe(2);
         expect((await store.get(z))?.revoked).toBe(false);
-        expect(await store.revokeSubject({ kind: "environment", id: env })).toBe(1);
+        expect(await store.revokeSubject({ kind: "environment", id: env }, AT)).toBe(1);
         expect((await store.get(z))?.revoked).toBe(true);
       });
 
@@ -196,8 +198,8 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
         const id = jti();
         await store.put(id, state({ agent }), LONG_TTL_MS);
         await store.revoke(id);
-        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(0);
-        expect(await store.revokeSubject({ kind: "user", id: unique("nobody") })).toBe(0);
+        expect(await store.revokeSubject({ kind: "agent", id: agent }, AT)).toBe(0);
+        expect(await store.revokeSubject({ kind: "user", id: unique("nobody") }, AT)).toBe(0);
       });
 
       test("does not count or revive expired credentials", async () => {
@@ -205,8 +207,23 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
         const id = jti();
         await store.put(id, state({ agent }), SHORT_TTL_MS);
         await sleep(SHORT_TTL_MS + 100);
-        expect(await store.revokeSubject({ kind: "agent", id: agent })).toBe(0);
+        expect(await store.revokeSubject({ kind: "agent", id: agent }, AT)).toBe(0);
         expect(await store.get(id)).toBeUndefined();
+      });
+    });
+
+    describe("lastRevocation", () => {
+      const unique = (name: string) => `${name}-${randomUUID()}`;
+
+      test("remembers the latest kill switch of any of the subjects, and nothing for others", async () => {
+        const [agent, user] = [unique("agent"), unique("user")];
+        expect(await store.lastRevocation([{ kind: "agent", id: agent }, { kind: "user", id: user }])).toBeUndefined();
+        await store.revokeSubject({ kind: "agent", id: agent }, AT + 5);
+        await store.revokeSubject({ kind: "agent", id: agent }, AT + 1);
+        expect(await store.lastRevocation([{ kind: "agent", id: agent }])).toBe(AT + 5);
+        await store.revokeSubject({ kind: "user", id: user }, AT + 9);
+        expect(await store.lastRevocation([{ kind: "agent", id: agent }, { kind: "user", id: user }, { kind: "environment", id: unique("env") }])).toBe(AT + 9);
+        expect(await store.lastRevocation([{ kind: "user", id: agent }])).toBeUndefined();
       });
     });
 

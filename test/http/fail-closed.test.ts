@@ -6,13 +6,13 @@ import request from "supertest";
 import { systemClock } from "../../src/domain/clock";
 import { KeyRing } from "../../src/domain/keys/key-ring";
 import { loadPolicyFile } from "../../src/domain/policy/load-policy";
-import { fixedPolicy } from "../../src/domain/policy/policy-source";
 import { createHttpApp } from "../../src/http/create-http-app";
 import { generateKeys, loadKeysFile, writeKeysFile } from "../../src/stores/keys/keys-file";
 import { MemoryAuditLog } from "../../src/stores/memory/memory-audit-log";
 import { MemoryReplayGuard } from "../../src/stores/memory/memory-replay-guard";
 import { MemoryTokenStore } from "../../src/stores/memory/memory-token-store";
 import { createLogger } from "../../src/telemetry/logger";
+import { memoryWorld } from "../support/memory-services";
 import { startLocksmith, TEST_ISSUER, type LocksmithUnderTest } from "../support/locksmith-under-test";
 import { expectError, LocksmithApi, requestIdOf, sleep } from "../support/locksmith-api";
 import { assertionFor, EXAMPLE_POLICY } from "../support/principals";
@@ -103,8 +103,10 @@ describe("a fault inside the service", () => {
     const replay = new MemoryReplayGuard(systemClock);
     const audit = new MemoryAuditLog();
     const policy = await loadPolicyFile(EXAMPLE_POLICY);
+    const world = await memoryWorld({ policy, clock: systemClock });
     const app = createHttpApp({
-      services: { issuer: TEST_ISSUER, policy: fixedPolicy(policy), keys: new KeyRing(await loadKeysFile(keysFile)), tokens, audit, clock: systemClock },
+      services: { ...world.services, issuer: TEST_ISSUER, keys: new KeyRing(await loadKeysFile(keysFile)), tokens, audit },
+      approvals: world.services,
       replay,
       logger,
       readiness: {},
@@ -123,6 +125,7 @@ describe("a fault inside the service", () => {
     } finally {
       tokens.close();
       replay.close();
+      await world.close();
     }
   });
 });

@@ -69,6 +69,7 @@ test("store failures are counted by store and operation", async () => {
       spend: async () => ({ ok: false, reason: "unknown" }),
       revoke: async () => ({ outcome: "unknown" }),
       revokeSubject: async () => 0,
+      lastRevocation: async () => undefined,
       remove: async () => undefined,
     },
     metrics,

@@ -1,4 +1,4 @@
-import type { CallContext } from "../credentials/credential-services";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { WindowCounter } from "../limits/window-counter";
 import type { AgentPolicy, Policy } from "../policy/policy";
 import { matchesAny } from "../policy/glob";
@@ -60,10 +60,7 @@ export class CircuitBreaker {
       agent: agent.id,
       actor: "circuit_breaker",
       reason: cause,
-      policyVersion: policy.version,
-      requestId: call.requestId,
-      traceId: call.traceId,
-      clientIp: call.clientIp,
+      ...ledgerEnvelope(call, policy.version),
       detail: {
         threshold: max,
         window_seconds: breaker.windowSeconds,

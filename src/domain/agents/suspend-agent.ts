@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
-import type { CallContext } from "../credentials/credential-services";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import type { PolicySource } from "../policy/policy-source";
 import type { SuspensionStore } from "./suspension-store";
@@ -27,7 +27,8 @@ export async function setAgentSuspended(
   admin: string,
   agent: string,
   suspended: boolean,
-  call: CallContext & { reason?: string },
+  call: CallContext,
+  reason?: string,
 ): Promise<{ changed: boolean }> {
   const policy = services.policy.current();
   const agentPolicy = policy.agents.get(agent);
@@ -41,11 +42,9 @@ export async function setAgentSuspended(
     environment: agentPolicy.environment,
     agent,
     actor: admin,
-    policyVersion: policy.version,
-    requestId: call.requestId,
-    clientIp: call.clientIp,
+    ...ledgerEnvelope(call, policy.version),
     ...(changed ? {} : { reason: suspended ? "already_suspended" : "not_suspended" }),
-    detail: call.reason === undefined ? undefined : { purpose: call.reason },
+    detail: reason === undefined ? undefined : { purpose: reason },
   });
   // Its credentials stop redeeming at once; what they opened upstream ends at once too.
   if (suspended) await services.upstreams?.revoked({ kind: "agent", id: agent }, call);

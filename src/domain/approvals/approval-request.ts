@@ -1,3 +1,5 @@
+import type { ActClaim } from "../identity/verify-user-token";
+
 /** One vote of an approver (a person, by the subject of their identity provider token). */
 export interface ApprovalVote {
   readonly subject: string;
@@ -9,15 +11,21 @@ export type ApprovalStatus = "pending" | "approved" | "rejected" | "collected" |
 
 /**
  * A credential request waiting for people: everything needed to mint the
- * credential once approved, so the approval does not depend on the policy
- * still being the same. Times are epoch ms.
+ * credential once approved, including the delegation it was made with (the
+ * person and the earlier actors), so the approved credential says what a
+ * direct one would. Collection decides it again against the policy then in
+ * force. Times are epoch ms.
  */
 export interface ApprovalRequest {
   readonly id: string;
   readonly agent: string;
   readonly environment: string;
-  /** The person the agent acts for: never an approver of their own request. */
+  /** The person the agent acts for: never an approver of their own request; `sub` of the credential. */
   readonly user?: string;
+  /** Earlier actors of the user token (RFC 8693 §4.1), nested under the agent in the credential's `act`. */
+  readonly act?: ActClaim;
+  /** The identity provider that vouched for `user`. */
+  readonly identityProvider?: string;
   readonly scope: string;
   readonly resource: string;
   readonly audience: string;

@@ -1,5 +1,8 @@
 import type { ApprovalRequest, ApprovalVote, CollectOutcome, VoteOutcome } from "./approval-request";
 
+/** Requests are kept this long after they expire, so a late poll learns "expired" rather than "unknown". */
+export const APPROVAL_KEEP_MS = 3600_000;
+
 /**
  * Requests waiting for approval (Redis in production, shared by replicas;
  * memory in dev mode). Every state change is atomic in the store: two

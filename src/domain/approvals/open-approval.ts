@@ -1,12 +1,13 @@
+import type { Delegation } from "../identity/verify-user-token";
 import type { Grant } from "../policy/decision";
 import type { ApprovalRequest } from "./approval-request";
 
-/** What an allowed-but-gated request becomes while it waits for people. */
+/** What an allowed-but-gated request becomes while it waits for people: with its delegation, so collection can mint what direct issuance would. */
 export function newApprovalRequest(input: {
   id: string;
   agent: string;
   environment: string;
-  user?: string;
+  delegation?: Delegation;
   scope: string;
   resource: string;
   purpose?: string;
@@ -15,12 +16,14 @@ export function newApprovalRequest(input: {
   nowMs: number;
   timeoutMs: number;
 }): ApprovalRequest {
-  const { decision } = input;
+  const { decision, delegation } = input;
   return {
     id: input.id,
     agent: input.agent,
     environment: input.environment,
-    ...(input.user === undefined ? {} : { user: input.user }),
+    ...(delegation === undefined
+      ? {}
+      : { user: delegation.user, identityProvider: delegation.identityProvider, ...(delegation.act === undefined ? {} : { act: delegation.act }) }),
     scope: input.scope,
     resource: input.resource,
     audience: decision.resourceServer.audience,

@@ -1,5 +1,5 @@
 import type { AuditEvent } from "../audit/audit-event";
-import type { CallContext } from "../credentials/credential-services";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import type { ApprovalRequest } from "./approval-request";
 import type { ApprovalServices } from "./approval-services";
@@ -75,9 +75,7 @@ export function approvalEvent(
     resource: r.resource,
     audience: r.audience,
     rule: r.rule,
-    policyVersion: r.policyVersion,
-    requestId: call.requestId,
-    clientIp: call.clientIp,
+    ...ledgerEnvelope(call, r.policyVersion),
     ...event,
     detail: { approval_request: r.id, ...event.detail },
   };

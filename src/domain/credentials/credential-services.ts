@@ -6,10 +6,15 @@ import type { Clock } from "../clock";
 import type { KeyRing } from "../keys/key-ring";
 import type { PolicySource } from "../policy/policy-source";
 import type { RevocationFeed } from "../revocations/revocation-feed";
+import type { StepTracer } from "../steps";
 import type { UpstreamHooks } from "../upstreams/upstream-hooks";
 import type { TokenStore } from "./token-store";
 
-/** What the credential use cases need; built once by the composition root. */
+/**
+ * What the credential use cases need; built once by the composition root.
+ * Every part is required: unit tests build it on the memory twins
+ * (`src/stores/memory/*`), never on a missing store.
+ */
 export interface CredentialServices {
   readonly issuer: string;
   readonly policy: PolicySource;
@@ -17,24 +22,18 @@ export interface CredentialServices {
   readonly tokens: TokenStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
-  /** Where revocations are announced to offline verifiers; absent, they only reach redemption. */
-  readonly revocations?: RevocationFeed;
-  /** Suspended agents; absent means none can be suspended (unit tests of other steps). */
-  readonly suspensions?: SuspensionStore;
-  /** Suspends runaway agents (the bundle's `circuit_breaker`); absent, nothing is counted. */
-  readonly breaker?: CircuitBreaker;
-  /** Where requests that need approval wait; absent, a 202 has nothing behind it (unit tests). */
-  readonly approvals?: ApprovalStore;
-  /** How long such a request may wait. */
-  readonly approvalTimeoutMs?: number;
-  /** Upstream side effects of hand-out and revocation (database roles); absent, credentials for an upstream that needs one are refused. */
-  readonly upstreams?: UpstreamHooks;
-}
-
-/** Where a call came from, for the ledger. */
-export interface CallContext {
-  readonly requestId: string;
-  readonly clientIp?: string;
-  /** W3C trace id of the request, when the caller sent `traceparent`. */
-  readonly traceId?: string;
+  /** Where revocations are announced to offline verifiers. */
+  readonly revocations: RevocationFeed;
+  /** Suspended agents (by an admin or the circuit breaker). */
+  readonly suspensions: SuspensionStore;
+  /** Suspends runaway agents (the bundle's `circuit_breaker`); counts nothing when the bundle has none. */
+  readonly breaker: CircuitBreaker;
+  /** Where requests that need approval wait. */
+  readonly approvals: ApprovalStore;
+  /** How long such a request may wait (LOCKSMITH_APPROVAL_TIMEOUT). */
+  readonly approvalTimeoutMs: number;
+  /** Traces the steps that are not store calls (verify, decide, sign). */
+  readonly steps: StepTracer;
+  /** Upstream side effects around hand-out and revocation (a database role per credential). */
+  readonly upstreams: UpstreamHooks;
 }

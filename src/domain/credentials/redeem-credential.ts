@@ -1,8 +1,8 @@
-import { inSpan } from "../../telemetry/span";
 import { revokedBySuspension } from "../agents/suspension-store";
 import type { AuditEvent } from "../audit/audit-event";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { Policy, Principal, ResourceServerPolicy } from "../policy/policy";
-import type { CallContext, CredentialServices } from "./credential-services";
+import type { CredentialServices } from "./credential-services";
 import { verifyCredential, type CredentialClaims } from "./verify-credential";
 
 export interface RedeemRequest {
@@ -65,26 +65,21 @@ export async function redeemCredential(
 export async function redeemAt(services: CredentialServices, policy: Policy, server: ResourceServerPolicy, request: RedeemRequest, call: CallContext): Promise<RedeemOutcome> {
   const operation = request.operation ? { operation: request.operation.description, ...(server.upstream ? { upstream: server.upstream.id } : {}) } : {};
   const record = (event: Partial<AuditEvent> & Pick<AuditEvent, "type" | "decision">) =>
-    inSpan("record", () =>
-      services.audit.append({
-        occurredAt: new Date(services.clock.now()),
-        environment: server.environment,
-        actor: server.id,
-        audience: server.audience,
-        policyVersion: policy.version,
-        requestId: call.requestId,
-        traceId: call.traceId,
-        clientIp: call.clientIp,
-        ...event,
-        ...(request.operation ? { detail: { ...event.detail, ...operation } } : {}),
-      }),
-    );
+    services.audit.append({
+      occurredAt: new Date(services.clock.now()),
+      environment: server.environment,
+      actor: server.id,
+      audience: server.audience,
+      ...ledgerEnvelope(call, policy.version),
+      ...event,
+      ...(request.operation ? { detail: { ...event.detail, ...operation } } : {}),
+    });
   const reject = async (reason: string, claims?: CredentialClaims): Promise<RedeemOutcome> => {
     await record({ type: "redeem_rejected", decision: "deny", reason, ...describe(claims) });
     return { active: false, reason };
   };
 
-  const verified = await inSpan("verify", () =>
+  const verified = await services.steps.run("verify", () =>
     verifyCredential(request.credential, { issuer: services.issuer, audience: server.audience, environment: server.environment }, services.keys, services.clock),
   );
   if (!verified.ok) return reject(verified.reason);
@@ -94,11 +89,11 @@ export async function redeemAt(services: CredentialServices, policy: Policy, ser
   if (request.resource !== undefined && request.resource !== claims.resource) return reject("resource_not_covered", claims);
   if (request.operation && !request.operation.allows(claims.scopes, claims.resource)) return reject("operation_not_covered", claims);
 
-  if (services.suspensions && revokedBySuspension(await services.suspensions.status(claims.clientId), claims.issuedAt * 1000)) {
+  if (revokedBySuspension(await services.suspensions.status(claims.clientId), claims.issuedAt * 1000)) {
     return reject("agent_suspended", claims);
   }
 
-  const spent = await inSpan("store", () => services.tokens.spend(claims.jti));
+  const spent = await services.tokens.spend(claims.jti);
   if (!spent.ok) return reject(spent.reason, claims);
   await record({ type: "redeemed", decision: "allow", ...describe(claims), detail: { uses_remaining: spent.usesLeft } });
   return {

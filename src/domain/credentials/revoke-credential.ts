@@ -1,7 +1,7 @@
-import { inSpan } from "../../telemetry/span";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import type { Principal } from "../policy/policy";
-import type { CallContext, CredentialServices } from "./credential-services";
+import type { CredentialServices } from "./credential-services";
 
 /**
  * Revokes a credential at once for every later redemption. The agent that
@@ -14,31 +14,26 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
     throw new LocksmithError("permission_denied", "only the agent holding a credential, or an admin, may revoke it", { reason: "not_holder" });
   }
   const holder = caller.kind === "agent" ? caller.id : undefined;
-  const result = await inSpan("store", () => services.tokens.revoke(jti, holder));
+  const result = await services.tokens.revoke(jti, holder);
   const policy = services.policy.current();
   // A refused attempt is recorded too: an agent reaching for another's credential is what a security team looks for.
-  await inSpan("record", () =>
-    services.audit.append({
-      type: "revoked",
-      occurredAt: new Date(services.clock.now()),
-      decision: result.outcome === "not_holder" ? "deny" : "allow",
-      jti,
-      agent: result.agent,
-      environment: result.agent ? policy.agents.get(result.agent)?.environment : caller.environment,
-      actor: caller.id,
-      reason: result.outcome === "revoked" ? undefined : result.outcome,
-      policyVersion: policy.version,
-      requestId: call.requestId,
-      traceId: call.traceId,
-      clientIp: call.clientIp,
-    }),
-  );
+  await services.audit.append({
+    type: "revoked",
+    occurredAt: new Date(services.clock.now()),
+    decision: result.outcome === "not_holder" ? "deny" : "allow",
+    jti,
+    agent: result.agent,
+    environment: result.agent ? policy.agents.get(result.agent)?.environment : caller.environment,
+    actor: caller.id,
+    reason: result.outcome === "revoked" ? undefined : result.outcome,
+    ...ledgerEnvelope(call, policy.version),
+  });
   if (result.outcome === "revoked" || result.outcome === "already_revoked") {
     // Announced on repeats too, so a revoke retried after a failed announcement still reaches offline verifiers.
     const environment = result.agent ? policy.agents.get(result.agent)?.environment : undefined;
-    await inSpan("store", async () => services.revocations?.publish({ jti, ...(environment ? { environment } : {}) }));
+    await services.revocations.publish({ jti, ...(environment ? { environment } : {}) });
     // Whatever the credential opened upstream (a database role and its sessions) ends now, on repeats too.
-    await inSpan("upstream", async () => services.upstreams?.revoked({ kind: "jti", id: jti }, call));
+    await services.upstreams.revoked({ kind: "jti", id: jti }, call);
   }
   if (result.outcome === "not_holder") {
     throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });

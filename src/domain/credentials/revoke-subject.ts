@@ -1,7 +1,7 @@
-import { inSpan } from "../../telemetry/span";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import type { Principal } from "../policy/policy";
-import type { CallContext, CredentialServices } from "./credential-services";
+import type { CredentialServices } from "./credential-services";
 import type { CredentialSubject } from "./token-store";
 
 /**
@@ -20,29 +20,24 @@ export async function revokeSubject(
   if (caller.kind !== "admin") {
     throw new LocksmithError("permission_denied", "only an admin may revoke by subject", { reason: "not_admin" });
   }
-  const revoked = await inSpan("store", () => services.tokens.revokeSubject(subject));
+  const revoked = await services.tokens.revokeSubject(subject, services.clock.now());
   const policy = services.policy.current();
   const who = { agent: { agent: subject.id }, user: { user: subject.id }, environment: { environment: subject.id } }[subject.kind];
-  await inSpan("record", () =>
-    services.audit.append({
-      type: "revoked",
-      occurredAt: new Date(services.clock.now()),
-      decision: "allow",
-      ...who,
-      actor: caller.id,
-      reason: `revoke_${subject.kind}`,
-      policyVersion: policy.version,
-      requestId: call.requestId,
-      traceId: call.traceId,
-      clientIp: call.clientIp,
-      detail: { subject_kind: subject.kind, subject: subject.id, revoked },
-    }),
-  );
+  await services.audit.append({
+    type: "revoked",
+    occurredAt: new Date(services.clock.now()),
+    decision: "allow",
+    ...who,
+    actor: caller.id,
+    reason: `revoke_${subject.kind}`,
+    ...ledgerEnvelope(call, policy.version),
+    detail: { subject_kind: subject.kind, subject: subject.id, revoked },
+  });
   // Offline verifiers hear it too: every credential of the subject issued up to now (the
   // current second included, so nothing issued just before this call slips through).
   const environment = subject.kind === "environment" ? subject.id : subject.kind === "agent" ? policy.agents.get(subject.id)?.environment : undefined;
   const before = Math.floor(services.clock.now() / 1000) + 1;
-  await inSpan("store", async () => services.revocations?.publish({ [subject.kind]: subject.id, before, ...(environment ? { environment } : {}) }));
-  await inSpan("upstream", async () => services.upstreams?.revoked(subject, call));
+  await services.revocations.publish({ [subject.kind]: subject.id, before, ...(environment ? { environment } : {}) });
+  await services.upstreams.revoked(subject, call);
   return revoked;
 }

@@ -25,6 +25,9 @@ export interface RevokeResult {
   readonly agent?: string;
 }
 
+/** How long a kill switch is remembered: longer than any approval request may wait (credentials live at most 24 h too). */
+export const KILL_SWITCH_MEMORY_MS = 25 * 3600 * 1000;
+
 /** Whose credentials a kill switch revokes: every live one of an agent, of a user, or of an environment. */
 export interface CredentialSubject {
   readonly kind: "agent" | "user" | "environment";
@@ -56,9 +59,17 @@ export interface TokenStore {
   revoke(jti: string, holder?: string): Promise<RevokeResult>;
   /**
    * Revokes every live credential of the subject at once (read from an index,
-   * never a scan). Resolves to how many were newly revoked; idempotent.
+   * never a scan). Resolves to how many were newly revoked; idempotent. Also
+   * remembers `atMs` (the latest one wins) for `lastRevocation`, for
+   * `KILL_SWITCH_MEMORY_MS`, before any credential is revoked.
    */
-  revokeSubject(subject: CredentialSubject): Promise<number>;
+  revokeSubject(subject: CredentialSubject, atMs: number): Promise<number>;
+  /**
+   * Epoch ms of the latest kill switch of any of these subjects within
+   * `KILL_SWITCH_MEMORY_MS`, or undefined: what an approved request made
+   * before it must not outlive.
+   */
+  lastRevocation(subjects: readonly CredentialSubject[]): Promise<number | undefined>;
   /** Forgets a credential at once: undoes `put` when its audit record could not be written. */
   remove(jti: string): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { AuditLog } from "../audit/audit-log";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { Clock } from "../clock";
 import type { Policy } from "../policy/policy";
 import { longestCredentialLifetime, type RotationPlan } from "./rotation";
@@ -31,7 +32,7 @@ export interface RotationDeps {
 export async function rotateSigningKey(
   deps: RotationDeps,
   request: { environment: string; force?: boolean; actor: string },
-  call: { requestId?: string; clientIp?: string } = {},
+  call?: CallContext,
 ): Promise<RotationSummary> {
   const now = new Date(deps.clock.now());
   const summary = await deps.store.rotate(request.environment, { now, longestLifetimeSeconds: longestCredentialLifetime(deps.policy), force: request.force });
@@ -42,9 +43,7 @@ export async function rotateSigningKey(
     decision: "allow",
     environment: request.environment,
     actor: request.actor,
-    policyVersion: deps.policy.version,
-    requestId: call.requestId,
-    clientIp: call.clientIp,
+    ...ledgerEnvelope(call, deps.policy.version),
     detail: {
       outcome: summary.outcome,
       activated: summary.activated ?? null,

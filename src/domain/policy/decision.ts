@@ -26,7 +26,9 @@ export type DenyReason =
   | "audience_mismatch"
   | "upstream_lacks_scope"
   | "upstream_unavailable"
-  | "agent_suspended";
+  | "agent_suspended"
+  /** An approved request whose agent, person or environment was revoked by a kill switch after it was made. */
+  | "revoked_since_request";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -3,7 +3,7 @@ import type { AuditEvent, AuditEventType } from "../audit/audit-event";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
 import { LocksmithError } from "../errors";
-import type { CallContext } from "../credentials/credential-services";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { PolicySource } from "../policy/policy-source";
 import { openSecret, sealSecret } from "./seal-secret";
 import { metadataOf, PLATFORM_OWNER, type KeyWrapper, type SecretMetadata, type SecretStore } from "./secret-store";
@@ -92,10 +92,7 @@ export class SecretVault {
       decision: "allow",
       actor,
       ...(reason ? { reason } : {}),
-      policyVersion: this.deps.policy.current().version,
-      requestId: call.requestId,
-      traceId: call.traceId,
-      clientIp: call.clientIp,
+      ...ledgerEnvelope(call, this.deps.policy.current().version),
       detail: { upstream: secret.upstream!, owner: secret.owner!, ...(secret.version ? { version: secret.version, kek_id: secret.kekId! } : {}) },
     };
     return this.deps.audit.append(event);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AuditLog } from "../audit/audit-log";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { Clock } from "../clock";
 import { LocksmithError } from "../errors";
 import type { PolicySource } from "../policy/policy-source";
@@ -74,18 +75,18 @@ export class DatabaseCredentials implements UpstreamHooks {
     try {
       await this.deps.admin.create(adminUrl, { name: role.roleName, password, validUntil: role.expiresAt, grants });
     } catch {
-      await this.drop(role, "provision_failed", "").catch(() => undefined);
+      await this.drop(role, "provision_failed", undefined).catch(() => undefined);
       throw new LocksmithError("bad_gateway", `cannot create a login role on upstream ${upstream.id}`);
     }
     return {
       handOut: { kind: "postgres", ...this.deps.admin.target(adminUrl), username: role.roleName, password },
       detail: { upstream: upstream.id, db_role: role.roleName },
-      undo: () => this.drop(role, "not_handed_out", ""),
+      undo: () => this.drop(role, "not_handed_out", undefined),
     };
   }
 
-  async revoked(target: RevokedTarget, call: { readonly requestId: string }): Promise<void> {
-    for (const role of await this.deps.registry.live(target)) await this.drop(role, "revoked", call.requestId);
+  async revoked(target: RevokedTarget, call: CallContext | undefined): Promise<void> {
+    for (const role of await this.deps.registry.live(target)) await this.drop(role, "revoked", call);
   }
 
   /** Drops every role whose credential expired; run at start and then periodically. Never throws for one role. */
@@ -94,7 +95,7 @@ export class DatabaseCredentials implements UpstreamHooks {
     let dropped = 0;
     const failed: string[] = [];
     for (const role of await this.deps.registry.expired(now)) {
-      await this.drop(role, "expired", "").then(() => dropped++, () => failed.push(role.roleName));
+      await this.drop(role, "expired", undefined).then(() => dropped++, () => failed.push(role.roleName));
     }
     for (const upstream of this.deps.policy.current().upstreams?.values() ?? []) {
       if (upstream.kind !== "postgres") continue;
@@ -104,7 +105,7 @@ export class DatabaseCredentials implements UpstreamHooks {
         for (const name of await this.deps.admin.expiredWithPrefix(adminUrl, upstream.rolePrefix, new Date(now.getTime() - ORPHAN_GRACE_MS))) {
           await this.deps.admin.drop(adminUrl, name);
           await this.deps.registry.markDropped(name, now);
-          await this.record({ roleName: name, upstream: upstream.id }, "orphaned", "");
+          await this.record({ roleName: name, upstream: upstream.id }, "orphaned", undefined);
           dropped++;
         }
       } catch {
@@ -114,21 +115,20 @@ export class DatabaseCredentials implements UpstreamHooks {
     return { dropped, failed };
   }
 
-  private async drop(role: DatabaseRole, reason: string, requestId: string): Promise<void> {
+  private async drop(role: DatabaseRole, reason: string, call: CallContext | undefined): Promise<void> {
     await this.deps.admin.drop(await this.adminUrl(role.upstream), role.roleName);
     await this.deps.registry.markDropped(role.roleName, new Date(this.deps.clock.now()));
-    await this.record(role, reason, requestId);
+    await this.record(role, reason, call);
   }
 
-  private record(role: Pick<DatabaseRole, "roleName" | "upstream"> & Partial<DatabaseRole>, reason: string, requestId: string): Promise<void> {
+  private record(role: Pick<DatabaseRole, "roleName" | "upstream"> & Partial<DatabaseRole>, reason: string, call: CallContext | undefined): Promise<void> {
     return this.deps.audit.append({
       type: "upstream_role_dropped",
       occurredAt: new Date(this.deps.clock.now()),
       decision: "allow",
       ...(role.jti ? { jti: role.jti, agent: role.agent, user: role.user, environment: role.environment } : {}),
       reason,
-      policyVersion: this.deps.policy.current().version,
-      ...(requestId ? { requestId } : {}),
+      ...ledgerEnvelope(call, this.deps.policy.current().version),
       detail: { upstream: role.upstream, db_role: role.roleName },
     });
   }

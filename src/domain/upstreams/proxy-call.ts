@@ -1,5 +1,6 @@
 import { redeemAt, type RedeemOutcome } from "../credentials/redeem-credential";
-import type { CallContext, CredentialServices } from "../credentials/credential-services";
+import type { CallContext } from "../call-context";
+import type { CredentialServices } from "../credentials/credential-services";
 import { LocksmithError } from "../errors";
 import type { SecretVault } from "../secrets/secret-vault";
 import { checkProxyTarget, resourceCoversPath, scopesAllowing } from "./proxy-target";

@@ -1,3 +1,4 @@
+import type { CallContext } from "../call-context";
 import type { CredentialSubject } from "../credentials/token-store";
 import type { UpstreamPolicy } from "./upstream-policy";
 
@@ -46,5 +47,5 @@ export type RevokedTarget = { readonly kind: "jti"; readonly id: string } | Cred
 export interface UpstreamHooks {
   provision(input: ProvisionInput): Promise<Provisioned | undefined>;
   /** Ends, at once, whatever the revoked credentials opened upstream (drops their database roles). */
-  revoked(target: RevokedTarget, call: { readonly requestId: string }): Promise<void>;
+  revoked(target: RevokedTarget, call: CallContext | undefined): Promise<void>;
 }

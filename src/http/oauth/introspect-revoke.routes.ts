@@ -6,6 +6,7 @@ import { revokeCredential } from "../../domain/credentials/revoke-credential";
 import { invalidRequest, LocksmithError } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
 import type { ClientAuthDeps } from "../middleware/authenticate-client";
+import { callOf } from "../middleware/request-context";
 import { formBody, formParams } from "./form-params";
 import { authenticateOAuthClient } from "./oauth-client";
 
@@ -22,8 +23,7 @@ export function introspectRevokeRoutes(services: CredentialServices, auth: Clien
   router.post("/oauth/introspect", ...formBody, authenticateOAuthClient(auth, "resource_server"), async (req, res) => {
     const params = formParams(req);
     if (params.token === undefined) throw invalidRequest("token is required");
-    const call = { requestId: res.locals.requestId as string, clientIp: req.ip };
-    const outcome = await redeemCredential(services, res.locals.principal as Principal, { credential: params.token }, call);
+    const outcome = await redeemCredential(services, res.locals.principal as Principal, { credential: params.token }, callOf(res));
     if (!outcome.active) {
       res.status(200).json({ active: false });
       return;
@@ -52,8 +52,7 @@ export function introspectRevokeRoutes(services: CredentialServices, auth: Clien
     if (params.token === undefined) throw invalidRequest("token is required");
     const jti = await credentialIdOf(params.token, services);
     if (jti !== undefined) {
-      const call = { requestId: res.locals.requestId as string, clientIp: req.ip };
-      await revokeCredential(services, res.locals.principal as Principal, jti, call).catch((error) => {
+      await revokeCredential(services, res.locals.principal as Principal, jti, callOf(res)).catch((error) => {
         // §2.1: a client may revoke only its own tokens; refused in OAuth's words.
         throw error instanceof LocksmithError && error.code === "permission_denied"
           ? new LocksmithError("unauthorized_client", "this token was issued to another client")

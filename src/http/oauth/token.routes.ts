@@ -7,6 +7,7 @@ import { authenticate } from "../../domain/identity/authenticate";
 import type { DenyReason } from "../../domain/policy/decision";
 import type { Principal } from "../../domain/policy/policy";
 import type { ClientAuthDeps } from "../middleware/authenticate-client";
+import { callOf } from "../middleware/request-context";
 import { resource as resourceSchema, scopeList } from "../validation";
 import { formBody, formParams } from "./form-params";
 import { authenticateOAuthClient } from "./oauth-client";
@@ -30,6 +31,7 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   user_lacks_scope: "invalid_scope",
   requires_user: "unauthorized_client",
   agent_suspended: "unauthorized_client",
+  revoked_since_request: "unauthorized_client",
   ttl_exceeds_policy: "invalid_request",
   upstream_lacks_scope: "invalid_scope",
   upstream_unavailable: "invalid_target",
@@ -46,7 +48,6 @@ export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps):
   router.post("/oauth/token", ...formBody, authenticateOAuthClient(auth, "agent"), async (req, res) => {
     const params = formParams(req);
     const agent = res.locals.principal as Principal;
-    const call = { requestId: res.locals.requestId as string, clientIp: req.ip };
     let request: IssueRequest;
     switch (params.grant_type) {
       case CLIENT_CREDENTIALS:
@@ -60,7 +61,7 @@ export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps):
       default:
         throw new LocksmithError("unsupported_grant_type", `grant_type must be ${CLIENT_CREDENTIALS} or ${TOKEN_EXCHANGE}`);
     }
-    const outcome = await issueCredential(services, agent, request, call).catch((error) => {
+    const outcome = await issueCredential(services, agent, request, callOf(res)).catch((error) => {
       // RFC 8693 §2.2.2: an invalid subject_token is invalid_request.
       throw error instanceof LocksmithError && error.code === "invalid_token" ? invalidRequest(`subject_token: ${error.description}`) : error;
     });

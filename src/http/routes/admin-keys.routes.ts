@@ -7,6 +7,7 @@ import type { PolicySource } from "../../domain/policy/policy-source";
 import type { Principal } from "../../domain/policy/policy";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
+import { callOf } from "../middleware/request-context";
 import { parseBody } from "../validation";
 
 const rotateBody = z.object({ environment: z.string().min(1).max(128), force: z.boolean().optional() }).strict();
@@ -30,7 +31,7 @@ export function adminKeysRoutes(deps: AdminKeysDeps, auth: ClientAuthDeps): Rout
       const summary = await rotateSigningKey(
         { ...deps, policy },
         { environment: body.environment, force: body.force, actor: admin.id },
-        { requestId: res.locals.requestId, clientIp: req.ip },
+        callOf(res),
       );
       res.status(200).json({
         environment: body.environment,

@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import type { CallContext } from "../../domain/credentials/credential-services";
 import { invalidRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
 import type { SecretMetadata } from "../../domain/secrets/secret-store";
 import { MAX_SECRET_BYTES, type SecretVault } from "../../domain/secrets/secret-vault";
+import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
 import { parseBody } from "../validation";
@@ -28,14 +28,14 @@ export function adminSecretsRoutes(vault: SecretVault, auth: ClientAuthDeps): Ro
   });
   router.put("/v1/admin/secrets/:upstream", requireJson, admin, async (req, res) => {
     const { value } = parseBody(valueBody, req.body);
-    res.status(201).json(describe(await vault.put({ upstream: upstreamOf(req), actor: principal(res).id }, Buffer.from(value, "utf8"), call(req, res))));
+    res.status(201).json(describe(await vault.put({ upstream: upstreamOf(req), actor: principal(res).id }, Buffer.from(value, "utf8"), callOf(res))));
   });
   router.post("/v1/admin/secrets/:upstream/rotate", requireJson, admin, async (req, res) => {
     const { value } = parseBody(valueBody, req.body);
-    res.status(200).json(describe(await vault.rotate({ upstream: upstreamOf(req), actor: principal(res).id }, Buffer.from(value, "utf8"), call(req, res))));
+    res.status(200).json(describe(await vault.rotate({ upstream: upstreamOf(req), actor: principal(res).id }, Buffer.from(value, "utf8"), callOf(res))));
   });
   router.delete("/v1/admin/secrets/:upstream", admin, async (req, res) => {
-    await vault.delete({ upstream: upstreamOf(req), actor: principal(res).id }, call(req, res));
+    await vault.delete({ upstream: upstreamOf(req), actor: principal(res).id }, callOf(res));
     res.status(204).end();
   });
   return router;
@@ -58,4 +58,3 @@ const describe = (secret: SecretMetadata) => ({
 });
 
 const principal = (res: Response) => res.locals.principal as Principal;
-const call = (req: Request, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: req.ip, traceId: res.locals.traceId });

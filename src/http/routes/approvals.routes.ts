@@ -1,4 +1,5 @@
-import { Router, type Request, type RequestHandler, type Response } from "express";
+import { databaseLoginBody } from "../database-login";
+import { Router, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { ApprovalRequest } from "../../domain/approvals/approval-request";
 import type { ApprovalServices } from "../../domain/approvals/approval-services";
@@ -7,6 +8,7 @@ import { collectApproved, type CollectResult } from "../../domain/approvals/coll
 import { approvalsFor, voteOnApproval } from "../../domain/approvals/vote-on-approval";
 import { invalidClient, invalidRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/policy/policy";
+import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
 import { parseBody } from "../validation";
@@ -35,7 +37,7 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
   router.post("/v1/approvals/:id", requireJson, approver, async (req, res) => {
     const id = requestId(req);
     const body = parseBody(voteBody, req.body);
-    const after = await voteOnApproval(services, res.locals.approver as Approver, id, { approve: body.decision === "approve", comment: body.comment }, call(req, res));
+    const after = await voteOnApproval(services, res.locals.approver as Approver, id, { approve: body.decision === "approve", comment: body.comment }, callOf(res));
     res.status(200).json(view(after));
   });
 
@@ -45,10 +47,10 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) throw invalidRequest(`wait must be whole seconds from 0 to ${MAX_WAIT_SECONDS}`);
     const agent = (res.locals.principal as Principal).id;
     const deadline = Date.now() + wait * 1000;
-    let result: CollectResult = await collectApproved(services, agent, id, call(req, res));
+    let result: CollectResult = await collectApproved(services, agent, id, callOf(res));
     while (result.status === "pending" && Date.now() < deadline && !req.socket.destroyed) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-      result = await collectApproved(services, agent, id, call(req, res));
+      result = await collectApproved(services, agent, id, callOf(res));
     }
     if (result.status !== "approved") {
       res.status(200).json({ request_id: id, status: result.status === "pending" ? "pending_approval" : result.status, approvals: result.request.approvals.length, required: result.request.count, expires_at: iso(result.request.expiresAt) });
@@ -67,6 +69,7 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
       expires_at: new Date(c.expiresAt * 1000).toISOString(),
       expires_in: c.expiresIn,
       ...(c.maxUses === undefined ? {} : { max_uses: c.maxUses }),
+      ...databaseLoginBody(c.upstream),
     });
   });
 
@@ -113,4 +116,3 @@ function requestId(req: Request): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const call = (req: Request, res: Response) => ({ requestId: res.locals.requestId as string, clientIp: req.ip });

@@ -3,12 +3,13 @@ import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { parseDuration } from "../../domain/duration";
 import { invalidRequest, LocksmithError } from "../../domain/errors";
-import type { CallContext, CredentialServices } from "../../domain/credentials/credential-services";
+import type { CredentialServices } from "../../domain/credentials/credential-services";
 import { issueCredential } from "../../domain/credentials/issue-credential";
 import { redeemCredential } from "../../domain/credentials/redeem-credential";
 import { revokeCredential } from "../../domain/credentials/revoke-credential";
 import type { Principal } from "../../domain/policy/policy";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
+import { callOf } from "../middleware/request-context";
 import { requireJson } from "../middleware/require-json";
 import { parseBody, resource, scopeList } from "../validation";
 
@@ -46,7 +47,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
       services,
       principal(res),
       { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason, onBehalfOf: body.on_behalf_of },
-      call(req.ip, res),
+      callOf(res),
     );
     switch (outcome.kind) {
       case "denied":
@@ -73,7 +74,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
 
   router.post("/v1/credentials/redeem", requireJson, authenticateClient(auth, "resource_server"), async (req, res) => {
     const body = parseBody(redeemBody, req.body);
-    const outcome = await redeemCredential(services, principal(res), { credential: body.credential, scopes: body.scope, resource: body.resource }, call(req.ip, res));
+    const outcome = await redeemCredential(services, principal(res), { credential: body.credential, scopes: body.scope, resource: body.resource }, callOf(res));
     if (!outcome.active) {
       res.status(200).json({ active: false });
       return;
@@ -95,7 +96,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
   router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), async (req, res) => {
     const jti = String(req.params.jti);
     if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
-    await revokeCredential(services, principal(res), jti, call(req.ip, res));
+    await revokeCredential(services, principal(res), jti, callOf(res));
     res.status(204).end();
   });
 
@@ -103,5 +104,3 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
 }
 
 const principal = (res: Response) => res.locals.principal as Principal;
-
-const call = (ip: string | undefined, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: ip, traceId: res.locals.traceId });

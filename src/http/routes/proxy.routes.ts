@@ -1,8 +1,8 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request, type Response } from "express";
-import type { CallContext } from "../../domain/credentials/credential-services";
 import { LocksmithError } from "../../domain/errors";
+import { callOf } from "../middleware/request-context";
 import { prepareProxyCall, type ProxyServices, type UpstreamCall } from "../../domain/upstreams/proxy-call";
 import { redactStream, redactText } from "../../domain/upstreams/redact-stream";
 
@@ -32,7 +32,7 @@ export function proxyRoutes(services: ProxyServices): Router {
     const prefix = `/v1/proxy/${upstream}`;
     // The raw URL, not Express's decoded params: what is checked is byte for byte what is sent.
     if (!req.originalUrl.startsWith(prefix)) throw new LocksmithError("invalid_request", "the upstream id must not be percent-encoded");
-    const prepared = await prepareProxyCall(services, { upstream, method: req.method, target: req.originalUrl.slice(prefix.length), credential: match[1] }, callOf(req, res));
+    const prepared = await prepareProxyCall(services, { upstream, method: req.method, target: req.originalUrl.slice(prefix.length), credential: match[1] }, callOf(res));
     await relay(req, res, prepared);
   });
   return router;
@@ -91,4 +91,3 @@ function limit(max: number): Transform {
   });
 }
 
-const callOf = (req: Request, res: Response): CallContext => ({ requestId: res.locals.requestId, clientIp: req.ip, traceId: res.locals.traceId });

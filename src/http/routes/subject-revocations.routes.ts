@@ -4,6 +4,7 @@ import { revokeSubject } from "../../domain/credentials/revoke-subject";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import type { Principal } from "../../domain/policy/policy";
 import { invalidRequest } from "../../domain/errors";
+import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
 import { parseBody } from "../validation";
@@ -22,10 +23,7 @@ export function subjectRevocationsRoutes(services: CredentialServices, auth: Cli
     const named = (["agent", "user", "environment"] as const).filter((kind) => parsed[kind] !== undefined);
     if (named.length !== 1) throw invalidRequest("name exactly one of agent, user or environment");
     const kind = named[0];
-    const revoked = await revokeSubject(services, res.locals.principal as Principal, { kind, id: parsed[kind]! }, {
-      requestId: res.locals.requestId,
-      clientIp: req.ip,
-    });
+    const revoked = await revokeSubject(services, res.locals.principal as Principal, { kind, id: parsed[kind]! }, callOf(res));
     res.status(200).json({ revoked });
   });
   return router;

@@ -1,6 +1,6 @@
 import type { Clock } from "../../domain/clock";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
-import type { CredentialState, CredentialSubject, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, type RevokeResult, type SpendResult, type TokenStore } from "../../domain/credentials/token-store";
 
 interface Entry {
   state: CredentialState;
@@ -16,6 +16,8 @@ export class MemoryTokenStore implements TokenStore {
   private readonly entries = new Map<string, Entry>();
   /** `<kind>:<id>` → jtis, like Redis's subject index; expired jtis are dropped as they are met. */
   private readonly subjects = new Map<string, Set<string>>();
+  /** `<kind>:<id>` → epoch ms of its latest kill switch. */
+  private readonly kills = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
@@ -56,8 +58,9 @@ export class MemoryTokenStore implements TokenStore {
     return { outcome: "revoked", agent };
   }
 
-  async revokeSubject(subject: CredentialSubject): Promise<number> {
+  async revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
     const key = `${subject.kind}:${subject.id}`;
+    this.kills.set(key, Math.max(this.kills.get(key) ?? 0, atMs));
     const jtis = this.subjects.get(key) ?? new Set<string>();
     let revoked = 0;
     for (const jti of jtis) {
@@ -70,6 +73,12 @@ export class MemoryTokenStore implements TokenStore {
     }
     if (jtis.size === 0) this.subjects.delete(key);
     return revoked;
+  }
+
+  async lastRevocation(subjects: readonly CredentialSubject[]): Promise<number | undefined> {
+    const since = this.clock.now() - KILL_SWITCH_MEMORY_MS;
+    const times = subjects.map((s) => this.kills.get(`${s.kind}:${s.id}`)).filter((at): at is number => at !== undefined && at > since);
+    return times.length > 0 ? Math.max(...times) : undefined;
   }
 
   async remove(jti: string): Promise<void> {
@@ -92,6 +101,7 @@ export class MemoryTokenStore implements TokenStore {
   private sweep(): void {
     const now = this.clock.now();
     for (const [jti, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(jti);
+    for (const [key, at] of this.kills) if (at <= now - KILL_SWITCH_MEMORY_MS) this.kills.delete(key);
     for (const [key, jtis] of this.subjects) {
       for (const jti of jtis) if (!this.entries.has(jti)) jtis.delete(jti);
       if (jtis.size === 0) this.subjects.delete(key);

@@ -57,3 +57,10 @@ if ARGV[1] ~= '' and ARGV[1] ~= v[1] then return {'not_holder', ''} end
 if v[2] then return {'already_revoked', v[1]} end
 redis.call('HSET', KEYS[1], 'x', '1')
 return {'revoked', v[1]}`;
+
+/** KEYS[1] kill-switch mark of a subject; ARGV epoch ms, memory ms. Keeps the latest time. */
+export const MARK_KILLED = `
+local at = tonumber(ARGV[1])
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if at > v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1`;

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
-import type { CredentialState, CredentialSubject, RevokeResult, SpendResult, TokenStore } from "../../domain/credentials/token-store";
+import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, type RevokeResult, type SpendResult, type TokenStore } from "../../domain/credentials/token-store";
 import { StoreUnavailableError } from "../../domain/errors";
-import { INDEX, LIVE_MEMBERS, PUT, REVOKE, SPEND } from "./redis-scripts";
+import { INDEX, LIVE_MEMBERS, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
 
 interface ScriptCommands {
   locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number, user: string, environment: string): Promise<number>;
@@ -10,10 +10,12 @@ interface ScriptCommands {
   locksmithLiveMembers(key: string): Promise<string[]>;
   locksmithSpend(key: string): Promise<[number, number | string]>;
   locksmithRevoke(key: string, holder: string): Promise<[RevokeResult["outcome"], string]>;
+  locksmithMarkKilled(key: string, atMs: number, memoryMs: number): Promise<number>;
 }
 
 const credKey = (jti: string) => `cred:{${jti}}`;
 const subjectKey = (subject: CredentialSubject) => `subject:{${subject.kind}:${subject.id}}`;
+const killedKey = (subject: CredentialSubject) => `killed:{${subject.kind}:${subject.id}}`;
 
 /**
  * Live credential state in Redis. Each operation is one Lua script (one round
@@ -29,6 +31,7 @@ export class RedisTokenStore implements TokenStore {
     redis.defineCommand("locksmithRevoke", { numberOfKeys: 1, lua: REVOKE });
     redis.defineCommand("locksmithIndex", { numberOfKeys: 1, lua: INDEX });
     redis.defineCommand("locksmithLiveMembers", { numberOfKeys: 1, lua: LIVE_MEMBERS });
+    redis.defineCommand("locksmithMarkKilled", { numberOfKeys: 1, lua: MARK_KILLED });
     this.redis = redis as Redis & ScriptCommands;
   }
 
@@ -76,12 +79,22 @@ export class RedisTokenStore implements TokenStore {
     });
   }
 
-  revokeSubject(subject: CredentialSubject): Promise<number> {
+  revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
     return guard(async () => {
+      // Marked first: an approved request of the subject made before now can no longer be collected, even if the revocation below fails half way.
+      await this.redis.locksmithMarkKilled(killedKey(subject), atMs, KILL_SWITCH_MEMORY_MS);
       const jtis = await this.redis.locksmithLiveMembers(subjectKey(subject));
       // One script per credential: each credential's keys live in their own slot, so this also works on Redis Cluster.
       const results = await Promise.all(jtis.map((jti) => this.redis.locksmithRevoke(credKey(jti), "")));
       return results.filter(([outcome]) => outcome === "revoked").length;
+    });
+  }
+
+  lastRevocation(subjects: readonly CredentialSubject[]): Promise<number | undefined> {
+    return guard(async () => {
+      // One GET per subject (each in its own Cluster slot), sent together.
+      const marks = (await Promise.all(subjects.map((subject) => this.redis.get(killedKey(subject))))).filter((v): v is string => v !== null).map(Number);
+      return marks.length > 0 ? Math.max(...marks) : undefined;
     });
   }
 

@@ -1,0 +1,18 @@
+import type { DatabaseLogin } from "../upstreams/upstream-hooks";
+
+/** A credential as it leaves Locksmith, whichever path handed it out. */
+export interface IssuedCredential {
+  readonly kind: "issued";
+  /** The person the credential acts for, when delegated. */
+  readonly user?: string;
+  readonly credential: string;
+  readonly jti: string;
+  readonly scope: string;
+  readonly resource: string;
+  readonly audience: string;
+  readonly expiresAt: number;
+  readonly expiresIn: number;
+  readonly maxUses?: number;
+  /** For an upstream that needs one (kind `postgres`): the login made for this credential alone. */
+  readonly upstream?: DatabaseLogin;
+}
