@@ -166,7 +166,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
     readiness,
     ledger: stores.ledger,
     shutdown: shutdown.signal,
-    approvals: { ...services, approvers: new IdpApproverAuthenticator(policySource, clock) },
+    approvals: { ...services, approvers: new IdpApproverAuthenticator(policySource, clock, config.issuer) },
     admin: { suspension, reloadPolicy },
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,

@@ -140,7 +140,7 @@ export class Locksmith {
 
   /**
    * Calls an API-key upstream through Locksmith's egress proxy, so the agent never holds its key:
-   * gets a credential for `request.resource` (`<upstream>:<path>`), sends `init` to
+   * gets a credential for `request.resource` (`<upstream>:<path>`, or `<upstream>` for all of it), sends `init` to
    * `{url}/v1/proxy/<upstream><path>` with it, and revokes it once the response arrives.
    * Locksmith answers 403 itself when the method and path are outside the credential's scopes.
    *
@@ -148,8 +148,8 @@ export class Locksmith {
    * const res = await locksmith.proxyFetch({ scope: "crm:read", resource: "crm-api:customers/42" }, "/customers/42");
    */
   proxyFetch(request: CredentialRequest, path: string, init: RequestInit = {}): Promise<Response> {
-    const upstream = request.resource.slice(0, request.resource.indexOf(":"));
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(upstream) || !path.startsWith("/")) throw new InvalidRequest("resource must be <upstream>:<path> and path must start with /");
+    const upstream = request.resource.split(":")[0];
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(upstream) || !path.startsWith("/")) throw new InvalidRequest("resource must be <upstream> or <upstream>:<path>, and path must start with /");
     return this.withCredential(request, (token) => {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${token}`);

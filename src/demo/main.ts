@@ -43,7 +43,7 @@ async function main(): Promise<number> {
   }
 
   say("Audit trail (user → agent → scope → resource → decision):");
-  for (const row of await locksmith.audit.find({ limit: 1000 })) {
+  for (const row of await locksmith.ledger.page({}, 0n, 1000)) {
     const who = row.actor && row.actor !== row.agent ? `  [by ${row.actor}]` : "";
     say(`   ${row.user ?? "(agent itself)"} → ${row.agent ?? "?"} → ${row.scope ?? "-"} → ${row.resource ?? row.jti ?? "-"} → ${row.type}${row.reason ? ` (${row.reason})` : ""}${who}`);
   }

@@ -1,24 +1,30 @@
 import { z } from "zod";
 import { invalidRequest } from "../domain/errors";
+import { MAX_SCOPES, resourceProblem, scopeProblem } from "../domain/policy/canonical-request";
 
-/** An RFC 6749 scope-token, concrete: wildcards belong in policy, not in requests. */
-const SCOPE_TOKEN = /^[\x21\x23-\x29\x2B-\x5B\x5D-\x7E]{1,128}$/;
-/** A concrete resource: printable ASCII, no spaces, no `*`. */
-const RESOURCE = /^[\x21-\x29\x2B-\x7E]{1,512}$/;
-
+/** 1 to 16 space-separated concrete scopes, each `<namespace>:<action>` (canonical-request.ts): wildcards belong in policy, not in requests. */
 export const scopeList = z
   .string()
   .max(2048)
   .transform((value, ctx) => {
     const scopes = [...new Set(value.split(" ").filter(Boolean))];
-    if (scopes.length === 0 || scopes.length > 16 || !scopes.every((s) => SCOPE_TOKEN.test(s))) {
-      ctx.addIssue({ code: "custom", message: "must be 1 to 16 space-separated scopes, without wildcards" });
+    if (scopes.length === 0 || scopes.length > MAX_SCOPES) {
+      ctx.addIssue({ code: "custom", message: `must be 1 to ${MAX_SCOPES} space-separated scopes, without wildcards` });
+      return z.NEVER;
+    }
+    const problem = scopes.map(scopeProblem).find((p) => p !== undefined);
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: problem });
       return z.NEVER;
     }
     return scopes;
   });
 
-export const resource = z.string().regex(RESOURCE, "must be one concrete resource: printable, no spaces, no wildcards");
+/** One canonical resource (canonical-request.ts): no alias, wildcard or encoding, at most 512 characters. */
+export const resource = z.string().superRefine((value, ctx) => {
+  const problem = resourceProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** Parses with a strict schema and turns the first problems into one 400 `invalid_request`. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {

@@ -1,5 +1,5 @@
-import type { AuditEvent, StoredAuditEvent } from "../domain/audit/audit-event";
-import type { AuditLog, AuditQuery } from "../domain/audit/audit-log";
+import type { AuditEvent } from "../domain/audit/audit-event";
+import type { AuditLog } from "../domain/audit/audit-log";
 import type { CredentialState, RevokeResult, SpendResult, TokenStore, CredentialSubject } from "../domain/credentials/token-store";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
 import type { LocksmithMetrics } from "./metrics";
@@ -21,10 +21,6 @@ export class MeteredAuditLog implements AuditLog {
       this.metrics.auditAppended((performance.now() - started) / 1000);
       this.metrics.recorded(event);
     });
-  }
-
-  find(query: AuditQuery): Promise<StoredAuditEvent[]> {
-    return count(this.metrics, "postgres", "find", () => this.inner.find(query));
   }
 
   ping(): Promise<void> {

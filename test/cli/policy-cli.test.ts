@@ -40,6 +40,32 @@ describe("locksmith policy validate", () => {
     expect(strict.code).toBe(1);
   });
 
+  it("warns about patterns that cannot be what was meant (issue 18): a deny that can never match, a `***`, a scope without `:`", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
+    const file = join(dir, "p.yaml");
+    const text = readFileSync(COMPANY, "utf8")
+      .replace('resources: ["**"]', 'resources: ["crm:secret/"]')
+      .replace('resources: ["crm:customers/*"]', 'resources: ["crm:customers/***"]')
+      .replace("scopes: [billing:read]", "scopes: [billingread]");
+    writeFileSync(file, text);
+    const r = await runCli("policy", "validate", file);
+    rmSync(dir, { recursive: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.customer-service-tier-1\.deny\[0\]\.resources\[0\]: "crm:secret\/" can never match a requested resource/);
+    expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.customer-service-tier-1\.grants\[0\]\.resources\[0\]: "crm:customers\/\*\*\*" has a run of three or more "\*"/);
+    expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.billing-operator\.grants\[0\]\.scopes\[0\]: "billingread" has no ":"/);
+  });
+
+  it("refuses resource servers of two environments that share an audience, naming the line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
+    const file = join(dir, "p.yaml");
+    writeFileSync(file, readFileSync(COMPANY, "utf8").replace("audience: https://crm.staging.example.com", "audience: https://crm.example.com"));
+    const r = await runCli("policy", "validate", file);
+    rmSync(dir, { recursive: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/p\.yaml:\d+ resource_servers\.crm-staging\.audience: is the audience of resource_servers\.crm-prod in production/);
+  });
+
   it("fails with exit 1 on a file that does not exist", async () => {
     const r = await runCli("policy", "validate", "no/such/policy.yaml");
     expect(r.code).toBe(1);

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { startLocksmith, TEST_ISSUER, type LocksmithUnderTest } from "../support/locksmith-under-test";
 import { COMPANY_POLICY } from "../support/principals";
 import { runCli } from "./run-cli";
+import { findEvents } from "../support/find-events";
 
 describe("locksmith policy test --live", () => {
   let sut: LocksmithUnderTest;
@@ -25,9 +26,9 @@ describe("locksmith policy test --live", () => {
     expect(r.stdout).toMatch(/PASS {2}PocketOS: staging agent never reaches the production database +deny \(environment_wall\) +deny \(environment_wall\)/);
     expect(r.stdout).toMatch(/SKIP {2}John: acting for John.* needs a user token/);
     expect(r.code).toBe(0);
-    const denied = await sut.locksmith.audit.find({ type: "denied", limit: 1000 });
+    const denied = await findEvents(sut.locksmith.ledger, { type: "denied", limit: 1000 });
     expect(denied.map((e) => e.reason).sort()).toEqual(["environment_wall", "explicit_deny", "explicit_deny", "explicit_deny", "no_grant", "ttl_exceeds_policy"]);
-    expect(await sut.locksmith.audit.find({ type: "pending_approval", limit: 1000 })).toHaveLength(3);
+    expect(await findEvents(sut.locksmith.ledger, { type: "pending_approval", limit: 1000 })).toHaveLength(3);
   });
 
   it("fails with exit 1 when Locksmith answers otherwise than the file expects", async () => {

@@ -1,4 +1,7 @@
 import { MemoryAuditLog } from "../../src/stores/memory/memory-audit-log";
 import { describeAuditLogContract } from "./audit-log.contract";
 
-describeAuditLogContract("MemoryAuditLog", async () => ({ log: new MemoryAuditLog(), close: async () => undefined }));
+describeAuditLogContract("MemoryAuditLog", async () => {
+  const log = new MemoryAuditLog();
+  return { log, reader: log, close: async () => undefined };
+});

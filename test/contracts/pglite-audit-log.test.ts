@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "../../src/stores/postgres/migrate";
+import { PostgresLedgerReader } from "../../src/stores/postgres/postgres-ledger-reader";
 import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "../../src/stores/postgres/prisma-client";
 import { startEmbeddedPostgresProcess } from "../support/embedded-postgres-process";
@@ -24,6 +25,7 @@ describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
   const prisma = createPrismaClient(postgres.url, 1);
   return {
     log: new PrismaAuditLog(prisma, 1),
+    reader: new PostgresLedgerReader(prisma),
     async close() {
       await prisma.$disconnect();
       await postgres.stop();

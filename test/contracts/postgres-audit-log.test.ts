@@ -1,8 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AuditEvent } from "../../src/domain/audit/audit-event";
 import { StoreUnavailableError } from "../../src/domain/errors";
+import { PostgresLedgerReader } from "../../src/stores/postgres/postgres-ledger-reader";
 import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
 import { createPrismaClient, type PrismaClient } from "../../src/stores/postgres/prisma-client";
+import { findEvents } from "../support/find-events";
 import { createTestDatabase } from "../support/services";
 import { describeAuditLogContract } from "./audit-log.contract";
 
@@ -11,6 +13,7 @@ describeAuditLogContract("PrismaAuditLog on PostgreSQL", async () => {
   const prisma = createPrismaClient(database.url);
   return {
     log: new PrismaAuditLog(prisma),
+    reader: new PostgresLedgerReader(prisma),
     async close() {
       await prisma.$disconnect();
       await database.drop();
@@ -46,8 +49,8 @@ describe("PrismaAuditLog when PostgreSQL cannot be reached", () => {
     await expect(log.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
-  test("find rejects with StoreUnavailableError", async () => {
-    await expect(log.find({ agent: "support-agent" })).rejects.toBeInstanceOf(StoreUnavailableError);
+  test("reading the ledger rejects with StoreUnavailableError", async () => {
+    await expect(new PostgresLedgerReader(prisma).page({ agent: "support-agent" }, 0n, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   test("the error tells the caller nothing internal", async () => {
@@ -98,7 +101,7 @@ describe("PrismaAuditLog when the database refuses one event of a shared commit"
       }));
       const results = await Promise.allSettled(events.map((event) => log.append(event)));
       expect(results.map((r) => r.status)).toEqual(events.map((_, i) => (i === 6 ? "rejected" : "fulfilled")));
-      const stored = await log.find({ agent: "support-agent", limit: 100 });
+      const stored = await findEvents(new PostgresLedgerReader(prisma), { agent: "support-agent", limit: 100 });
       expect(stored.map((e) => e.requestId).sort()).toEqual(events.filter((_, i) => i !== 6).map((e) => e.requestId).sort());
     } finally {
       await prisma.$disconnect();

@@ -8,6 +8,7 @@ import { Interposer } from "../support/interposer";
 import { forgeWithLocksmithKey, startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, exampleKey } from "../support/principals";
+import { findEvents } from "../support/find-events";
 
 const CRM = "https://crm.example.com";
 let locksmith: ListeningLocksmith;
@@ -61,7 +62,7 @@ describe("requireCredential", () => {
     const res = await request(app).get("/online/customers/42").set(bearer(credential.token));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ jti: credential.jti, agent: "support-agent", scope: ["crm:read"], resource: "crm:customers/42", redeemed: true });
-    const rows = await locksmith.sut.locksmith.audit.find({ jti: credential.jti, limit: 10 });
+    const rows = await findEvents(locksmith.sut.locksmith.ledger, { jti: credential.jti, limit: 10 });
     expect(rows.map((row) => row.type)).toContain("redeemed");
   });
 

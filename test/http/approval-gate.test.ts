@@ -1,6 +1,6 @@
 import request from "supertest";
 import { decodeJwt } from "jose";
-import { approverToken } from "../support/approvers";
+import { approverToken, DELEGATION_AUDIENCE } from "../support/approvers";
 import { expectError, LocksmithApi, sleep } from "../support/locksmith-api";
 import { startLocksmith, type LocksmithUnderTest } from "../support/locksmith-under-test";
 import { COMPANY_POLICY } from "../support/principals";
@@ -118,6 +118,8 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
     expectError(await vote("not-a-request", "alice", ["sre"], "approve"), 400, "invalid_request");
     expectError(await vote("00000000-0000-4000-8000-000000000000", "alice", ["sre"], "approve"), 404, "not_found");
     expectError(await request(api.app).post(`/v1/approvals/${id}`).send({ decision: "approve" }), 401, "invalid_client");
+    const delegationOnly = await approverToken("alice", ["sre"], { audience: DELEGATION_AUDIENCE });
+    expectError(await request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${delegationOnly}` }).send({ decision: "approve" }), 401, "invalid_client");
     const wrongAudience = await approverToken("alice", ["sre"], { audience: "someone-else" });
     expectError(await request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${wrongAudience}` }).send({ decision: "approve" }), 401, "invalid_client");
     const untrusted = await approverToken("alice", ["sre"], { issuer: "https://evil.example.com" });

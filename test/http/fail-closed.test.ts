@@ -17,6 +17,7 @@ import { startLocksmith, TEST_ISSUER, type LocksmithUnderTest } from "../support
 import { expectError, LocksmithApi, requestIdOf, sleep } from "../support/locksmith-api";
 import { assertionFor, EXAMPLE_POLICY } from "../support/principals";
 import { credentialEntry, credentialKeys } from "../support/redis-inspection";
+import { findEvents } from "../support/find-events";
 
 // Fail closed: when the ledger cannot take the write nothing is handed out (503); a fault is a bare 500.
 
@@ -118,7 +119,7 @@ describe("a fault inside the service", () => {
         .send({ scope: "infra:deploy", resource: "infra:staging/web" });
 
       expectError(res, 500, "server_error");
-      expect(await audit.find({ type: "issued" })).toEqual([]);
+      expect(await findEvents(audit, { type: "issued" })).toEqual([]);
       await sleep(20);
       const records = logs.map((line) => JSON.parse(line));
       expect(records.find((record) => record.level === 50 && record.req_id === requestIdOf(res))).toBeDefined();

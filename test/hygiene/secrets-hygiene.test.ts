@@ -72,10 +72,14 @@ async function runSession(): Promise<void> {
   const second = await send("issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, ttl: "1m" }), credentialOf);
   await send("deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:delete", resource: "crm:customers/42" }));
   await send("wall", post("/v1/credentials").set(await api.headers("staging-deploy-agent")).send({ scope: "infra:deploy", resource: "infra:production/db" }));
-  await send("approval", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:refund", resource: "crm:orders/7" }));
+  const approval = await send("approval", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:refund", resource: "crm:orders/7" }));
   const mary = await world.corp.token("mary", { scope: "crm:read crm:export" });
   const john = await world.corp.token("john", { scope: "crm:note" });
-  secrets.add(mary).add(john);
+  const lena = await world.corp.token("lena", { groups: ["payments-leads"] }, `${TEST_ISSUER}/v1/approvals`);
+  secrets.add(mary).add(john).add(lena);
+  const vote = (token: string) => post(`/v1/approvals/${approval.body.request_id}`).set("authorization", `Bearer ${token}`);
+  expect((await send("approver vote", vote(lena).send({ decision: "approve", comment: "hygiene" }))).status).toBe(200);
+  expect((await send("user token as a vote", vote(mary).send({ decision: "approve" }))).status).toBe(401);
   await send("delegated issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:export", resource: "crm:customers/42", on_behalf_of: mary }), credentialOf);
   await send("delegated deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: john }));
   await send("bad user token", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: `${mary.slice(0, -4)}AAAA` }));
@@ -131,7 +135,7 @@ async function runUpstreamSession(): Promise<void> {
   await send("secret list", request(app()).get("/v1/admin/secrets").set(await admin()));
   await send("secret put by an agent", request(app()).put("/v1/admin/secrets/crm-api").set(await api.headers("support-agent")).send({ value: key }));
 
-  const read = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:read", resource: "crm-api:" }), credentialOf);
+  const read = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:read", resource: "crm-api" }), credentialOf);
   const token = read.body.credential as string;
   const proxy = (method: "get" | "delete", path: string) => request(app())[method](`/v1/proxy${path}`).set("authorization", `Bearer ${token}`);
   await send("proxy allowed", proxy("get", "/crm-api/customers/42"));

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import request, { type Response } from "supertest";
 import type { StoredAuditEvent } from "../../src/domain/audit/audit-event";
-import type { AuditQuery } from "../../src/domain/audit/audit-log";
 import { TEST_ISSUER, type LocksmithUnderTest } from "./locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "./principals";
+import { findEvents, type EventQuery } from "./find-events";
 
 export type { Response };
 
@@ -64,14 +64,14 @@ export class LocksmithApi {
   }
 
   /** Ledger rows matching `query` (and the request id, when given), oldest first. */
-  async ledger(query: AuditQuery & { requestId?: string }): Promise<StoredAuditEvent[]> {
+  async ledger(query: EventQuery & { requestId?: string }): Promise<StoredAuditEvent[]> {
     const { requestId, ...find } = query;
-    const rows = await this.sut.locksmith.audit.find({ limit: 100_000, ...find });
+    const rows = await findEvents(this.sut.locksmith.ledger, find);
     return requestId === undefined ? rows : rows.filter((row) => row.requestId === requestId);
   }
 
   /** The one ledger row a call left. */
-  async rowOf(res: Response, query: AuditQuery = {}): Promise<StoredAuditEvent> {
+  async rowOf(res: Response, query: EventQuery = {}): Promise<StoredAuditEvent> {
     const rows = await this.ledger({ ...query, requestId: requestIdOf(res) });
     expect(rows).toHaveLength(1);
     return rows[0];

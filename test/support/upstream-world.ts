@@ -53,7 +53,7 @@ export function addUpstreams(bundle: Record<string, any>, upstreamUrl: string, r
   };
   bundle.roles["upstream-user"] = {
     grants: [
-      { scopes: ["crm:read", "crm:write", "crm:purge"], resources: ["crm-api:**"], max_ttl: "5m" },
+      { scopes: ["crm:read", "crm:write", "crm:purge"], resources: ["crm-api", "crm-api:**"], max_ttl: "5m" },
       { scopes: ["billing:read"], resources: ["billing-api:**"], max_ttl: "5m", max_uses: 2 },
       { scopes: ["db:read", "db:write"], resources: ["app-db:*"], max_ttl: "5m", ttl: "2m" },
       { scopes: ["repo:read"], resources: ["github:**"], max_ttl: "5m" },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../duration";
-import { compileGlob, type Glob } from "../policy/glob";
+import { compileScopePattern, type Glob } from "../policy/glob";
 
 /**
  * Optional bundle section `circuit_breaker`: an agent whose denials, or whose
@@ -45,6 +45,7 @@ export interface CircuitBreakerPolicy {
   readonly windowSeconds: number;
   readonly maxDenials?: number;
   readonly maxDestructiveRequests?: number;
+  /** Scope patterns, matched like a grant's `scopes` (glob.ts): `*:delete` counts `files/objects:delete` too. */
   readonly destructiveScopes: readonly Glob[];
   /** Absent: the suspension lasts until an admin resumes the agent. */
   readonly suspendForSeconds?: number;
@@ -56,7 +57,7 @@ export function compileCircuitBreaker(spec: z.infer<typeof circuitBreakerSchema>
     windowSeconds: spec.window,
     maxDenials: spec.max_denials,
     maxDestructiveRequests: spec.max_destructive_requests,
-    destructiveScopes: (spec.destructive_scopes ?? []).map(compileGlob),
+    destructiveScopes: (spec.destructive_scopes ?? []).map(compileScopePattern),
     suspendForSeconds: spec.suspend_for,
   };
 }

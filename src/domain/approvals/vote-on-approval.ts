@@ -5,16 +5,19 @@ import type { ApprovalRequest } from "./approval-request";
 import type { ApprovalServices } from "./approval-services";
 import { isEligible, type Approver } from "./approver-authenticator";
 
-/** What waits for this approver: pending requests that name them, that they have not voted on, and that are not their own. */
+/** What waits for this approver: pending requests that name them, that they have not voted on, and that are not their own; nothing for an agent. */
 export async function approvalsFor(services: ApprovalServices, approver: Approver): Promise<ApprovalRequest[]> {
+  if (isAgent(services, approver)) return [];
   const pending = await services.approvals.pending(services.clock.now());
   return pending.filter((r) => isEligible(r.approvers, approver) && !isOwn(r, approver) && !r.approvals.some((a) => a.subject === approver.subject));
 }
 
 /**
  * An approver approves or rejects a request: they must be named by it, may
- * not be the person the agent acts for (nor the agent), and count once. The
- * vote is atomic in the store; every accepted vote is a ledger event.
+ * not be the person the agent acts for (nor the agent, nor any agent of the
+ * bundle), and count once. The vote is atomic in the store; every accepted
+ * vote is a ledger event. (Who the approver is — a person's own sign-in, not a
+ * token an agent holds — is the authenticator's part: IdpApproverAuthenticator.)
  */
 export async function voteOnApproval(
   services: ApprovalServices,
@@ -30,6 +33,9 @@ export async function voteOnApproval(
   }
   if (isOwn(request, approver)) {
     throw new LocksmithError("permission_denied", "nobody approves a request made for themselves", { reason: "self_approval" });
+  }
+  if (isAgent(services, approver)) {
+    throw new LocksmithError("permission_denied", "an agent never approves a request", { reason: "agent_cannot_approve" });
   }
   const now = services.clock.now();
   const { outcome, request: after } = await services.approvals.vote(id, { subject: approver.subject, at: now, comment: vote.comment }, vote.approve, now);
@@ -56,6 +62,8 @@ export async function voteOnApproval(
 }
 
 const isOwn = (r: ApprovalRequest, approver: Approver) => approver.subject === r.user || approver.subject === r.agent;
+/** A sign-in whose subject names an agent of the bundle: identity providers and agents share no namespace we could trust apart. */
+const isAgent = (services: ApprovalServices, approver: Approver) => services.policy.current().agents.has(approver.subject);
 
 /** A ledger event about an approval request; comments stay out of it (free text of people, not needed to prove anything). */
 export function approvalEvent(

@@ -1,29 +1,9 @@
-/** A closed union: every kind of decision or state change the ledger records. Extend it here. */
-export type AuditEventType =
-  | "issued"
-  | "denied"
-  | "pending_approval"
-  | "redeemed"
-  | "redeem_rejected"
-  | "revoked"
-  | "policy_loaded"
-  | "key_rotated"
-  // policy as code: reloads, approvals, suspension
-  | "policy_rejected"
-  | "approval_given"
-  | "approval_rejected"
-  | "approval_expired"
-  | "agent_suspended"
-  | "agent_resumed"
-  // an agent suspended by the bundle's circuit_breaker
-  | "circuit_breaker_tripped"
-  // upstream secrets written by the platform team (never the value), and dynamic database roles dropped
-  | "secret_put"
-  | "secret_rotated"
-  | "secret_deleted"
-  | "upstream_role_dropped";
-
-export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+/**
+ * Every kind of decision or state change the ledger records, in one list: the
+ * `AuditEventType` union, the auditors' `type` filter and the docs derive from
+ * it. Add a type here (and say in docs/ledger.md when it is written).
+ */
+export const AUDIT_EVENT_TYPES = [
   "issued",
   "denied",
   "pending_approval",
@@ -32,24 +12,34 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   "revoked",
   "policy_loaded",
   "key_rotated",
+  // policy as code: reloads, approvals, suspension
   "policy_rejected",
   "approval_given",
   "approval_rejected",
   "approval_expired",
   "agent_suspended",
   "agent_resumed",
+  // an agent suspended by the bundle's circuit_breaker
   "circuit_breaker_tripped",
+  // upstream secrets written by the platform team (never the value), and dynamic database roles dropped
   "secret_put",
   "secret_rotated",
   "secret_deleted",
   "upstream_role_dropped",
-];
+] as const;
 
-export type AuditDecision = "allow" | "deny" | "pending";
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export const AUDIT_DECISIONS = ["allow", "deny", "pending"] as const;
+
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
 
 /**
  * One line of the ledger: who asked (user, through agent), for what, what was
  * decided by which rule of which policy version. Never a token, assertion or key.
+ * Every field is named once more, in `EVENT_FIELDS` (event-fields.ts), which the
+ * compiler keeps complete: that map drives the hashed form, the API document,
+ * the SQL columns and the row mapping.
  */
 export interface AuditEvent {
   readonly type: AuditEventType;
@@ -73,8 +63,11 @@ export interface AuditEvent {
   /** W3C trace id (32 hex) of the request, when the caller sent `traceparent`. */
   readonly traceId?: string;
   readonly clientIp?: string;
-  readonly detail?: Record<string, string | number | boolean | null>;
+  readonly detail?: AuditDetail;
 }
+
+/** Free-form facts of one event (JSON scalars only), e.g. `{ ttl: 300, delegated: true }`. */
+export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;
 
 /** A stored event with its place in the ledger. */
 export interface StoredAuditEvent extends AuditEvent {

@@ -1,14 +1,9 @@
-import type { AuditEvent, StoredAuditEvent } from "./audit-event";
-
-export interface AuditQuery {
-  readonly jti?: string;
-  readonly agent?: string;
-  readonly type?: string;
-  readonly limit?: number;
-}
+import type { AuditEvent } from "./audit-event";
 
 /**
- * The append-only ledger (PostgreSQL in production, embedded PGlite in dev mode).
+ * The append-only ledger's write side (PostgreSQL in production, embedded
+ * PGlite in dev mode). Everything that reads the ledger — auditors' queries,
+ * proofs, verification, traces — goes through the one read port, LedgerReader.
  */
 export interface AuditLog {
   /**
@@ -17,8 +12,6 @@ export interface AuditLog {
    * the write cannot be made; then nothing may be handed out.
    */
   append(event: AuditEvent): Promise<void>;
-  /** Events in ledger order, oldest first. */
-  find(query: AuditQuery): Promise<StoredAuditEvent[]>;
   /** Throws StoreUnavailableError when the ledger cannot be reached. */
   ping(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import canonicalize from "canonicalize";
 import type { AuditEvent } from "./audit-event";
+import { documentValue, EVENT_FIELD_LIST, EVENT_FIELDS } from "./event-fields";
 import { leafHash, type Hash } from "./merkle";
 
 /** Version of the leaf encoding; part of the hashed bytes so a later change cannot be confused with this one. */
@@ -24,30 +25,12 @@ export function eventLeafHash(seq: bigint, event: AuditEvent): Hash {
   return leafHash(canonicalEventBytes(seq, event));
 }
 
-/** The public JSON shape of an event (API answers, NDJSON export, hashed bytes). */
+/** The public JSON shape of an event (API answers, NDJSON export, hashed bytes): `EVENT_FIELDS`, absent fields left out. */
 export function eventDocument(seq: bigint, event: AuditEvent): Record<string, unknown> {
-  const document: Record<string, unknown> = {
-    v: LEAF_FORMAT,
-    seq: Number(seq),
-    time: event.occurredAt.toISOString(),
-    type: event.type,
-    decision: event.decision,
-    environment: event.environment,
-    agent: event.agent,
-    user: event.user,
-    actor: event.actor,
-    scope: event.scope,
-    resource: event.resource,
-    audience: event.audience,
-    jti: event.jti,
-    reason: event.reason,
-    rule: event.rule,
-    policy_version: event.policyVersion,
-    request_id: event.requestId,
-    trace_id: event.traceId,
-    client_ip: event.clientIp,
-    detail: event.detail,
-  };
-  for (const key of Object.keys(document)) if (document[key] === undefined) delete document[key];
+  const document: Record<string, unknown> = { v: LEAF_FORMAT, seq: Number(seq) };
+  for (const field of EVENT_FIELD_LIST) {
+    const value = documentValue(event, field);
+    if (value !== undefined) document[EVENT_FIELDS[field]] = value;
+  }
   return document;
 }

@@ -1,4 +1,4 @@
-import type { AuditDecision, AuditEventType, StoredAuditEvent } from "./audit-event";
+import type { AuditDecision, AuditEvent, AuditEventType, StoredAuditEvent } from "./audit-event";
 import type { Hash } from "./merkle";
 import type { SubtreeSource } from "./merkle-subtrees";
 
@@ -17,6 +17,20 @@ export interface EventFilter {
   readonly jti?: string;
   readonly type?: AuditEventType;
   readonly decision?: AuditDecision;
+}
+
+/**
+ * Whether an event passes a filter: the meaning every LedgerReader gives it
+ * (the PostgreSQL reader says the same in SQL; the contract suite holds both to it).
+ */
+export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
+  const equal = <K extends "agent" | "user" | "environment" | "resource" | "jti" | "type" | "decision">(key: K) => filter[key] === undefined || event[key] === filter[key];
+  return (
+    (filter.from === undefined || event.occurredAt >= filter.from) &&
+    (filter.to === undefined || event.occurredAt < filter.to) &&
+    (filter.scope === undefined || (event.scope?.split(" ") ?? []).includes(filter.scope)) &&
+    (["agent", "user", "environment", "resource", "jti", "type", "decision"] as const).every(equal)
+  );
 }
 
 /** A stored event with the leaf hash written with it (absent on rows older than the ledger proofs). */

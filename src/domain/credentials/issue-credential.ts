@@ -5,6 +5,7 @@ import type { AuditEvent } from "../audit/audit-event";
 import { ledgerEnvelope, type CallContext } from "../call-context";
 import { LocksmithError } from "../errors";
 import { verifyUserToken, type Delegation } from "../identity/verify-user-token";
+import { checkCanonicalRequest } from "../policy/canonical-request";
 import { decide } from "../policy/decide";
 import type { CredentialRequest, Decision, Deny } from "../policy/decision";
 import type { Principal } from "../policy/policy";
@@ -33,6 +34,7 @@ export async function issueCredential(
   request: IssueRequest,
   call: CallContext,
 ): Promise<IssueOutcome> {
+  checkCanonicalRequest(request); // before anything is counted, decided or recorded: one string, one resource
   const policy = services.policy.current();
   const agentPolicy = policy.agents.get(agent.id);
   if (!agentPolicy) throw new Error(`authenticated agent ${agent.id} is missing from policy ${policy.version}`);

@@ -2,6 +2,7 @@ import { decodeJwt, errors, jwtVerify } from "jose";
 import type { Clock } from "../clock";
 import { LocksmithError } from "../errors";
 import type { Entitlements, Policy } from "../policy/policy";
+import { hasOnlyAudience } from "./token-audience";
 
 /** A verified user token: who the agent acts for, what that person may do, and any earlier actors. */
 export interface Delegation {
@@ -26,7 +27,8 @@ const invalidToken = (description: string) => new LocksmithError("invalid_token"
 
 /**
  * Verifies a user token from a trusted identity provider: issuer known, signed
- * by one of its keys with an allowed algorithm, for its audience, not expired.
+ * by one of its keys with an allowed algorithm, for its delegation audience and
+ * no other (never an approver's sign-in, see token-audience.ts), not expired.
  * A token that fails is `invalid_token`; an IdP whose keys cannot be fetched
  * is `temporarily_unavailable` (503): fail closed, never a token on a guess.
  */
@@ -53,6 +55,7 @@ export async function verifyUserToken(token: string, policy: Policy, clock: Cloc
   } catch (error) {
     throw fromJose(error, idp.id);
   }
+  if (!hasOnlyAudience(claims, idp.audience)) throw invalidToken(`user token must have one audience, "${idp.audience}": a token for several is refused`);
   const user = claims.sub;
   if (typeof user !== "string" || user.length === 0 || user.length > 256) throw invalidToken("user token sub must be a string of 1 to 256 characters");
   const act = claims.act === undefined ? undefined : actChain(claims.act, 1);

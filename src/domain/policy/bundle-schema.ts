@@ -99,8 +99,14 @@ const KEY_SOURCE = "give exactly one of jwks_uri and jwks";
 const identityProvider = z
   .object({
     ...trustedIssuer,
-    /** The `aud` a user token must carry to be presented to Locksmith. */
+    /** The `aud` a user token an agent presents for delegation (`on_behalf_of`) must carry, and its only audience. */
     audience: z.string().min(1).max(512),
+    /**
+     * The `aud` an approver's sign-in must carry (its only audience) to list and vote on approval
+     * requests. Default: Locksmith's approvals audience, `{issuer}/v1/approvals`. Never `audience`: a
+     * token for one trust is never good for the other, so the user tokens an agent holds cannot vote.
+     */
+    approver_audience: z.string().min(1).max(512).optional(),
     /** The claim naming the user's entitlements: a space-separated string or an array of strings. */
     entitlements_claim: z.string().min(1).default("scope"),
     /** Claim value (an IdP group, a role) → the scope patterns it grants; when present, only mapped values count. */

@@ -4,7 +4,7 @@ import type { Bundle, GrantSpec } from "./bundle-schema";
 import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
 import { compileRateLimits } from "../limits/rate-limits";
 import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
-import { compileGlob } from "./glob";
+import { compileResourcePattern, compileScopePattern } from "./glob";
 import { compileUpstreams } from "../upstreams/upstream-policy";
 import {
   DEFAULT_MAX_TTL_SECONDS,
@@ -27,7 +27,9 @@ export type CompileResult = { ok: true; policy: Policy } | { ok: false; problems
 
 /**
  * Checks references across the bundle and compiles every pattern and key set,
- * so that no request ever compiles a glob or imports a key.
+ * so that no request ever compiles a glob or imports a key. Names are looked up
+ * in Maps, never as plain-object keys, so a role or principal named
+ * `constructor` or `toString` is an ordinary name.
  */
 export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, source: string): CompileResult {
   const problems = [...findProblems(bundle), ...trustedIssuerProblems(bundle)];
@@ -35,16 +37,17 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
 
   const principals = new Map<string, Principal>();
   const agents = new Map<string, AgentPolicy>();
+  const roleSpecs = new Map(Object.entries(bundle.roles));
   for (const [id, agent] of Object.entries(bundle.agents)) {
-    const roles = agent.roles.map((role) => [role, bundle.roles[role]] as const);
+    const roles = agent.roles.map((role) => [role, roleSpecs.get(role)!] as const);
     agents.set(id, {
       id,
       environment: agent.environment,
       grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
       denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
         rule: `roles.${role}.deny[${i}]`,
-        scopes: deny.scopes.map(compileGlob),
-        resources: deny.resources.map(compileGlob),
+        scopes: deny.scopes.map(compileScopePattern),
+        resources: deny.resources.map(compileResourcePattern),
       }))),
     });
     const keys = agent.auth.method === "private_key_jwt" ? keySet(agent.auth.jwks) : noKeys;
@@ -52,11 +55,11 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   }
   const resourceServers: ResourceServerPolicy[] = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
-    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileGlob) };
+    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileResourcePattern) };
   });
   const upstreams = compileUpstreams(bundle.upstreams);
   for (const upstream of upstreams.values()) {
-    resourceServers.push({ id: upstream.id, environment: upstream.environment, audience: upstream.audience, resources: [compileGlob(`${upstream.id}:**`)], upstream });
+    resourceServers.push({ id: upstream.id, environment: upstream.environment, audience: upstream.audience, resources: [compileResourcePattern(upstream.id), compileResourcePattern(`${upstream.id}:**`)], upstream });
   }
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
@@ -75,8 +78,8 @@ function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
   const maxTtl = grant.max_ttl ?? DEFAULT_MAX_TTL_SECONDS;
   return {
     rule,
-    scopes: grant.scopes.map(compileGlob),
-    resources: grant.resources.map(compileGlob),
+    scopes: grant.scopes.map(compileScopePattern),
+    resources: grant.resources.map(compileResourcePattern),
     maxTtl,
     defaultTtl: grant.ttl ?? Math.min(maxTtl, DEFAULT_TTL_CAP_SECONDS),
     maxUses: grant.max_uses,
@@ -105,14 +108,23 @@ function findProblems(bundle: Bundle): BundleProblem[] {
       problems.push({ path: ["agents", id, "environment"], message: `unknown environment "${agent.environment}"` });
     }
     agent.roles.forEach((role, i) => {
-      if (!bundle.roles[role]) problems.push({ path: ["agents", id, "roles", i], message: `unknown role "${role}"` });
+      if (!Object.hasOwn(bundle.roles, role)) problems.push({ path: ["agents", id, "roles", i], message: `unknown role "${role}"` });
     });
   }
+  const audiences = new Map<string, { id: string; environment: string }>();
   for (const [id, rs] of Object.entries(bundle.resource_servers)) {
     claimId(id, ["resource_servers", id]);
     if (!environments.has(rs.environment)) {
       problems.push({ path: ["resource_servers", id, "environment"], message: `unknown environment "${rs.environment}"` });
     }
+    // A resource server verifying offline trusts a credential by its `aud`: one audience in two environments would carry a credential over the wall.
+    const other = audiences.get(rs.audience);
+    if (other && other.environment !== rs.environment) {
+      problems.push({
+        path: ["resource_servers", id, "audience"],
+        message: `is the audience of resource_servers.${other.id} in ${other.environment}: resource servers of different environments need different audiences`,
+      });
+    } else if (!other) audiences.set(rs.audience, { id, environment: rs.environment });
   }
   for (const [id, upstream] of Object.entries(bundle.upstreams)) {
     claimId(id, ["upstreams", id]);

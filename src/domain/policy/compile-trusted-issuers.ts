@@ -1,7 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Bundle, IdentityProviderSpec } from "./bundle-schema";
 import type { BundleProblem } from "./compile-policy";
-import { compileGlob, matchesAny } from "./glob";
+import { compileScopePattern, matchesAny } from "./glob";
 import type { Entitlements, IdentityProviderPolicy, WorkloadIssuerPolicy } from "./policy";
 
 /** A remote key set answers within this, or the token is refused with 503 (never waited on forever). */
@@ -30,6 +30,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
       id,
       issuer: spec.issuer,
       audience: spec.audience,
+      approverAudience: spec.approver_audience,
       algorithms: spec.algorithms,
       keys: trustedKeySet(spec),
       entitlements: entitlementsReader(spec),
@@ -47,7 +48,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
  */
 function entitlementsReader(spec: IdentityProviderSpec): (claims: Record<string, unknown>) => Entitlements {
   const mapping = spec.scope_mapping
-    ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileGlob)]))
+    ? new Map(Object.entries(spec.scope_mapping).map(([value, scopes]) => [value, scopes.map(compileScopePattern)]))
     : undefined;
   return (claims) => {
     const values = stringList(claims[spec.entitlements_claim]);
@@ -81,9 +82,14 @@ export function compileWorkloadIssuers(bundle: Bundle): Map<string, WorkloadIssu
   return issuers;
 }
 
-/** Reference problems of the trusted issuers: unknown issuer ids, two agents on one subject, one `iss` twice. */
+/** Reference problems of the trusted issuers: unknown issuer ids, two agents on one subject, one `iss` twice, one audience for two trusts. */
 export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   const problems: BundleProblem[] = [];
+  for (const [id, spec] of Object.entries(bundle.identity_providers)) {
+    if (spec.approver_audience === spec.audience) {
+      problems.push({ path: ["identity_providers", id, "approver_audience"], message: "must differ from audience: the user tokens agents hold for delegation would be approvers' sign-ins" });
+    }
+  }
   const issuerUrls = new Map<string, string>();
   for (const [section, entries] of [["identity_providers", bundle.identity_providers], ["workload_issuers", bundle.workload_issuers]] as const) {
     for (const [id, spec] of Object.entries(entries)) {
@@ -95,7 +101,7 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   const subjects = new Map<string, string>();
   for (const [agent, spec] of Object.entries(bundle.agents)) {
     if (spec.auth.method !== "workload_identity") continue;
-    if (!bundle.workload_issuers[spec.auth.issuer]) {
+    if (!Object.hasOwn(bundle.workload_issuers, spec.auth.issuer)) {
       problems.push({ path: ["agents", agent, "auth", "issuer"], message: `unknown workload issuer "${spec.auth.issuer}"` });
     }
     const key = `${spec.auth.issuer} ${spec.auth.subject}`;

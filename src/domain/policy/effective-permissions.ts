@@ -1,3 +1,4 @@
+import { requestProblem } from "./canonical-request";
 import { decide } from "./decide";
 import { matchesAny } from "./glob";
 import { sampleOf } from "./glob-cover";
@@ -15,8 +16,9 @@ export interface Permission {
   readonly maxTtl: number;
 }
 
-/** Every agent that could get `scope` on `resource`, with the rule that lets it. */
+/** Every agent that could get `scope` on `resource`, with the rule that lets it; nobody for a non-canonical request (Locksmith answers it 400). */
 export function whoCan(policy: Policy, scope: string, resource: string): Permission[] {
+  if (requestProblem({ scopes: [scope], resource })) return [];
   return [...policy.agents.keys()].flatMap((agent) => {
     const p = permission(policy, agent, scope, resource);
     return p ? [p] : [];

@@ -1,3 +1,4 @@
+import { requestProblem } from "./canonical-request";
 import { decide } from "./decide";
 import type { CredentialRequest, Decision } from "./decision";
 import { matchesAny } from "./glob";
@@ -9,7 +10,7 @@ export type UserEntitlements = readonly string[];
 /** A decision with the rule chain that produced it, one line per step, for people. */
 export interface Explanation {
   readonly agent: string;
-  readonly decision: Decision | { readonly outcome: "deny"; readonly reason: "unknown_agent" | "user_not_entitled"; readonly rule?: string; readonly description: string };
+  readonly decision: Decision | { readonly outcome: "deny"; readonly reason: "unknown_agent" | "user_not_entitled" | "invalid_request"; readonly rule?: string; readonly description: string };
   readonly chain: readonly string[];
 }
 
@@ -22,6 +23,11 @@ export function explainRequest(policy: Policy, agentId: string, request: Credent
   const agent = policy.agents.get(agentId);
   if (!agent) {
     return { agent: agentId, decision: { outcome: "deny", reason: "unknown_agent", description: `no agent "${agentId}" in the bundle` }, chain: [`agent ${agentId}: not in the bundle`] };
+  }
+  const problem = requestProblem(request);
+  if (problem) {
+    // Locksmith answers such a request 400 before deciding; a string that aliases another must not read as allowed here either.
+    return { agent: agent.id, decision: { outcome: "deny", reason: "invalid_request", description: problem }, chain: [`request: ${problem} → refused (400 invalid_request)`] };
   }
   const decision = decide(policy, agent, request);
   const chain = [`agent ${agent.id} in ${agent.environment}`, ...steps(policy, agent, request, decision)];

@@ -37,7 +37,7 @@ export interface ResourceServerPolicy {
   readonly environment: string;
   readonly audience: string;
   readonly resources: readonly Glob[];
-  /** Set when this is an upstream (bundle `upstreams`): it serves `<id>:**` and allows only its own scopes. */
+  /** Set when this is an upstream (bundle `upstreams`): it serves `<id>` and `<id>:**` and allows only its own scopes. */
   readonly upstream?: UpstreamPolicy;
 }
 
@@ -78,7 +78,10 @@ export interface Policy {
 export interface IdentityProviderPolicy {
   readonly id: string;
   readonly issuer: string;
+  /** The only `aud` of a user token presented for delegation. */
   readonly audience: string;
+  /** The only `aud` of an approver's sign-in; undefined: Locksmith's approvals audience, `{issuer}/v1/approvals`. */
+  readonly approverAudience?: string;
   readonly algorithms: readonly string[];
   readonly keys: JWTVerifyGetKey;
   /** The user's entitlements, read from the verified claims of a user token. */

@@ -40,12 +40,13 @@ export function scopesAllowing(upstream: ApiKeyUpstream, method: string, path: s
 /**
  * A credential's resource narrows the paths it reaches: `crm-api:customers/42`
  * covers `/customers/42` and what is below it, never `/customers/43`; the bare
- * `crm-api:` covers the whole upstream (its scopes still decide the operations).
+ * upstream's bare id (`crm-api`) covers all of it (its scopes still decide the operations).
  */
 export function resourceCoversPath(upstream: ApiKeyUpstream, resource: string, path: string): boolean {
+  if (resource === upstream.id) return true;
   const prefix = `${upstream.id}:`;
   if (!resource.startsWith(prefix)) return false;
-  const rest = resource.slice(prefix.length).replace(/^\/+/, "");
-  if (rest === "") return true;
-  return path === `/${rest}` || path.startsWith(`/${rest.replace(/\/+$/, "")}/`);
+  // Resources are canonical (no empty, `.` or `..` segment), so plain prefix arithmetic is exact.
+  const rest = resource.slice(prefix.length);
+  return path === `/${rest}` || path.startsWith(`/${rest}/`);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { compileGlob, type Glob } from "../policy/glob";
+import { compileResourcePattern, type Glob } from "../policy/glob";
 
 /**
  * Bundle section `upstreams`: the systems agents touch that do not verify
@@ -155,5 +155,5 @@ export function compileUpstreams(spec: UpstreamsSpec | undefined): Map<string, U
 
 function compileOperation(text: string): CompiledOperation {
   const space = text.indexOf(" ");
-  return { method: text.slice(0, space) as HttpMethod, path: compileGlob(text.slice(space + 1)) };
+  return { method: text.slice(0, space) as HttpMethod, path: compileResourcePattern(text.slice(space + 1)) };
 }

@@ -1,6 +1,6 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
-import { AUDIT_EVENT_TYPES } from "../../domain/audit/audit-event";
+import { AUDIT_DECISIONS, AUDIT_EVENT_TYPES } from "../../domain/audit/audit-event";
 import { eventDocument } from "../../domain/audit/canonical-event";
 import type { EventFilter, LedgerReader } from "../../domain/audit/ledger-reader";
 import { proveConsistency, proveInclusion } from "../../domain/audit/ledger-proofs";
@@ -24,8 +24,8 @@ const filterQuery = z
     scope: text.optional(),
     resource: text.optional(),
     jti: text.optional(),
-    type: z.enum(AUDIT_EVENT_TYPES as [string, ...string[]]).optional(),
-    decision: z.enum(["allow", "deny", "pending"]).optional(),
+    type: z.enum(AUDIT_EVENT_TYPES).optional(),
+    decision: z.enum(AUDIT_DECISIONS).optional(),
   })
   .strict();
 

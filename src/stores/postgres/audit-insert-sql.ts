@@ -1,4 +1,5 @@
 import type { AuditEvent } from "../../domain/audit/audit-event";
+import { columnValue, EVENT_COLUMNS } from "./ledger-columns";
 
 /** One ledger row as the append path has numbered and hashed it. */
 export interface NumberedEvent {
@@ -7,36 +8,12 @@ export interface NumberedEvent {
   readonly event: AuditEvent;
 }
 
-const COLUMNS = [
-  "seq",
-  "occurred_at",
-  "type",
-  "decision",
-  "environment",
-  "agent",
-  "user_subject",
-  "actor",
-  "scope",
-  "resource",
-  "audience",
-  "jti",
-  "reason",
-  "rule",
-  "policy_version",
-  "request_id",
-  "trace_id",
-  "client_ip",
-  "detail",
-  "leaf_hash",
-] as const;
-
-/** How each bound parameter becomes its column's type (text in, typed in the table). */
-const CASTS: Partial<Record<(typeof COLUMNS)[number], (placeholder: string) => string>> = {
-  seq: (p) => `${p}::bigint`,
-  occurred_at: (p) => `${p}::timestamptz`,
-  detail: (p) => `${p}::jsonb`,
-  leaf_hash: (p) => `decode(${p}, 'hex')`,
-};
+/** The row's columns: its place, the event's columns (ledger-columns.ts), the leaf hash written with it. */
+const COLUMNS: readonly { column: string; cast?: (placeholder: string) => string; value: (row: NumberedEvent) => unknown }[] = [
+  { column: "seq", cast: (p) => `${p}::bigint`, value: (row) => row.seq.toString() },
+  ...EVENT_COLUMNS.map((c) => ({ column: c.column, cast: c.cast, value: (row: NumberedEvent) => columnValue(row.event, c) })),
+  { column: "leaf_hash", cast: (p) => `decode(${p}, 'hex')`, value: (row) => Buffer.from(row.leafHash).toString("hex") },
+];
 
 /**
  * One parameterized multi-row INSERT for a batch of ledger events. The ledger
@@ -48,38 +25,12 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], (placeholder: string) => s
 export function auditInsertSql(rows: readonly NumberedEvent[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const tuples = rows.map((row) => {
-    const values = rowValues(row);
-    const placeholders = COLUMNS.map((column, i) => {
-      const placeholder = `$${params.length + i + 1}`;
-      return CASTS[column]?.(placeholder) ?? placeholder;
+    const placeholders = COLUMNS.map(({ cast, value }) => {
+      params.push(value(row));
+      const placeholder = `$${params.length}`;
+      return cast?.(placeholder) ?? placeholder;
     });
-    params.push(...values);
     return `(${placeholders.join(", ")})`;
   });
-  return { sql: `INSERT INTO "audit_events" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`, params };
-}
-
-function rowValues({ seq, leafHash, event }: NumberedEvent): unknown[] {
-  return [
-    seq.toString(),
-    event.occurredAt.toISOString(),
-    event.type,
-    event.decision,
-    event.environment ?? null,
-    event.agent ?? null,
-    event.user ?? null,
-    event.actor ?? null,
-    event.scope ?? null,
-    event.resource ?? null,
-    event.audience ?? null,
-    event.jti ?? null,
-    event.reason ?? null,
-    event.rule ?? null,
-    event.policyVersion ?? null,
-    event.requestId ?? null,
-    event.traceId ?? null,
-    event.clientIp ?? null,
-    event.detail === undefined ? null : JSON.stringify(event.detail),
-    Buffer.from(leafHash).toString("hex"),
-  ];
+  return { sql: `INSERT INTO "audit_events" (${COLUMNS.map((c) => `"${c.column}"`).join(", ")}) VALUES ${tuples.join(", ")}`, params };
 }

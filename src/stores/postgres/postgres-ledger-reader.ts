@@ -1,34 +1,11 @@
-import type { AuditEvent } from "../../domain/audit/audit-event";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import type { EventFilter, LedgerEntry, LedgerReader, StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
 import { subtreeKey, type LeafRange, type PerfectSubtree } from "../../domain/audit/merkle-subtrees";
 import { LocksmithError, StoreUnavailableError } from "../../domain/errors";
 import { Prisma } from "../../generated/prisma/client";
+import { entryOf, type EventRow } from "./ledger-columns";
 import type { PrismaClient } from "./prisma-client";
-
-interface EventRow {
-  seq: bigint;
-  occurred_at: Date;
-  type: string;
-  decision: string;
-  environment: string | null;
-  agent: string | null;
-  user_subject: string | null;
-  actor: string | null;
-  scope: string | null;
-  resource: string | null;
-  audience: string | null;
-  jti: string | null;
-  reason: string | null;
-  rule: string | null;
-  policy_version: string | null;
-  request_id: string | null;
-  trace_id: string | null;
-  client_ip: string | null;
-  detail: AuditEvent["detail"] | null;
-  leaf_hash: Uint8Array | null;
-}
 
 /** The ledger read side in PostgreSQL; every failure is a StoreUnavailableError (503). */
 export class PostgresLedgerReader implements LedgerReader {
@@ -148,32 +125,4 @@ function whereOf(filter: EventFilter): Prisma.Sql[] {
   if (filter.type !== undefined) where.push(Prisma.sql`"type" = ${filter.type}`);
   if (filter.decision !== undefined) where.push(Prisma.sql`"decision" = ${filter.decision}`);
   return where;
-}
-
-/** A raw row as the domain sees it: absent fields absent, not null. */
-export function entryOf(row: EventRow): LedgerEntry {
-  const entry: Record<string, unknown> = {
-    seq: BigInt(row.seq),
-    occurredAt: row.occurred_at,
-    type: row.type,
-    decision: row.decision,
-    environment: row.environment,
-    agent: row.agent,
-    user: row.user_subject,
-    actor: row.actor,
-    scope: row.scope,
-    resource: row.resource,
-    audience: row.audience,
-    jti: row.jti,
-    reason: row.reason,
-    rule: row.rule,
-    policyVersion: row.policy_version,
-    requestId: row.request_id,
-    traceId: row.trace_id,
-    clientIp: row.client_ip,
-    detail: row.detail,
-    leafHash: row.leaf_hash ? Buffer.from(row.leaf_hash) : null,
-  };
-  for (const key of Object.keys(entry)) if (entry[key] === null) delete entry[key];
-  return entry as unknown as LedgerEntry;
 }

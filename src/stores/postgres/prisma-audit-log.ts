@@ -1,5 +1,5 @@
-import type { AuditEvent, StoredAuditEvent } from "../../domain/audit/audit-event";
-import type { AuditLog, AuditQuery } from "../../domain/audit/audit-log";
+import type { AuditEvent } from "../../domain/audit/audit-event";
+import type { AuditLog } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { StoreUnavailableError } from "../../domain/errors";
 import { auditInsertSql } from "./audit-insert-sql";
@@ -40,19 +40,6 @@ export class PrismaAuditLog implements AuditLog {
       this.queue.push({ event, resolve, reject });
       if (this.inFlight < this.maxInFlight) void this.flush();
     });
-  }
-
-  async find(query: AuditQuery): Promise<StoredAuditEvent[]> {
-    try {
-      const rows = await this.prisma.auditEvent.findMany({
-        where: { jti: query.jti, agent: query.agent, type: query.type },
-        orderBy: { seq: "asc" },
-        take: query.limit ?? 100,
-      });
-      return rows.map(fromRow);
-    } catch (error) {
-      throw new StoreUnavailableError("PostgreSQL", error);
-    }
   }
 
   async ping(): Promise<void> {
@@ -114,29 +101,4 @@ export class PrismaAuditLog implements AuditLog {
     }, TRANSACTION_LIMITS);
     this.onCommitted(size);
   }
-}
-
-export function fromRow(row: Awaited<ReturnType<PrismaClient["auditEvent"]["findFirstOrThrow"]>>): StoredAuditEvent {
-  const optional = <T>(value: T | null) => value ?? undefined;
-  return {
-    seq: row.seq,
-    occurredAt: row.occurredAt,
-    type: row.type as StoredAuditEvent["type"],
-    decision: row.decision as StoredAuditEvent["decision"],
-    environment: optional(row.environment),
-    agent: optional(row.agent),
-    user: optional(row.userSubject),
-    actor: optional(row.actor),
-    scope: optional(row.scope),
-    resource: optional(row.resource),
-    audience: optional(row.audience),
-    jti: optional(row.jti),
-    reason: optional(row.reason),
-    rule: optional(row.rule),
-    policyVersion: optional(row.policyVersion),
-    requestId: optional(row.requestId),
-    traceId: optional(row.traceId),
-    clientIp: optional(row.clientIp),
-    detail: (row.detail ?? undefined) as StoredAuditEvent["detail"],
-  };
 }

@@ -1,7 +1,8 @@
 /**
- * A second, deliberately naive reading of the glob rules in src/domain/policy/glob.ts
- * (`**` = any run, `*` = any run without `/`, everything else literal, whole string),
- * written without regular expressions so tests can check the real one against it.
+ * A second, deliberately naive reading of the pattern rules in src/domain/policy/glob.ts
+ * (resource patterns: `**` = any run, `*` = any run without `/`; scope patterns: `*` and
+ * `**` = any run; everything else literal, whole string), written without regular
+ * expressions or the real matcher's algorithm so tests can check the real one against it.
  */
 type Token = { kind: "any" } | { kind: "segment" } | { kind: "char"; char: string };
 
@@ -20,8 +21,8 @@ function tokenize(pattern: string): Token[] {
   return tokens;
 }
 
-export function referenceMatch(pattern: string, value: string): boolean {
-  const tokens = tokenize(pattern);
+export function referenceMatch(pattern: string, value: string, kind: "resource" | "scope" = "resource"): boolean {
+  const tokens = tokenize(pattern).map((t): Token => (kind === "scope" && t.kind === "segment" ? { kind: "any" } : t));
   const memo = new Map<string, boolean>();
   const match = (t: number, v: number): boolean => {
     const key = `${t},${v}`;
@@ -52,5 +53,5 @@ export function referenceMatch(pattern: string, value: string): boolean {
   return match(0, 0);
 }
 
-export const referenceMatchesAny = (patterns: readonly string[], value: string) =>
-  patterns.some((pattern) => referenceMatch(pattern, value));
+export const referenceMatchesAny = (patterns: readonly string[], value: string, kind: "resource" | "scope" = "resource") =>
+  patterns.some((pattern) => referenceMatch(pattern, value, kind));

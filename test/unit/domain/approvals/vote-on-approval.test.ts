@@ -5,6 +5,7 @@ import { approvalsFor, voteOnApproval } from "../../../../src/domain/approvals/v
 import { LocksmithError } from "../../../../src/domain/errors";
 import { MemoryApprovalStore } from "../../../../src/stores/memory/memory-approval-store";
 import { MemoryAuditLog } from "../../../../src/stores/memory/memory-audit-log";
+import { findEvents } from "../../../support/find-events";
 
 const NOW = Date.parse("2026-11-21T10:00:00Z");
 const clock = { now: () => NOW };
@@ -12,7 +13,8 @@ const clock = { now: () => NOW };
 function setup() {
   const approvals = new MemoryApprovalStore(clock);
   const audit = new MemoryAuditLog();
-  const services = { approvals, audit, clock } as unknown as ApprovalServices;
+  const policy = { current: () => ({ agents: new Map([["support-agent", {}], ["billing-agent", {}]]) }) };
+  const services = { approvals, audit, clock, policy } as unknown as ApprovalServices;
   return { approvals, audit, services };
 }
 
@@ -31,7 +33,7 @@ describe("voting on an approval", () => {
     await expect(voteOnApproval(services, john, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "self_approval" } });
     expect(await approvalsFor(services, john)).toEqual([]);
     expect((await approvals.get(r.id))?.approvals).toEqual([]);
-    expect(await audit.find({})).toEqual([]);
+    expect(await findEvents(audit)).toEqual([]);
   });
 
   it("refuses an approver named by the agent's id (an agent never approves for itself)", async () => {
@@ -43,13 +45,24 @@ describe("voting on an approval", () => {
     expect(error.extra.reason).toBe("self_approval");
   });
 
+  it("refuses any agent of the bundle, even one the request's approvers name, and lists nothing for it", async () => {
+    const { approvals, services, audit } = setup();
+    const r = { ...johnsRequest(), approvers: ["user:billing-agent", "group:payments-leads"] };
+    await approvals.create(r, 1000);
+    const billing = { subject: "billing-agent", groups: ["payments-leads"] };
+    await expect(voteOnApproval(services, billing, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "agent_cannot_approve" } });
+    expect(await approvalsFor(services, billing)).toEqual([]);
+    expect((await approvals.get(r.id))?.approvals).toEqual([]);
+    expect(await findEvents(audit)).toEqual([]);
+  });
+
   it("accepts an approver named as user:<subject>, and records the vote", async () => {
     const { approvals, services, audit } = setup();
     const r = { ...johnsRequest(), approvers: ["user:mary"] };
     await approvals.create(r, 1000);
     const after = await voteOnApproval(services, { subject: "mary", groups: [] }, r.id, { approve: true }, { requestId: "t" });
     expect(after.approvals.map((a) => a.subject)).toEqual(["mary"]);
-    const [event] = await audit.find({});
+    const [event] = await findEvents(audit);
     expect(event).toMatchObject({ type: "approval_given", actor: "mary", user: "john", agent: "support-agent", detail: { approval_request: r.id, approvals: 1, required: 2 } });
   });
 });

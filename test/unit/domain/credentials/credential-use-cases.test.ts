@@ -41,7 +41,7 @@ describe("issueCredential", () => {
     const credential = await issued();
     expect(decodeJwt(credential.credential)).toMatchObject({ sub: "support-agent", client_id: "support-agent", scope: "crm:read", env: "production" });
     expect(await world.tokens.get(credential.jti)).toEqual({ agent: "support-agent", environment: "production", scope: "crm:read", resource: "crm:customers/42", usesLeft: null, revoked: false });
-    const [row] = await world.audit.find({ jti: credential.jti });
+    const [row] = await world.audit.page({ jti: credential.jti }, 0n, 100);
     expect(row).toMatchObject({ type: "issued", agent: "support-agent", environment: "production", requestId: "req-1", traceId: CALL.traceId, clientIp: "10.0.0.7", policyVersion: policy.version });
   });
 
@@ -54,7 +54,7 @@ describe("issueCredential", () => {
   test("denies by policy and records the denial with the rule", async () => {
     const outcome = await issueCredential(world.services, principal("support-agent"), { scopes: ["crm:delete"], resource: "crm:customers/42" }, CALL);
     expect(outcome).toMatchObject({ kind: "denied", reason: "explicit_deny" });
-    expect(await world.audit.find({ type: "denied" })).toEqual([expect.objectContaining({ reason: "explicit_deny", traceId: CALL.traceId })]);
+    expect(await world.audit.page({ type: "denied" }, 0n, 100)).toEqual([expect.objectContaining({ reason: "explicit_deny", traceId: CALL.traceId })]);
   });
 
   test("opens an approval request that keeps the delegation it was made with", async () => {
@@ -79,7 +79,7 @@ describe("handOutCredential", () => {
   test("counts the TTL from the clock and records the path's detail", async () => {
     const credential: IssuedCredential = await handOutCredential(world.services, handOut, CALL);
     expect(credential).toMatchObject({ kind: "issued", user: "mary", expiresIn: 60, expiresAt: Math.floor(clock.now() / 1000) + 60, maxUses: 2 });
-    const [row] = await world.audit.find({ jti: credential.jti });
+    const [row] = await world.audit.page({ jti: credential.jti }, 0n, 100);
     expect(row).toMatchObject({ type: "issued", user: "mary", rule: "roles.x.grants[0]", policyVersion: "sha256:v", detail: { ttl: 60, max_uses: 2, approval_request: "r-1" } });
   });
 
@@ -98,7 +98,7 @@ describe("redeemCredential", () => {
     expect(await redeemCredential(world.services, server, { credential: credential.credential }, CALL)).toMatchObject({ active: true, agent: "support-agent" });
     clock.advance(credential.expiresIn * 1000 + 1000);
     expect(await redeemCredential(world.services, server, { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "expired" });
-    expect((await world.audit.find({ type: "redeem_rejected" }))[0]).toMatchObject({ reason: "expired", traceId: CALL.traceId });
+    expect((await world.audit.page({ type: "redeem_rejected" }, 0n, 100))[0]).toMatchObject({ reason: "expired", traceId: CALL.traceId });
   });
 
   test("refuses a credential of an agent suspended after it was issued", async () => {
@@ -121,7 +121,7 @@ describe("revoking", () => {
   test("revokeCredential: another agent is refused and recorded", async () => {
     const credential = await issued();
     await expect(revokeCredential(world.services, principal("billing-agent"), credential.jti, CALL)).rejects.toMatchObject({ code: "permission_denied" });
-    expect((await world.audit.find({ type: "revoked" }))[0]).toMatchObject({ decision: "deny", reason: "not_holder" });
+    expect((await world.audit.page({ type: "revoked" }, 0n, 100))[0]).toMatchObject({ decision: "deny", reason: "not_holder" });
   });
 
   test("revokeSubject: an environment's kill switch revokes its credentials and is remembered with the clock's time", async () => {

@@ -135,6 +135,35 @@ describe("parsePolicy", () => {
       ]);
     });
 
+    it.each(["toString", "constructor", "hasOwnProperty", "valueOf"])("refuses a reference to a role named %s that does not exist, instead of crashing on Object.prototype", (role) => {
+      const text = bundle(READER_ROLE, agent("support-agent", `environment: production\n    roles: [reader, ${role}]`));
+      expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, `roles: [reader, ${role}]`)} agents.support-agent.roles[1]: unknown role "${role}"`]);
+    });
+
+    it("refuses a workload issuer reference named toString that does not exist", () => {
+      const text = bundle(READER_ROLE, `  ci-agent:
+    environment: production
+    roles: [reader]
+    auth: { method: workload_identity, issuer: toString, subject: "repo:org/app" }`);
+      expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, "issuer: toString")} agents.ci-agent.auth.issuer: unknown workload issuer "toString"`]);
+    });
+
+    it("refuses resource servers of two environments that share an audience: offline, one would accept the other's credentials", () => {
+      const text = bundle(READER_ROLE, agent("support-agent")).replace(
+        "roles:\n",
+        `  crm-staging:
+    environment: staging
+    audience: https://crm.example.com
+    resources: ["crm:**"]
+    auth: ${AUTH}
+roles:
+`,
+      );
+      expect(problemsOf(text)).toEqual([
+        `${FILE}:${lineOf(text, "audience: https://crm.example.com", "crm-staging")} resource_servers.crm-staging.audience: is the audience of resource_servers.crm-prod in production: resource servers of different environments need different audiences`,
+      ]);
+    });
+
     it("names every problem at once, in one error that says which file", () => {
       const text = bundle(READER_ROLE, agent("support-agent", "environment: prod\n    roles: [ghost]"));
       let error: unknown;
@@ -151,6 +180,18 @@ describe("parsePolicy", () => {
       expect(loadError.message).toContain('unknown environment "prod"');
       expect(loadError.message).toContain('unknown role "ghost"');
     });
+  });
+});
+
+describe("parsePolicy with principals and roles named like Object.prototype members", () => {
+  it("compiles roles, agents and resource servers named toString and constructor", () => {
+    const text = bundle(
+      READER_ROLE.replace("  reader:", "  toString:") + "\n  constructor:\n    grants:\n      - scopes: [crm:note]\n        resources: [\"crm:customers/*/notes\"]\n        max_ttl: 1m",
+      agent("constructor", "environment: production\n    roles: [toString, constructor]"),
+    ).replace("  crm-prod:", "  toString:");
+    const policy = parsePolicy(text, FILE);
+    expect(policy.agents.get("constructor")?.grants.map((g) => g.rule)).toEqual(["roles.toString.grants[0]", "roles.constructor.grants[0]"]);
+    expect(policy.resourceServers.map((rs) => rs.id)).toEqual(["toString"]);
   });
 });
 

@@ -61,6 +61,16 @@ workload_issuers:
     expect(found.join("\n")).toMatch(/algorithms\[0\]/);
   });
 
+  test("compiles an identity provider's approver_audience, and refuses one equal to its (delegation) audience", () => {
+    const policy = parsePolicy(bundle(`${IDP}
+    approver_audience: locksmith-approvals`), FILE);
+    expect(policy.identityProviders?.get("https://idp.example.com")).toMatchObject({ audience: "locksmith", approverAudience: "locksmith-approvals" });
+    expect(parsePolicy(bundle(IDP), FILE).identityProviders?.get("https://idp.example.com")?.approverAudience).toBeUndefined();
+    const found = problems(bundle(`${IDP}
+    approver_audience: locksmith`));
+    expect(found).toEqual([expect.stringMatching(/identity_providers\.corp\.approver_audience: must differ from audience/)]);
+  });
+
   test("names an agent bound to an unknown workload issuer", () => {
     const found = problems(bundle("", JSON.stringify({ method: "workload_identity", issuer: "nowhere", subject: "x" })));
     expect(found).toEqual([expect.stringMatching(/agents\.bot\.auth\.issuer: unknown workload issuer "nowhere"/)]);

@@ -4,6 +4,7 @@ import { parsePolicy } from "../../../../src/domain/policy/load-policy";
 import { openSecret, SecretUnsealError } from "../../../../src/domain/secrets/seal-secret";
 import { SecretVault } from "../../../../src/domain/secrets/secret-vault";
 import { environmentKekProtector, plainProtector } from "../../../../src/stores/keys/key-protector";
+import { findEvents } from "../../../support/find-events";
 import { MemoryAuditLog } from "../../../../src/stores/memory/memory-audit-log";
 import { MemorySecretStore } from "../../../../src/stores/memory/memory-secret-store";
 
@@ -93,7 +94,7 @@ test("put, rotate and delete are ledger events naming upstream, owner and versio
   await vault.delete({ upstream: "crm-api", ...who }, call);
   await vault.delete({ upstream: "crm-api", ...who }, call);
 
-  const events = await audit.find({});
+  const events = await findEvents(audit, {});
   expect(events.map((e) => [e.type, e.actor, e.detail?.version ?? null, e.reason ?? null])).toEqual([
     ["secret_put", "security-oncall", 1, null],
     ["secret_rotated", "security-oncall", 2, null],

@@ -45,7 +45,8 @@ test("a resource covers its own path and what is below it, and nothing beside it
   expect(resourceCoversPath(crm, "crm-api:customers/42", "/customers/42/notes")).toBe(true);
   expect(resourceCoversPath(crm, "crm-api:customers/42", "/customers/420")).toBe(false);
   expect(resourceCoversPath(crm, "crm-api:customers/42", "/customers/43")).toBe(false);
-  expect(resourceCoversPath(crm, "crm-api:", "/anything")).toBe(true);
+  expect(resourceCoversPath(crm, "crm-api", "/anything")).toBe(true);
+  expect(resourceCoversPath(crm, "crm-apix", "/anything")).toBe(false);
   expect(resourceCoversPath(crm, "billing-api:customers/42", "/customers/42")).toBe(false);
 });
 

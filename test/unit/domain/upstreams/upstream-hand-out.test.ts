@@ -1,3 +1,4 @@
+import { findEvents } from "../../../support/find-events";
 import type { CallContext } from "../../../../src/domain/call-context";
 import { issueCredential } from "../../../../src/domain/credentials/issue-credential";
 import { revokeCredential } from "../../../../src/domain/credentials/revoke-credential";
@@ -45,7 +46,7 @@ test("the role is made for the credential, valid until it expires, and named in 
   const role = world.roleAdmin.roles.get(outcome.upstream!.username)!;
   expect(role.validUntil.getTime()).toBe(outcome.expiresAt * 1000);
   expect(role.grants).toEqual([{ schema: "app", privileges: ["SELECT"] }]);
-  expect((await world.audit.find({ jti: outcome.jti }))[0]).toMatchObject({ type: "issued", detail: { upstream: "app-db", db_role: outcome.upstream!.username } });
+  expect((await findEvents(world.audit, { jti: outcome.jti }))[0]).toMatchObject({ type: "issued", detail: { upstream: "app-db", db_role: outcome.upstream!.username } });
 });
 
 test("when the issued row cannot be written, the role is dropped and the credential's state removed (fail closed)", async () => {
@@ -68,13 +69,13 @@ test("revoking the credential drops its role and records why", async () => {
   await revokeCredential(world.services, agent, outcome.jti, { requestId: "req-revoke" });
 
   expect(world.roleAdmin.roles.size).toBe(0);
-  expect((await world.audit.find({ jti: outcome.jti, type: "upstream_role_dropped" }))[0]).toMatchObject({ reason: "revoked", requestId: "req-revoke", agent: "support-agent" });
+  expect((await findEvents(world.audit, { jti: outcome.jti, type: "upstream_role_dropped" }))[0]).toMatchObject({ reason: "revoked", requestId: "req-revoke", agent: "support-agent" });
 });
 
 test("without the upstream's admin secret nothing is handed out and nothing is left behind", async () => {
   await world.secrets.delete({ upstream: "app-db", actor: "security-oncall" }, CALL);
   await expect(issueCredential(world.services, agent, DB, CALL)).rejects.toMatchObject({ code: "temporarily_unavailable" });
   expect(world.roleAdmin.roles.size).toBe(0);
-  expect(await world.audit.find({ type: "issued" })).toEqual([]);
+  expect(await findEvents(world.audit, { type: "issued" })).toEqual([]);
   expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" }, world.clock.now())).toBe(0);
 });
