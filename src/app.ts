@@ -133,7 +133,7 @@ export async function buildLocksmith(config: Config, logger: Logger, clock: Cloc
   }, config.reaperSeconds * 1000);
   reaper.unref();
 
-  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, upstreams: databaseCredentials };
+  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations, upstreams: databaseCredentials };
   const services: CredentialServices = {
     issuer: config.issuer,
     policy: policySource,

@@ -13,10 +13,18 @@ export type Refusal =
  */
 export function refuse(res: Response, refusal: Refusal, realm: string, resourceMetadata?: string): void {
   const params = [`realm="${realm}"`];
-  if (refusal.status !== 503 && refusal.error) params.push(`error="${refusal.error}"`, `error_description="${refusal.description.replace(/["\\]/g, "")}"`);
-  if (refusal.status === 403) params.push(`scope="${refusal.scope}"`);
+  if (refusal.status !== 503 && refusal.error) params.push(`error="${refusal.error}"`, `error_description="${headerText(refusal.description)}"`);
+  if (refusal.status === 403) params.push(`scope="${headerText(refusal.scope)}"`);
   if (resourceMetadata) params.push(`resource_metadata="${resourceMetadata}"`);
   if (refusal.status === 503) res.set("Retry-After", "1");
   else res.set("WWW-Authenticate", `Bearer ${params.join(", ")}`);
   res.status(refusal.status).set("Cache-Control", "no-store").json({ error: refusal.error ?? "invalid_token", error_description: refusal.description });
 }
+
+/**
+ * RFC 6750 §3: error_description and scope are %x20-21 / %x23-5B / %x5D-7E. The
+ * description can carry a resource built from the request's path, where CR, LF
+ * or a non-Latin-1 character would make Node refuse the header (a 500) or split
+ * it; every other character becomes "?" (the JSON body keeps the exact text).
+ */
+const headerText = (text: string) => text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "?");

@@ -36,6 +36,12 @@ export interface ResourceServerOptions extends ResourceServerIdentity {
   readonly stream?: RevocationListenerOptions;
   /** RFC 9728 metadata URL to name in 401s (MCP servers; see protectedResourceMetadata). */
   readonly resourceMetadata?: string;
+  /**
+   * This server's environment, e.g. `production`. Optional: offline mode learns it from the revocation
+   * stream, which Locksmith sends for this server's identity; when given, a stream naming another is
+   * never trusted. Offline verification refuses tokens whose `env` is not this environment.
+   */
+  readonly environment?: string;
 }
 
 export interface RequireOptions {
@@ -73,7 +79,7 @@ export class LocksmithResourceServer {
   requireCredential(required: RequireOptions): RequestHandler {
     const scopes = typeof required.scope === "string" ? required.scope.split(" ") : [...required.scope];
     const mode = required.redeem ?? "online";
-    if (mode === "offline") this.listener ??= new RevocationListener(this.identity, this.revoked, this.options.stream);
+    if (mode === "offline") this.listener ??= new RevocationListener(this.identity, this.revoked, { ...this.options.stream, environment: this.options.environment });
     return async (req, res, next) => {
       try {
         const outcome = await this.check(req, scopes, required.resource(req), mode);
@@ -105,6 +111,8 @@ export class LocksmithResourceServer {
       return { status: 403, error: "insufficient_scope", description: `this request needs ${scopes.join(" ")} on ${resource}`, scope: scopes.join(" ") };
     }
     if (mode === "offline" && this.listener?.live) {
+      // Every environment's keys are in one JWKS, so the signature alone does not keep the environment wall.
+      if (claims.environment !== this.listener.environment) return { status: 401, error: "invalid_token", description: "the token was issued for another environment" };
       return this.revoked.isRevoked(claims) ? { status: 401, error: "invalid_token", description: "the token was revoked" } : describe(claims, false);
     }
     if (mode === "offline" && this.options.whenStreamDown === "reject") {

@@ -8,6 +8,11 @@ export interface RevocationListenerOptions {
   readonly staleAfterMs?: number;
   /** Wait before reconnecting; doubles up to 5 s. Default 250 ms. */
   readonly reconnectMs?: number;
+  /**
+   * The environment this server must be in. Without it, the one the stream announces is used; with it,
+   * a stream that announces another is never trusted (a misconfigured key or identity fails closed).
+   */
+  readonly environment?: string;
 }
 
 /**
@@ -15,12 +20,14 @@ export interface RevocationListenerOptions {
  * `GET /v1/revocations/stream`, reconnecting with `Last-Event-ID` so nothing
  * is missed. `live` is true only between the stream's `ready` event (backlog
  * applied) and the moment it drops or goes quiet: while it is false an
- * offline verifier must not trust its list.
+ * offline verifier must not trust its list. `environment` is the one the
+ * stream's `ready` event names (Locksmith knows it from the server's identity).
  */
 export class RevocationListener {
   private connected = false;
   private lastId: string | undefined;
   private lastActivity = 0;
+  private announced: string | undefined;
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
 
@@ -30,6 +37,11 @@ export class RevocationListener {
 
   get live(): boolean {
     return this.connected && Date.now() - this.lastActivity < (this.options.staleAfterMs ?? 15_000);
+  }
+
+  /** This resource server's environment, as its stream announced it; undefined until then. */
+  get environment(): string | undefined {
+    return this.announced;
   }
 
   async close(): Promise<void> {
@@ -72,6 +84,12 @@ export class RevocationListener {
           this.list.add(JSON.parse(event.data) as RevocationNotice);
           if (event.id) this.lastId = event.id;
         } else if (event.event === "ready") {
+          const environment = (JSON.parse(event.data) as { environment?: unknown }).environment;
+          // Unknown or not the pinned one: never trusted, so the verifier redeems online (Locksmith checks the wall itself).
+          if (typeof environment !== "string" || (this.options.environment !== undefined && environment !== this.options.environment)) {
+            throw new Error("the revocation stream names no environment, or another than configured");
+          }
+          this.announced = environment;
           this.connected = true;
         }
       }

@@ -66,13 +66,15 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(resumeTraceContext);
 
   const auth = { issuer: deps.services.issuer, policy: deps.services.policy, replay: deps.replay, clock: deps.services.clock };
-  app.use(credentialsRoutes(deps.services, auth, deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : []));
+  // One budget for every way an agent can mint, open an approval or revoke (issue 18): the same limits everywhere.
+  const limits = deps.counter ? [rateLimit(deps.services.policy, deps.counter)] : [];
+  app.use(credentialsRoutes(deps.services, auth, limits));
   app.use(revocationsRoutes(deps.services.revocations, auth, deps.shutdown));
   app.use(subjectRevocationsRoutes(deps.services, auth));
-  app.use(tokenRoutes(deps.services, auth));
-  app.use(introspectRevokeRoutes(deps.services, auth));
+  app.use(tokenRoutes(deps.services, auth, limits));
+  app.use(introspectRevokeRoutes(deps.services, auth, limits));
   app.use(metadataRoutes(deps.services.issuer));
-  app.use(approvalsRoutes(deps.approvals, auth));
+  app.use(approvalsRoutes(deps.approvals, auth, limits));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));
   app.use(healthRoutes(deps.readiness));

@@ -20,6 +20,17 @@ export const scopeList = z
     return scopes;
   });
 
+/**
+ * Text bound for the ledger or its filters. PostgreSQL's text type refuses NUL,
+ * and an unpaired UTF-16 surrogate cannot be stored as sent: either would fail
+ * (or silently change) the write, a caller's mistake answered as a store outage.
+ * Every free-text field that reaches the ledger or a ledger query uses this.
+ *
+ * @example ledgerText(512).optional()   // a purpose, a comment, a filter value
+ */
+export const ledgerText = (max: number) =>
+  z.string().max(max).regex(/^[^\u0000\p{Cs}]*$/u, "must be text without NUL characters or unpaired surrogates");
+
 /** One canonical resource (canonical-request.ts): no alias, wildcard or encoding, at most 512 characters. */
 export const resource = z.string().superRefine((value, ctx) => {
   const problem = resourceProblem(value);

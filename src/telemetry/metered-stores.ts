@@ -48,6 +48,10 @@ export class MeteredTokenStore implements TokenStore {
     return stored(this.metrics, "revoke", () => this.inner.revoke(jti, holder));
   }
 
+  markAnnounced(jti: string): Promise<void> {
+    return stored(this.metrics, "mark_announced", () => this.inner.markAnnounced(jti));
+  }
+
   revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
     return stored(this.metrics, "revoke_subject", () => this.inner.revokeSubject(subject, atMs));
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalRequest } from "../../src/domain/approvals/approval-request";
-import type { ApprovalStore } from "../../src/domain/approvals/approval-store";
+import { TooManyPendingError, type ApprovalStore } from "../../src/domain/approvals/approval-store";
+import { MAX_PENDING_APPROVALS_PER_AGENT } from "../../src/domain/approvals/approval-store";
 
 export interface ApprovalStoreFixture {
   readonly store: ApprovalStore;
@@ -120,7 +121,26 @@ export function describeApprovalStoreContract(name: string, factory: () => Promi
       expect((await store.collect(r.id, "billing-agent", NOW + 11)).outcome).toBe("already_expired");
     });
 
-    it("lists pending, unexpired requests oldest first", async () => {
+    it("refuses the request beyond MAX_PENDING_APPROVALS_PER_AGENT of one agent, saving nothing, and frees a place when one is decided", async () => {
+      const agent = `flooder-${randomUUID()}`;
+      const opened = Array.from({ length: MAX_PENDING_APPROVALS_PER_AGENT }, (_, i) => request({ agent, createdAt: NOW + i }));
+      for (const r of opened) await store.create(r, KEEP_MS);
+      const extra = request({ agent });
+      await expect(store.create(extra, KEEP_MS)).rejects.toBeInstanceOf(TooManyPendingError);
+      expect(await store.get(extra.id)).toBeUndefined();
+      await store.create(request({ agent: `other-${randomUUID()}` }), KEEP_MS);
+      await store.vote(opened[0].id, vote("alice"), false, NOW + 1);
+      await store.create(extra, KEEP_MS);
+      expect((await store.pending(NOW + 1)).filter((r) => r.agent === agent)).toHaveLength(MAX_PENDING_APPROVALS_PER_AGENT);
+    });
+
+    it("lets at most MAX_PENDING_APPROVALS_PER_AGENT of many concurrent creates of one agent through", async () => {
+      const agent = `racer-${randomUUID()}`;
+      const results = await Promise.allSettled(Array.from({ length: MAX_PENDING_APPROVALS_PER_AGENT + 10 }, () => store.create(request({ agent }), KEEP_MS)));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(MAX_PENDING_APPROVALS_PER_AGENT);
+    });
+
+    it("lists pending, unexpired requests newest first", async () => {
       const older = request({ createdAt: NOW - 2, agent: `a-${randomUUID()}` });
       const newer = request({ createdAt: NOW - 1, agent: older.agent });
       const expired = request({ expiresAt: NOW, agent: older.agent });
@@ -128,7 +148,7 @@ export function describeApprovalStoreContract(name: string, factory: () => Promi
       for (const r of [newer, older, expired, approved]) await store.create(r, KEEP_MS);
       await store.vote(approved.id, vote("alice"), true, NOW);
       const listed = (await store.pending(NOW + 1)).filter((r) => r.agent === older.agent).map((r) => r.id);
-      expect(listed).toEqual([older.id, newer.id]);
+      expect(listed).toEqual([newer.id, older.id]);
     });
   });
 }

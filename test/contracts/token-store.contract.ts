@@ -125,12 +125,37 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
         expect((await store.get(id))?.revoked).toBe(true);
       });
 
-      test("is idempotent: a second revoke is already_revoked, with the agent", async () => {
+      test("is idempotent: once announced, a second revoke is already_revoked, with the agent", async () => {
         const id = jti();
         await store.put(id, state({ agent: "support-agent" }), LONG_TTL_MS);
         await store.revoke(id);
+        await store.markAnnounced(id);
         expect(await store.revoke(id)).toEqual({ outcome: "already_revoked", agent: "support-agent" });
         expect((await store.get(id))?.revoked).toBe(true);
+      });
+
+      test("a revocation never marked announced is revoked again, so a retry can finish what a failed announcement left", async () => {
+        const id = jti();
+        await store.put(id, state({ agent: "support-agent" }), LONG_TTL_MS);
+        await store.revoke(id);
+        expect(await store.revoke(id, "support-agent")).toEqual({ outcome: "revoked", agent: "support-agent" });
+        await store.markAnnounced(id);
+        expect(await store.revoke(id, "support-agent")).toEqual({ outcome: "already_revoked", agent: "support-agent" });
+      });
+
+      test("markAnnounced of an unknown jti creates nothing", async () => {
+        const id = jti();
+        await store.markAnnounced(id);
+        expect(await store.get(id)).toBeUndefined();
+        expect(await store.revoke(id)).toEqual({ outcome: "unknown" });
+      });
+
+      test("a revocation by subject counts as announced (its own announcement covers the credential)", async () => {
+        const agent = `announced-agent-${jti()}`;
+        const id = jti();
+        await store.put(id, state({ agent }), LONG_TTL_MS);
+        expect(await store.revokeSubject({ kind: "agent", id: agent }, Date.now())).toBe(1);
+        expect(await store.revoke(id)).toEqual({ outcome: "already_revoked", agent });
       });
 
       test("answers unknown for a jti that was never put", async () => {

@@ -55,7 +55,7 @@ const ATTACK_NAMES = [
   "signature stripped", "signature altered", "payload altered, signature kept",
   "embedded jwk of the attacker's key", "jku pointing at the attacker's key set", "x5u pointing at the attacker's certificate", "x5c with a self-made certificate",
   "kid with a path traversal", "kid with SQL", "kid of 4 KiB", "crit naming an unknown extension",
-  "duplicate claim (iss twice)", "duplicate header member (alg twice)", "act nested 64 deep", "oversized (10 KiB of padding claim)",
+  "duplicate claim (iss twice)", "duplicate claim, escaped (sub and \\u0073ub)", "duplicate header member (alg twice)", "act nested 64 deep", "oversized (10 KiB of padding claim)",
   "JWE compact serialisation (five parts)", "JWS JSON serialisation", "JWS JSON serialisation, base64url-wrapped",
 ];
 

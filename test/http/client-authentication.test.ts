@@ -80,14 +80,14 @@ const BAD_CREDENTIALS: [string, (id: ExamplePrincipal) => Promise<string | undef
   ["an assertion without jti", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { jti: undefined }))), /"jti"/],
   ["an assertion without exp", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { exp: undefined }))), /"exp"/],
   ["an assertion whose sub is not its iss", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { sub: "someone-else" }))), /"sub"/],
-  ["an unknown principal", () => bearer(craftAssertion("support-agent", assertionClaims("mallory-agent", TEST_ISSUER))), /unknown client/],
+  ["an unknown principal", () => bearer(craftAssertion("support-agent", assertionClaims("mallory-agent", TEST_ISSUER))), /iss must name a client of the policy/],
   [
     "an assertion signed with another principal's key",
     (id) => bearer(craftAssertion(id === "crm-prod" ? "support-agent" : "crm-prod", assertionClaims(id, TEST_ISSUER), { kid: `${id}-1` })),
-    /signature/,
+    /not accepted/,
   ],
-  ["an unsecured assertion (alg none)", (id) => bearer(unsecuredAssertion(assertionClaims(id, TEST_ISSUER))), /algorithm not allowed/],
-  ["an HMAC assertion (HS256)", (id) => bearer(hmacAssertion(assertionClaims(id, TEST_ISSUER))), /algorithm not allowed/],
+  ["an unsecured assertion (alg none)", (id) => bearer(unsecuredAssertion(assertionClaims(id, TEST_ISSUER))), /not accepted/],
+  ["an HMAC assertion (HS256)", (id) => bearer(hmacAssertion(assertionClaims(id, TEST_ISSUER))), /not accepted/],
 ];
 
 describe.each(ROUTES)("$name", (route) => {

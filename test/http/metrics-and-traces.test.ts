@@ -68,6 +68,7 @@ test("store failures are counted by store and operation", async () => {
       get: async () => undefined,
       spend: async () => ({ ok: false, reason: "unknown" }),
       revoke: async () => ({ outcome: "unknown" }),
+      markAnnounced: async () => undefined,
       revokeSubject: async () => 0,
       lastRevocation: async () => undefined,
       remove: async () => undefined,

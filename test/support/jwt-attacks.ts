@@ -71,6 +71,8 @@ export function attackVariants(
     ["kid of 4 KiB", signRaw(header({ kid: "k".repeat(4096) }), payload, attacker)],
     ['crit naming an unknown extension', signRaw(header({ crit: ["x-locksmith-bypass"], "x-locksmith-bypass": true }), payload, key)],
     ["duplicate claim (iss twice)", signRaw(header(), payload.replace(/^\{/, `{"iss":"someone-else",`), key)],
+    // The same name twice, once escaped: JSON.parse decodes both to "sub" and keeps the last (issue 18, item 14).
+    ["duplicate claim, escaped (sub and \\u0073ub)", signRaw(header(), payload.replace(/^\{/, `{"\\u0073ub":"someone-else",`), key)],
     ["duplicate header member (alg twice)", signRaw(header().replace(/^\{/, '{"alg":"none",'), payload, key)],
     ["act nested 64 deep", signRaw(header(), JSON.stringify({ ...claims, act: nested(64) }), key)],
     ["oversized (10 KiB of padding claim)", signRaw(header(), JSON.stringify({ ...claims, pad: "x".repeat(10_240) }), key)],

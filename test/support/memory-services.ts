@@ -79,7 +79,7 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     suspensions,
     approvals,
     approvalTimeoutMs: 600_000,
-    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, upstreams }),
+    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, revocations, upstreams }),
     steps: untracedSteps,
     upstreams,
     approvers: options.approvers ?? refuseEveryApprover,

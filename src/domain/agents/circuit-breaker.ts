@@ -2,7 +2,7 @@ import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { WindowCounter } from "../limits/window-counter";
 import type { AgentPolicy, Policy } from "../policy/policy";
 import { matchesAny } from "../policy/glob";
-import type { SuspensionServices } from "./suspend-agent";
+import { suspensionNotice, type SuspensionServices } from "./suspend-agent";
 
 /** Which threshold an agent crossed. */
 export type BreakerCause = "denials" | "destructive_requests";
@@ -45,7 +45,10 @@ export class CircuitBreaker {
     return true;
   }
 
-  /** Suspends first, then records: a failed record leaves the agent suspended (fail closed). */
+  /**
+   * Suspends first, then records, then announces to offline verifiers: a failed record leaves the agent
+   * suspended (fail closed). A trip happens once per window and cause, so announcing each is bounded.
+   */
   private async trip(policy: Policy, agent: AgentPolicy, cause: BreakerCause, max: number, call: CallContext): Promise<void> {
     const { suspensions, audit, clock } = this.suspension;
     const breaker = policy.circuitBreaker!;
@@ -68,6 +71,7 @@ export class CircuitBreaker {
         already_suspended: !changed,
       },
     });
+    await this.suspension.revocations.publish(suspensionNotice(agent.id, agent.environment, now, forMs));
     await this.suspension.upstreams?.revoked({ kind: "agent", id: agent.id }, call);
   }
 }

@@ -1,5 +1,5 @@
 import { eventDocument } from "./canonical-event";
-import type { LedgerReader } from "./ledger-reader";
+import type { EventFilter, LedgerEntry, LedgerReader } from "./ledger-reader";
 
 export type CredentialStatus = "live" | "revoked" | "expired" | "exhausted" | "never_issued";
 
@@ -14,6 +14,8 @@ export interface CredentialTrace {
   readonly redemptions: number;
   readonly rejected_redemptions: number;
   readonly revoked_at?: string;
+  /** When a kill switch or a suspension (events that name a subject, not this jti) revoked it: that event. */
+  readonly revoked_by?: { readonly type: string; readonly reason: string | null; readonly seq: string };
   readonly events: Record<string, unknown>[];
 }
 
@@ -24,10 +26,12 @@ export async function traceCredential(ledger: LedgerReader, jti: string, now: Da
   const events = await ledger.page({ jti }, 0n, MAX_TRACE_EVENTS);
   if (events.length === 0) return undefined;
   const issued = events.find((e) => e.type === "issued");
-  const revoked = events.find((e) => e.type === "revoked" && e.decision === "allow" && e.reason === undefined);
   const redeemed = events.filter((e) => e.type === "redeemed");
   const ttl = typeof issued?.detail?.ttl === "number" ? issued.detail.ttl : undefined;
   const expiresAt = issued && ttl !== undefined ? new Date(issued.occurredAt.getTime() + ttl * 1000) : undefined;
+  const byJti = events.find((e) => e.type === "revoked" && e.decision === "allow" && e.reason === undefined);
+  const bySubject = issued && expiresAt ? await killedBySubject(ledger, issued, expiresAt) : undefined;
+  const revoked = [byJti, bySubject].filter((e) => e !== undefined).sort((a, b) => Number(a.seq - b.seq))[0];
   const usesLeft = redeemed.at(-1)?.detail?.uses_remaining;
   const status: CredentialStatus = !issued
     ? "never_issued"
@@ -48,6 +52,37 @@ export async function traceCredential(ledger: LedgerReader, jti: string, now: Da
     redemptions: redeemed.length,
     rejected_redemptions: events.filter((e) => e.type === "redeem_rejected").length,
     revoked_at: revoked?.occurredAt.toISOString(),
+    ...(revoked && revoked !== byJti ? { revoked_by: { type: revoked.type, reason: revoked.reason ?? null, seq: String(revoked.seq) } } : {}),
     events: events.map((e) => eventDocument(e.seq, e)),
   };
+}
+
+/**
+ * The first event after the issuance, and before the expiry, that killed the credential without naming
+ * its jti, as redemption would refuse it: a revocation of its agent, user or environment, or a suspension
+ * of its agent (which revokes every credential issued before it, also after a resume).
+ */
+async function killedBySubject(ledger: LedgerReader, issued: LedgerEntry, expiresAt: Date): Promise<LedgerEntry | undefined> {
+  const window = { from: issued.occurredAt, to: expiresAt };
+  const { agent, user, environment } = issued;
+  const searches: [EventFilter, (e: LedgerEntry) => boolean][] = [
+    [{ type: "revoked", agent }, (e) => e.reason === "revoke_agent"],
+    [{ type: "revoked", user }, (e) => e.reason === "revoke_user"],
+    [{ type: "revoked", environment }, (e) => e.reason === "revoke_environment"],
+    [{ type: "agent_suspended", agent }, () => true],
+    [{ type: "circuit_breaker_tripped", agent }, () => true],
+  ];
+  // A subject the credential lacks (no user when not delegated) names nothing: an absent filter field would match every row.
+  const named = searches.filter(([filter]) => Object.values(filter).every((value) => value !== undefined));
+  const found = await Promise.all(named.map(([filter, kills]) => firstAfter(ledger, { ...filter, ...window }, issued.seq, kills)));
+  return found.filter((e) => e !== undefined).sort((a, b) => Number(a.seq - b.seq))[0];
+}
+
+async function firstAfter(ledger: LedgerReader, filter: EventFilter, after: bigint, kills: (e: LedgerEntry) => boolean): Promise<LedgerEntry | undefined> {
+  for (let page = await ledger.page(filter, after, 500); page.length > 0; page = await ledger.page(filter, page[page.length - 1].seq, 500)) {
+    const hit = page.find(kills);
+    if (hit) return hit;
+    if (page.length < 500) return undefined;
+  }
+  return undefined;
 }

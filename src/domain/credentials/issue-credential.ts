@@ -15,8 +15,11 @@ import type { IssuedCredential } from "./issued-credential";
 
 export type { IssuedCredential } from "./issued-credential";
 
-/** A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider. */
-export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string };
+/**
+ * A credential request as an agent sends it; `onBehalfOf` is a user token from a trusted identity provider.
+ * `mayOpenApproval: false` (an endpoint that cannot answer 202) refuses a gated grant instead of opening a request.
+ */
+export type IssueRequest = Omit<CredentialRequest, "user"> & { readonly onBehalfOf?: string; readonly mayOpenApproval?: boolean };
 
 export type IssueOutcome =
   | IssuedCredential
@@ -81,6 +84,12 @@ export async function issueCredential(
     return { kind: "denied", reason: decision.reason, rule: decision.rule, description: decision.description };
   }
   const audience = decision.resourceServer.audience;
+  if (decision.outcome === "pending_approval" && request.mayOpenApproval === false) {
+    // Invalid requests open nothing: the refusal is recorded as a denial, no approval request waits behind it.
+    const description = "this grant needs approval by people: ask through POST /v1/credentials, which opens the request";
+    await record({ type: "denied", decision: "deny", reason: "approval_required", audience, rule: decision.rule });
+    return { kind: "denied", reason: "approval_required", rule: decision.rule, description };
+  }
   if (decision.outcome === "pending_approval") {
     const requestId = randomUUID();
     const waiting = newApprovalRequest({

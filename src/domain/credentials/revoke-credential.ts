@@ -7,7 +7,11 @@ import type { CredentialServices } from "./credential-services";
  * Revokes a credential at once for every later redemption. The agent that
  * holds it may revoke it, and so may an admin; anyone else is refused.
  * Idempotent: an unknown, expired or already revoked jti is a success. Every
- * call is recorded, the repeat ones with their outcome as the reason.
+ * call is recorded, the repeat ones with their outcome as the reason
+ * (`already_revoked`); only a revocation that changed the state is announced
+ * to offline verifiers, so repeats cannot flood the stream. The store keeps
+ * answering `revoked` until `markAnnounced`, so a retry after a failed record
+ * or announcement finishes it.
  */
 export async function revokeCredential(services: CredentialServices, caller: Principal, jti: string, call: CallContext): Promise<void> {
   if (caller.kind !== "agent" && caller.kind !== "admin") {
@@ -28,11 +32,13 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
     reason: result.outcome === "revoked" ? undefined : result.outcome,
     ...ledgerEnvelope(call, policy.version),
   });
-  if (result.outcome === "revoked" || result.outcome === "already_revoked") {
-    // Announced on repeats too, so a revoke retried after a failed announcement still reaches offline verifiers.
+  if (result.outcome === "revoked") {
     const environment = result.agent ? policy.agents.get(result.agent)?.environment : undefined;
     await services.revocations.publish({ jti, ...(environment ? { environment } : {}) });
-    // Whatever the credential opened upstream (a database role and its sessions) ends now, on repeats too.
+    await services.tokens.markAnnounced(jti);
+  }
+  if (result.outcome === "revoked" || result.outcome === "already_revoked") {
+    // Whatever the credential opened upstream (a database role and its sessions) ends now; on repeats too, so a retry finishes a failed drop.
     await services.upstreams.revoked({ kind: "jti", id: jti }, call);
   }
   if (result.outcome === "not_holder") {

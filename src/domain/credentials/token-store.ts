@@ -55,13 +55,19 @@ export interface TokenStore {
   /**
    * Marks the credential revoked until it expires. Idempotent. When `holder`
    * is given, only that agent's credential is revoked (`not_holder` otherwise).
+   * `revoked` when this call changed the state, or when an earlier revocation
+   * was never `markAnnounced` (so a retry finishes what a failed announcement
+   * left); `already_revoked` once it was announced.
    */
   revoke(jti: string, holder?: string): Promise<RevokeResult>;
+  /** Records that the credential's revocation is recorded and announced: later `revoke`s are `already_revoked`. Creates nothing. */
+  markAnnounced(jti: string): Promise<void>;
   /**
    * Revokes every live credential of the subject at once (read from an index,
    * never a scan). Resolves to how many were newly revoked; idempotent. Also
    * remembers `atMs` (the latest one wins) for `lastRevocation`, for
    * `KILL_SWITCH_MEMORY_MS`, before any credential is revoked.
+   * Marks them announced too: the caller announces the subject's revocation itself.
    */
   revokeSubject(subject: CredentialSubject, atMs: number): Promise<number>;
   /**

@@ -59,7 +59,7 @@ function findPrincipal(assertion: string, policy: Policy): Principal {
     throw invalidClient("assertion is not a compact JWT");
   }
   const principal = typeof iss === "string" ? policy.principals.get(iss) : undefined;
-  if (!principal) throw invalidClient("unknown client: iss names no agent, resource server or admin of the policy");
+  if (!principal) throw invalidClient(NOT_ACCEPTED);
   return principal;
 }
 
@@ -82,10 +82,16 @@ async function verify(assertion: string, principal: Principal, context: Authenti
   }
 }
 
+/**
+ * One text for every assertion refused before its signature is proven (unknown
+ * `iss`, wrong key, kid or algorithm, bad signature): what someone without the
+ * key reads must not tell an existing principal from an unknown one.
+ */
+const NOT_ACCEPTED = `assertion not accepted: iss must name a client of the policy, signed (${ASSERTION_ALGORITHMS.join(", ")}) with one of its registered keys`;
+
+/** jose checks the claims only after the signature verified, so only those failures may say more. */
 function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "assertion expired";
   if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
-  if (error instanceof errors.JOSEAlgNotAllowed) return `assertion algorithm not allowed: use ${ASSERTION_ALGORITHMS.join(" or ")}`;
-  if (error instanceof errors.JWKSNoMatchingKey) return "no registered key of this client matches the assertion";
-  return "assertion signature or format is invalid";
+  return NOT_ACCEPTED;
 }

@@ -52,7 +52,9 @@ function duplicateOrDeep(text: string): string | undefined {
       while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
       const top = stack[stack.length - 1];
       if (top && expectingKey) {
-        const name = text.slice(i + 1, end);
+        // Names are compared decoded: "sub" and "\u0073ub" are one member to JSON.parse, which keeps the last.
+        const name = decodeName(text.slice(i, end + 1));
+        if (name === undefined) return "is not JSON";
         if (top.has(name)) return `repeats the member "${name.slice(0, 32)}"`;
         top.add(name);
         expectingKey = false;
@@ -69,4 +71,13 @@ function duplicateOrDeep(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+function decodeName(token: string): string | undefined {
+  try {
+    const name = JSON.parse(token) as unknown;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }

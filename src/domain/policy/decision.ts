@@ -28,7 +28,9 @@ export type DenyReason =
   | "upstream_unavailable"
   | "agent_suspended"
   /** An approved request whose agent, person or environment was revoked by a kill switch after it was made. */
-  | "revoked_since_request";
+  | "revoked_since_request"
+  // Gated by approval, asked where no approval can be opened (the OAuth token endpoint cannot answer 202).
+  | "approval_required";
 
 export interface Deny {
   readonly outcome: "deny";

@@ -4,11 +4,16 @@ import type { WindowCounter } from "../../domain/limits/window-counter";
 import type { PolicySource } from "../../domain/policy/policy-source";
 import type { Principal } from "../../domain/policy/policy";
 
-/** After authentication: counts the request against the bundle's `rate_limits`; over a limit → 429 with Retry-After. */
+/**
+ * After authentication: counts the request against the bundle's `rate_limits`; over a limit → 429 with
+ * Retry-After. Put on every endpoint an agent can mint, open an approval or revoke through, so they share
+ * one budget. Admins are not counted: they are few, hold no credentials, and incident response must not wait.
+ */
 export function rateLimit(policy: PolicySource, counter: WindowCounter): RequestHandler {
   return async (_req, res, next) => {
     try {
-      await checkRateLimits(counter, policy.current().rateLimits, res.locals.principal as Principal);
+      const principal = res.locals.principal as Principal;
+      if (principal.kind === "agent") await checkRateLimits(counter, policy.current().rateLimits, principal);
       next();
     } catch (error) {
       next(error);

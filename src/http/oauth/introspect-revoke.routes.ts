@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import { credentialIdOf } from "../../domain/credentials/credential-id";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import { redeemCredential } from "../../domain/credentials/redeem-credential";
@@ -14,7 +14,7 @@ import { authenticateOAuthClient } from "./oauth-client";
  * POST /oauth/introspect (RFC 7662) for resource servers and POST /oauth/revoke
  * (RFC 7009) for the agent holding a token or an admin.
  */
-export function introspectRevokeRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+export function introspectRevokeRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
   // Introspection is a redemption: the same checks, and one use is spent. Every
@@ -47,7 +47,7 @@ export function introspectRevokeRoutes(services: CredentialServices, auth: Clien
   });
 
   // RFC 7009 §2.2: 200 whether the token was revoked, was already, or is unknown or invalid.
-  router.post("/oauth/revoke", ...formBody, authenticateOAuthClient(auth, "agent", "admin"), async (req, res) => {
+  router.post("/oauth/revoke", ...formBody, authenticateOAuthClient(auth, "agent", "admin"), ...limits, async (req, res) => {
     const params = formParams(req);
     if (params.token === undefined) throw invalidRequest("token is required");
     const jti = await credentialIdOf(params.token, services);

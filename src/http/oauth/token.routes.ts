@@ -1,5 +1,5 @@
 import { databaseLoginBody } from "../database-login";
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import { issueCredential, type IssueOutcome, type IssueRequest } from "../../domain/credentials/issue-credential";
 import { invalidRequest, LocksmithError, type ErrorCode } from "../../domain/errors";
@@ -32,6 +32,7 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   requires_user: "unauthorized_client",
   agent_suspended: "unauthorized_client",
   revoked_since_request: "unauthorized_client",
+  approval_required: "invalid_scope",
   ttl_exceeds_policy: "invalid_request",
   upstream_lacks_scope: "invalid_scope",
   upstream_unavailable: "invalid_target",
@@ -43,9 +44,9 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
  * or a workload token, both decided by the same issueCredential as
  * POST /v1/credentials. The answer is RFC 6749 §5.1 with `no-store`.
  */
-export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps): Router {
+export function tokenRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
-  router.post("/oauth/token", ...formBody, authenticateOAuthClient(auth, "agent"), async (req, res) => {
+  router.post("/oauth/token", ...formBody, authenticateOAuthClient(auth, "agent"), ...limits, async (req, res) => {
     const params = formParams(req);
     const agent = res.locals.principal as Principal;
     let request: IssueRequest;
@@ -84,7 +85,8 @@ function credentialRequest(params: Record<string, string | undefined>): IssueReq
     ttl = /^\d{1,6}$/.test(params.expires_in) ? Number(params.expires_in) : NaN;
     if (!(ttl >= 1 && ttl <= MAX_EXPIRES_IN_SECONDS)) throw invalidRequest("expires_in must be a whole number of seconds from 1 to 86400");
   }
-  return { scopes: scopes.data, resource: params.resource, ttl, audience: params.audience };
+  // This endpoint answers a token or an error, never 202: a grant that needs approval opens nothing here.
+  return { scopes: scopes.data, resource: params.resource, ttl, audience: params.audience, mayOpenApproval: false };
 }
 
 /** RFC 8693 §2.1: the user token to act for, and the optional actor_token, which must be the client itself. */

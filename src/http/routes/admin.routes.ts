@@ -7,7 +7,7 @@ import type { Principal } from "../../domain/policy/policy";
 import type { ReloadResult, ReloadTrigger } from "../../domain/policy/reloadable-policy";
 import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
 export interface AdminDeps {
   readonly suspension: SuspensionServices;
@@ -15,7 +15,7 @@ export interface AdminDeps {
 }
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const suspendBody = z.object({ reason: z.string().max(512).regex(/^[^\u0000\p{Cs}]*$/u, "must be plain text").optional() }).strict();
+const suspendBody = z.object({ reason: ledgerText(512).optional() }).strict();
 
 /** Admin-only: POST /v1/agents/{id}/suspend|resume, POST /v1/admin/policy/reload. */
 export function adminRoutes(deps: AdminDeps, auth: ClientAuthDeps): Router {

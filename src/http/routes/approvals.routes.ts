@@ -11,13 +11,13 @@ import type { Principal } from "../../domain/policy/policy";
 import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
 const MAX_WAIT_SECONDS = 25;
 const POLL_INTERVAL_MS = 250;
 const voteBody = z
-  .object({ decision: z.enum(["approve", "reject"]), comment: z.string().max(512).regex(/^[^\u0000\p{Cs}]*$/u, "must be plain text").optional() })
+  .object({ decision: z.enum(["approve", "reject"]), comment: ledgerText(512).optional() })
   .strict();
 
 /**
@@ -25,7 +25,7 @@ const voteBody = z
  * POST /v1/approvals/{id}; the agent polls GET /v1/credentials/requests/{id}
  * (`?wait=<seconds>` long-polls while it is pending).
  */
-export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps): Router {
+export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
   const approver = authenticateApprover(services);
 
@@ -41,7 +41,8 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
     res.status(200).json(view(after));
   });
 
-  router.get("/v1/credentials/requests/:id", authenticateClient(auth, "agent"), async (req, res) => {
+  // Collecting mints, so each poll counts against the agent's rate limits: long-poll with ?wait= rather than poll often.
+  router.get("/v1/credentials/requests/:id", authenticateClient(auth, "agent"), ...limits, async (req, res) => {
     const id = requestId(req);
     const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) throw invalidRequest(`wait must be whole seconds from 0 to ${MAX_WAIT_SECONDS}`);

@@ -7,9 +7,9 @@ import { proveConsistency, proveInclusion } from "../../domain/audit/ledger-proo
 import { traceCredential } from "../../domain/audit/trace-credential";
 import { LocksmithError } from "../../domain/errors";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
-const text = z.string().min(1).max(512);
+const text = ledgerText(512).min(1);
 const seqParam = z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive integer").transform(Number);
 const size = z.string().regex(/^\d{1,16}$/, "must be a whole number").transform(Number);
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));

@@ -11,11 +11,9 @@ import type { Principal } from "../../domain/policy/policy";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { callOf } from "../middleware/request-context";
 import { requireJson } from "../middleware/require-json";
-import { parseBody, resource, scopeList } from "../validation";
+import { ledgerText, parseBody, resource, scopeList } from "../validation";
 
 const MAX_TTL_REQUEST_SECONDS = 86_400;
-/** Free text bound for the ledger: PostgreSQL cannot store NUL or a lone UTF-16 surrogate, and either would fail the audit write (a 503, for a caller mistake). */
-const LEDGER_TEXT = /^[^\u0000\p{Cs}]*$/u;
 
 const issueBody = z
   .object({
@@ -23,7 +21,7 @@ const issueBody = z
     resource,
     ttl: z.union([z.number(), z.string().max(16)]).optional(),
     on_behalf_of: z.string().max(16_384).optional(),
-    reason: z.string().max(512).regex(LEDGER_TEXT, "must be text without NUL characters or unpaired surrogates").optional(),
+    reason: ledgerText(512).optional(),
   })
   .strict();
 
@@ -34,10 +32,10 @@ const redeemBody = z
 const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
-export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, issuanceGuards: RequestHandler[] = []): Router {
+export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
-  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...issuanceGuards, async (req, res) => {
+  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...limits, async (req, res) => {
     const body = parseBody(issueBody, req.body);
     const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
     if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
@@ -93,7 +91,7 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
     });
   });
 
-  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), async (req, res) => {
+  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), ...limits, async (req, res) => {
     const jti = String(req.params.jti);
     if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
     await revokeCredential(services, principal(res), jti, callOf(res));

@@ -12,9 +12,11 @@ export const HEARTBEAT_MS = 5000;
 /**
  * GET /v1/revocations/stream: Server-Sent Events for resource servers. Each
  * event is `event: revocation`, `id: <feed id>`, `data: {jti, environment}` or
- * `{agent|user|environment, before}`, for the caller's environment only. On
+ * `{agent|user|environment, before}` (a suspension adds `suspended: true`; a
+ * resumption is `{agent, resumed: true}`), for the caller's environment only. On
  * connect, the entries after `Last-Event-ID` (or the whole retention window)
- * come first, then `event: ready`, then live entries and `: heartbeat` lines.
+ * come first, then `event: ready` with `{environment}` (the caller's), then
+ * live entries and `: heartbeat` lines.
  */
 export function revocationsRoutes(feed: RevocationFeed, auth: ClientAuthDeps, shutdown?: AbortSignal): Router {
   const router = Router();
@@ -51,7 +53,8 @@ export function revocationsRoutes(feed: RevocationFeed, auth: ClientAuthDeps, sh
       backlog.forEach(send);
       live.forEach(send);
       caughtUp = true;
-      res.write("event: ready\ndata: {}\n\n");
+      // The listener learns its environment from its own authenticated stream: offline verifiers refuse tokens of any other.
+      res.write(`event: ready\ndata: ${JSON.stringify({ environment })}\n\n`);
     } catch (error) {
       stop();
       clearInterval(heartbeat);

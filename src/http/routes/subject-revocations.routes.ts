@@ -7,9 +7,9 @@ import { invalidRequest } from "../../domain/errors";
 import { callOf } from "../middleware/request-context";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { requireJson } from "../middleware/require-json";
-import { parseBody } from "../validation";
+import { ledgerText, parseBody } from "../validation";
 
-const subjectId = z.string().min(1).max(256);
+const subjectId = ledgerText(256).min(1);
 const body = z.object({ agent: subjectId.optional(), user: subjectId.optional(), environment: subjectId.optional() }).strict();
 
 /**

@@ -1,5 +1,6 @@
 import type { ApprovalRequest, ApprovalVote, CollectOutcome, VoteOutcome } from "../../domain/approvals/approval-request";
-import type { ApprovalStore } from "../../domain/approvals/approval-store";
+import { TooManyPendingError, type ApprovalStore } from "../../domain/approvals/approval-store";
+import { MAX_PENDING_APPROVALS_PER_AGENT } from "../../domain/approvals/approval-store";
 import type { Clock } from "../../domain/clock";
 
 /** Approval requests in process memory (dev mode, tests): same contract as Redis. */
@@ -9,6 +10,9 @@ export class MemoryApprovalStore implements ApprovalStore {
   constructor(private readonly clock: Clock) {}
 
   async create(request: ApprovalRequest, keepMs: number): Promise<void> {
+    // Synchronous from check to set: no other create runs in between (the event loop's atomicity).
+    const waiting = this.waiting(this.clock.now()).filter((r) => r.agent === request.agent);
+    if (waiting.length >= MAX_PENDING_APPROVALS_PER_AGENT) throw new TooManyPendingError(request.agent);
     this.requests.set(request.id, { request: structuredClone(request), forgetAt: request.expiresAt + keepMs });
   }
 
@@ -58,10 +62,14 @@ export class MemoryApprovalStore implements ApprovalStore {
   }
 
   async pending(nowMs: number): Promise<ApprovalRequest[]> {
+    return this.waiting(nowMs);
+  }
+
+  private waiting(nowMs: number): ApprovalRequest[] {
     return [...this.requests.keys()]
       .map((id) => this.live(id)?.request)
       .filter((r): r is ApprovalRequest => r !== undefined && r.status === "pending" && nowMs < r.expiresAt)
-      .sort((a, b) => a.createdAt - b.createdAt)
+      .sort((a, b) => b.createdAt - a.createdAt)
       .map((r) => structuredClone(r));
   }
 

@@ -5,6 +5,8 @@ import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, ty
 interface Entry {
   state: CredentialState;
   expiresAt: number;
+  /** Its revocation was recorded and announced (see TokenStore.revoke). */
+  announced?: boolean;
 }
 
 /**
@@ -53,9 +55,14 @@ export class MemoryTokenStore implements TokenStore {
     if (!entry) return { outcome: "unknown" };
     const agent = entry.state.agent;
     if (holder !== undefined && holder !== agent) return { outcome: "not_holder" };
-    if (entry.state.revoked) return { outcome: "already_revoked", agent };
+    if (entry.state.revoked && entry.announced) return { outcome: "already_revoked", agent };
     entry.state = { ...entry.state, revoked: true };
     return { outcome: "revoked", agent };
+  }
+
+  async markAnnounced(jti: string): Promise<void> {
+    const entry = this.live(jti);
+    if (entry) entry.announced = true;
   }
 
   async revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
@@ -66,9 +73,10 @@ export class MemoryTokenStore implements TokenStore {
     for (const jti of jtis) {
       const entry = this.live(jti);
       if (!entry) jtis.delete(jti);
-      else if (!entry.state.revoked) {
+      else {
+        if (!entry.state.revoked) revoked += 1;
         entry.state = { ...entry.state, revoked: true };
-        revoked += 1;
+        entry.announced = true;
       }
     }
     if (jtis.size === 0) this.subjects.delete(key);

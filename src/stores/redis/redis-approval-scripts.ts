@@ -60,3 +60,15 @@ r.status = 'approved'
 redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
 return 1
 `;
+
+/**
+ * KEYS[1] the agent's set of waiting request ids, scored by expiry (ms); ARGV id, expiresAt, max, now, ttl ms.
+ * Takes a place for the request unless the agent already has \`max\` unexpired ones: 1 taken, 0 refused.
+ */
+export const TAKE_PLACE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+return 1
+`;

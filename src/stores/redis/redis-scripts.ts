@@ -3,7 +3,7 @@
  * A credential is a small hash under `cred:{<jti>}` (the braces keep all of a
  * credential's keys in one Redis Cluster slot): a = agent, s = scope,
  * r = resource, u = uses left (-1 = unlimited), x = revoked, h = user (when
- * delegated), e = environment.
+ * delegated), e = environment, n = its revocation was announced.
  *
  * Revocation by subject reads an index per subject: a sorted set under
  * `subject:{<kind>:<id>}` (its own slot) of jtis scored by their expiry in
@@ -49,12 +49,20 @@ if u == 0 then return {0, 'exhausted'} end
 redis.call('HSET', KEYS[1], 'u', u - 1)
 return {1, u - 1}`;
 
-/** ARGV[1] holder agent, or '' for an admin. Returns {outcome, agent}. */
+/**
+ * ARGV[1] holder agent, or '' for an admin; ARGV[2] '1' when the caller announces it by subject (marks n too).
+ * Returns {outcome, agent}: already_revoked only once announced (or, by subject, once revoked).
+ */
 export const REVOKE = `
-local v = redis.call('HMGET', KEYS[1], 'a', 'x')
+local v = redis.call('HMGET', KEYS[1], 'a', 'x', 'n')
 if not v[1] then return {'unknown', ''} end
 if ARGV[1] ~= '' and ARGV[1] ~= v[1] then return {'not_holder', ''} end
-if v[2] then return {'already_revoked', v[1]} end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'x', '1', 'n', '1')
+  if v[2] then return {'already_revoked', v[1]} end
+  return {'revoked', v[1]}
+end
+if v[2] and v[3] then return {'already_revoked', v[1]} end
 redis.call('HSET', KEYS[1], 'x', '1')
 return {'revoked', v[1]}`;
 
@@ -63,4 +71,9 @@ export const MARK_KILLED = `
 local at = tonumber(ARGV[1])
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if at > v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1`;
+
+/** Marks a credential's revocation announced; never creates the key (it would have no expiry). */
+export const MARK_ANNOUNCED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'n', '1') end
 return 1`;

@@ -2,15 +2,16 @@ import type { Redis } from "ioredis";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
 import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, type RevokeResult, type SpendResult, type TokenStore } from "../../domain/credentials/token-store";
 import { StoreUnavailableError } from "../../domain/errors";
-import { INDEX, LIVE_MEMBERS, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
+import { INDEX, LIVE_MEMBERS, MARK_ANNOUNCED, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
 
 interface ScriptCommands {
   locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number, user: string, environment: string): Promise<number>;
   locksmithIndex(key: string, jti: string, ttlMs: number): Promise<number>;
   locksmithLiveMembers(key: string): Promise<string[]>;
   locksmithSpend(key: string): Promise<[number, number | string]>;
-  locksmithRevoke(key: string, holder: string): Promise<[RevokeResult["outcome"], string]>;
+  locksmithRevoke(key: string, holder: string, bySubject: string): Promise<[RevokeResult["outcome"], string]>;
   locksmithMarkKilled(key: string, atMs: number, memoryMs: number): Promise<number>;
+  locksmithMarkAnnounced(key: string): Promise<number>;
 }
 
 const credKey = (jti: string) => `cred:{${jti}}`;
@@ -29,6 +30,7 @@ export class RedisTokenStore implements TokenStore {
     redis.defineCommand("locksmithPut", { numberOfKeys: 1, lua: PUT });
     redis.defineCommand("locksmithSpend", { numberOfKeys: 1, lua: SPEND });
     redis.defineCommand("locksmithRevoke", { numberOfKeys: 1, lua: REVOKE });
+    redis.defineCommand("locksmithMarkAnnounced", { numberOfKeys: 1, lua: MARK_ANNOUNCED });
     redis.defineCommand("locksmithIndex", { numberOfKeys: 1, lua: INDEX });
     redis.defineCommand("locksmithLiveMembers", { numberOfKeys: 1, lua: LIVE_MEMBERS });
     redis.defineCommand("locksmithMarkKilled", { numberOfKeys: 1, lua: MARK_KILLED });
@@ -74,9 +76,13 @@ export class RedisTokenStore implements TokenStore {
 
   revoke(jti: string, holder?: string): Promise<RevokeResult> {
     return guard(async () => {
-      const [outcome, agent] = await this.redis.locksmithRevoke(credKey(jti), holder ?? "");
+      const [outcome, agent] = await this.redis.locksmithRevoke(credKey(jti), holder ?? "", "0");
       return agent ? { outcome, agent } : { outcome };
     });
+  }
+
+  markAnnounced(jti: string): Promise<void> {
+    return guard(async () => void (await this.redis.locksmithMarkAnnounced(credKey(jti))));
   }
 
   revokeSubject(subject: CredentialSubject, atMs: number): Promise<number> {
@@ -85,7 +91,7 @@ export class RedisTokenStore implements TokenStore {
       await this.redis.locksmithMarkKilled(killedKey(subject), atMs, KILL_SWITCH_MEMORY_MS);
       const jtis = await this.redis.locksmithLiveMembers(subjectKey(subject));
       // One script per credential: each credential's keys live in their own slot, so this also works on Redis Cluster.
-      const results = await Promise.all(jtis.map((jti) => this.redis.locksmithRevoke(credKey(jti), "")));
+      const results = await Promise.all(jtis.map((jti) => this.redis.locksmithRevoke(credKey(jti), "", "1")));
       return results.filter(([outcome]) => outcome === "revoked").length;
     });
   }

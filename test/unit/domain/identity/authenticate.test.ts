@@ -102,7 +102,7 @@ agents:
     });
 
     it("an assertion whose iss names no principal of the policy", async () => {
-      await expectInvalidClient(await sign(claimsOf("ghost-agent")), /unknown client/);
+      await expectInvalidClient(await sign(claimsOf("ghost-agent")), /iss must name a client of the policy/);
     });
 
     it("an assertion that lives longer than 300 seconds", async () => {
@@ -144,13 +144,13 @@ agents:
 
     it.each(["none", "None", "NONE"])("an unsigned assertion with alg %s", async (alg) => {
       const unsigned = `${b64url({ alg, typ: "JWT" })}.${b64url(claimsOf("support-agent"))}.`;
-      await expectInvalidClient(unsigned, /algorithm not allowed/);
+      await expectInvalidClient(unsigned, /not accepted/);
     });
 
     it("an HS256 assertion keyed with the raw bytes of the principal's public key", async () => {
       const publicBytes = Buffer.from(exampleKey("support-agent").x!, "base64url");
       const forged = await new SignJWT(claimsOf("support-agent")).setProtectedHeader({ alg: "HS256" }).sign(publicBytes);
-      await expectInvalidClient(forged, /algorithm not allowed/);
+      await expectInvalidClient(forged, /not accepted/);
     });
 
     it("an HS256 assertion keyed with the principal's public JWK text", async () => {
@@ -158,7 +158,7 @@ agents:
       const forged = await new SignJWT(claimsOf("support-agent"))
         .setProtectedHeader({ alg: "HS256" })
         .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
-      await expectInvalidClient(forged, /algorithm not allowed/);
+      await expectInvalidClient(forged, /not accepted/);
     });
 
     it.each([
@@ -199,6 +199,22 @@ agents:
       expect(error).toBeInstanceOf(LocksmithError);
       expect((error as LocksmithError).description).not.toContain(assertion.split(".")[1]);
       expect((error as LocksmithError).description).not.toContain(assertion.split(".")[2]);
+    });
+  });
+
+  describe("one 401 text for unknown and known principals (issue 18, item 14)", () => {
+    /** What a caller without a principal's key can learn: the description of every assertion that fails before its signature is proven. */
+    const descriptionOf = async (assertion: string) => ((await authenticate(assertion, policy, context).catch((e: unknown) => e)) as LocksmithError).description;
+
+    it("says the same for an unknown iss as for a known one signed with the wrong key, algorithm or kid", async () => {
+      const unknown = await descriptionOf(await sign(claimsOf("ghost-agent")));
+      const wrongKey = await descriptionOf(await sign(claimsOf("support-agent"), "staging-deploy-agent"));
+      const wrongKid = await descriptionOf(await sign(claimsOf("support-agent"), "staging-deploy-agent", { kid: "support-agent-1" }));
+      const unsignedKnown = await descriptionOf(`${b64url({ alg: "none" })}.${b64url(claimsOf("support-agent"))}.`);
+      const unsignedUnknown = await descriptionOf(`${b64url({ alg: "none" })}.${b64url(claimsOf("ghost-agent"))}.`);
+      const hmacKnown = await descriptionOf(await new SignJWT(claimsOf("support-agent")).setProtectedHeader({ alg: "HS256" }).sign(new Uint8Array(32)));
+      expect(new Set([unknown, wrongKey, wrongKid, unsignedKnown, unsignedUnknown, hmacKnown]).size).toBe(1);
+      expect(unknown).not.toMatch(/unknown client|no registered key/);
     });
   });
 
