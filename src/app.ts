@@ -29,6 +29,9 @@ import type { AuthorizationServices } from "./domain/oauth/authorization-service
 import { LOGIN_CALLBACK_PATH } from "./http/login/people-sign-in";
 import { HttpsClientDocumentFetcher } from "./stores/http/client-document-fetcher";
 import { OpenIdRelyingParty } from "./stores/oidc/openid-relying-party";
+import { SecretVault } from "./domain/secrets/secret-vault";
+import { DatabaseCredentials } from "./domain/upstreams/database-credentials";
+import { PgRoleAdmin } from "./stores/upstreams/pg-role-admin";
 
 export { StartupError };
 
@@ -52,6 +55,9 @@ export interface Locksmith {
   /** The shared key source this replica polls (rotation: `keyStore.rotate`, then `refresh`). */
   readonly keyStore: KeysFileStore;
   readonly metrics: LocksmithMetrics;
+  /** Upstream secrets (sealed in PostgreSQL) and the dynamic database roles made with them. */
+  readonly secrets: SecretVault;
+  readonly databaseCredentials: DatabaseCredentials;
   close(): Promise<void>;
 }
 
@@ -72,7 +78,7 @@ export async function buildLocksmith(
   clock: Clock = systemClock,
   telemetry: TelemetryOptions = {},
   /** Where `client_secret_env` names are looked up (the login IdP's client secret). */
-  secrets: Readonly<Record<string, string | undefined>> = process.env,
+  secretEnvironment: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Locksmith> {
   // Outside dev mode the public demo keys of examples/keys/ are refused, at start and on every reload.
   const loadBundle = () => loadPolicyFile(config.policyFile, { refuseDemoKeys: config.mode !== "dev" && !config.allowDemoKeys });
@@ -126,7 +132,28 @@ export async function buildLocksmith(
   };
   const watcher = config.policyWatch ? watchPolicyFile(config.policyFile, () => void reloadPolicy("file_watch").catch(() => undefined)) : undefined;
 
-  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations };
+  if (policy.upstreams && policy.upstreams.size > 0 && !protector.encrypts) {
+    keyStore.close();
+    await stores.close();
+    throw new StartupError("LOCKSMITH_KEYS_KEK: the policy declares upstreams, whose secrets rest sealed under the key encryption key: set it");
+  }
+  const secrets = new SecretVault({ store: stores.secrets, wrapper: protector, policy: policySource, audit, clock });
+  const databaseCredentials = new DatabaseCredentials({ policy: policySource, secrets, registry: stores.roles, admin: new PgRoleAdmin(), audit, clock });
+  const reap = () =>
+    databaseCredentials.reap().then(
+      (summary) => {
+        if (summary.dropped > 0 || summary.failed.length > 0) logger.info({ dropped: summary.dropped, failed: summary.failed }, "reaped expired database roles");
+      },
+      (error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, "database role reaper failed; retrying later"),
+    );
+  // At start (roles left by a crashed process), then periodically (roles whose credential expired).
+  let reaping = reap();
+  const reaper = setInterval(() => {
+    reaping = reaping.then(reap);
+  }, config.reaperSeconds * 1000);
+  reaper.unref();
+
+  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations, upstreams: databaseCredentials };
   const services: CredentialServices = {
     issuer: config.issuer,
     policy: policySource,
@@ -140,6 +167,7 @@ export async function buildLocksmith(
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
     breaker: new CircuitBreaker(stores.counter, suspension),
     steps: spanSteps,
+    upstreams: databaseCredentials,
     grants: stores.grants,
   };
   const callbackUrl = `${config.issuer}${LOGIN_CALLBACK_PATH}`;
@@ -150,7 +178,7 @@ export async function buildLocksmith(
     documents: new HttpsClientDocumentFetcher(),
     callbackUrl,
     // The client secret of the login IdP is read from the variable the bundle names, never from the bundle.
-    relyingParty: new OpenIdRelyingParty(callbackUrl, (name) => secrets[name]),
+    relyingParty: new OpenIdRelyingParty(callbackUrl, (name) => secretEnvironment[name]),
   };
   const readiness = {
     ...stores.readiness,
@@ -176,9 +204,12 @@ export async function buildLocksmith(
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
     trustProxy: config.trustProxy,
     authorization,
+    secrets,
   });
   async function close(): Promise<void> {
     watcher?.close();
+    clearInterval(reaper);
+    await reaping;
     keyStore.close();
     await stores.close();
     await metrics.shutdown().catch(() => undefined);
@@ -195,6 +226,8 @@ export async function buildLocksmith(
     stores: stores.description,
     keyStore,
     metrics,
+    secrets,
+    databaseCredentials,
     drain: () => shutdown.abort(),
     close,
   };

@@ -12,6 +12,7 @@ import { protectorFromEnv, registerKeysRotate } from "./keys-rotate.command";
 import { die, setJsonMode, show } from "./output";
 import { registerPolicyCommands } from "./policy-commands";
 import { registerPrincipalCommands } from "./principals.command";
+import { registerSecretsCommands } from "./secrets.command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../../package.json") as { version: string };
@@ -53,7 +54,7 @@ registerKeysRotate(keys, die);
 
 program
   .command("migrate")
-  .description("apply the audit ledger's migrations to DATABASE_URL")
+  .description("apply the database migrations (audit ledger, sealed upstream secrets, database role registry) to DATABASE_URL")
   .action(async () => {
     const url = process.env.DATABASE_URL;
     if (!url) return die("DATABASE_URL is not set");
@@ -67,5 +68,6 @@ registerApprovalsCommands(program);
 registerAuditCommands(program);
 const policy = registerPolicyCommands(program);
 registerAdminCommands(program, policy);
+registerSecretsCommands(program);
 
 program.parseAsync().catch((error: Error) => die(error.message));

@@ -1,4 +1,4 @@
-import { ApprovalTimeout, LocksmithClientError, PermissionDenied } from "./errors";
+import { ApprovalTimeout, InvalidRequest, LocksmithClientError, PermissionDenied } from "./errors";
 import { keyLoader, type KeySource } from "./key-source";
 import { callLocksmith, type Answer, type TransportOptions } from "./transport";
 
@@ -27,6 +27,24 @@ export interface CredentialRequest {
   readonly onBehalfOf?: string;
   /** Why, in a sentence: kept in the audit log. */
   readonly reason?: string;
+}
+
+/** A database login made for one credential (an upstream of kind `postgres`), dropped when the credential ends. */
+export interface DatabaseLogin {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  /** Never log it. */
+  readonly password: string;
+  /** `postgres://username:password@host:port/database`, for drivers that take a URL. */
+  readonly connectionString: string;
+}
+
+/** A short-lived token of a connected account (an upstream of kind `oauth2`), for the person the agent acts for. */
+export interface UpstreamToken {
+  readonly accessToken: string;
+  readonly expiresAt: Date;
 }
 
 export interface Credential {
@@ -74,6 +92,10 @@ export class Locksmith {
 
   /** Asks for a credential. Throws PermissionDenied, ApprovalPending, InvalidRequest, AuthenticationFailed or Unavailable. */
   async credential(request: CredentialRequest): Promise<Credential> {
+    return this.toCredential(await this.issue(request));
+  }
+
+  private async issue(request: CredentialRequest): Promise<Answer> {
     const answer = await callLocksmith(this.transport, "POST", "/v1/credentials", {
       scope: typeof request.scope === "string" ? request.scope : request.scope.join(" "),
       resource: request.resource,
@@ -85,7 +107,7 @@ export class Locksmith {
       const requestId = String(answer.body?.request_id);
       throw new ApprovalPending(requestId, (options) => this.awaitApproval(requestId, options));
     }
-    return this.toCredential(answer);
+    return answer;
   }
 
   /** Revokes a credential now; idempotent. */
@@ -114,6 +136,70 @@ export class Locksmith {
       headers.set("authorization", `Bearer ${token}`);
       return fetch(url, { ...init, headers });
     });
+  }
+
+  /**
+   * Calls an API-key upstream through Locksmith's egress proxy, so the agent never holds its key:
+   * gets a credential for `request.resource` (`<upstream>:<path>`, or `<upstream>` for all of it), sends `init` to
+   * `{url}/v1/proxy/<upstream><path>` with it, and revokes it once the response arrives.
+   * Locksmith answers 403 itself when the method and path are outside the credential's scopes.
+   *
+   * @example
+   * const res = await locksmith.proxyFetch({ scope: "crm:read", resource: "crm-api:customers/42" }, "/customers/42");
+   */
+  proxyFetch(request: CredentialRequest, path: string, init: RequestInit = {}): Promise<Response> {
+    const upstream = request.resource.split(":")[0];
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(upstream) || !path.startsWith("/")) throw new InvalidRequest("resource must be <upstream> or <upstream>:<path>, and path must start with /");
+    return this.withCredential(request, (token) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${token}`);
+      return fetch(new URL(`/v1/proxy/${upstream}${path}`, this.transport.url), { ...init, headers });
+    });
+  }
+
+  /**
+   * A database login of its own for one task (an upstream of kind `postgres`): a fresh role with only
+   * the scope's privileges, valid until the credential expires. Revoked when `task` settles, which
+   * ends its sessions and drops the role.
+   *
+   * @example
+   * const rows = await locksmith.databaseCredential({ scope: "db:read", resource: "app-db:app" }, async (login) => {
+   *   const client = new pg.Client({ connectionString: login.connectionString });
+   *   await client.connect();
+   *   try { return (await client.query("SELECT * FROM app.customers")).rows; } finally { await client.end(); }
+   * });
+   */
+  databaseCredential<T>(request: CredentialRequest, task: (login: DatabaseLogin, credential: Credential) => Promise<T>): Promise<T> {
+    return this.withAnswer(request, (answer, credential) => {
+      const db = answer.body?.database as Omit<DatabaseLogin, "connectionString"> | undefined;
+      if (!db) throw new InvalidRequest(`${request.resource} is not a database upstream: Locksmith handed out no login`);
+      const connectionString = `postgres://${encodeURIComponent(db.username)}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
+      return task({ host: db.host, port: db.port, database: db.database, username: db.username, password: db.password, connectionString }, credential);
+    });
+  }
+
+  /**
+   * A connected account's short-lived access token for the person the agent acts for (an upstream
+   * of kind `oauth2`, `request.onBehalfOf` set). This Locksmith does not serve connected accounts
+   * yet: it answers PermissionDenied with reason `upstream_unavailable`.
+   */
+  upstreamToken<T>(request: CredentialRequest, task: (token: UpstreamToken, credential: Credential) => Promise<T>): Promise<T> {
+    return this.withAnswer(request, (answer, credential) => {
+      const upstream = answer.body?.upstream_token as { access_token?: string; expires_at?: string } | undefined;
+      if (typeof upstream?.access_token !== "string") throw new InvalidRequest(`${request.resource} is not a connected-accounts upstream: Locksmith handed out no upstream token`);
+      return task({ accessToken: upstream.access_token, expiresAt: new Date(String(upstream.expires_at)) }, credential);
+    });
+  }
+
+  /** withCredential with the whole 201 answer, for upstream fields beside the credential. */
+  private async withAnswer<T>(request: CredentialRequest, task: (answer: Answer, credential: Credential) => Promise<T>): Promise<T> {
+    const answer = await this.issue(request);
+    const credential = this.toCredential(answer);
+    try {
+      return await task(answer, credential);
+    } finally {
+      await credential.revoke().catch(() => undefined);
+    }
   }
 
   private toCredential(answer: Answer): Credential {

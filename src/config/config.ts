@@ -71,6 +71,8 @@ const settingsSchema = z
       .default("false"),
     /** Production mode refuses a bundle registering the public demo keys of examples/keys/; "true" allows them (demos and tests only). */
     LOCKSMITH_ALLOW_DEMO_KEYS: z.enum(["true", "false"]).default("false"),
+    /** How often expired dynamic database roles are dropped (seconds); also once at start. */
+    LOCKSMITH_REAPER_SECONDS: z.coerce.number().min(0.2).max(3600).default(10),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -123,6 +125,7 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[];
   /** Serve a bundle holding the demo keys of examples/keys/ outside dev mode (LOCKSMITH_ALLOW_DEMO_KEYS). */
   readonly allowDemoKeys: boolean;
+  readonly reaperSeconds: number;
 }
 
 /** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: s.LOCKSMITH_METRICS === "on",
     trustProxy: trustProxy(s.LOCKSMITH_TRUST_PROXY),
     allowDemoKeys: s.LOCKSMITH_ALLOW_DEMO_KEYS === "true",
+    reaperSeconds: s.LOCKSMITH_REAPER_SECONDS,
   };
 }
 

@@ -14,6 +14,8 @@ export type ErrorCode =
   | "too_many_requests"
   | "temporarily_unavailable"
   | "server_error"
+  // The egress proxy could not get an answer from the upstream.
+  | "bad_gateway"
   // Delegation and the OAuth endpoints (RFC 6749 §5.2, RFC 6750 §3.1, RFC 8693 §2.2.2, RFC 8707 §2, RFC 7009 §2.2.1).
   | "invalid_token"
   | "invalid_grant"

@@ -32,6 +32,9 @@ import { authorizeRoutes } from "./oauth/authorize.routes";
 import { consentsRoutes } from "./oauth/consents.routes";
 import { personTokenRoutes } from "./oauth/person-token.routes";
 import { openApiRoutes } from "./routes/openapi.routes";
+import { adminSecretsRoutes } from "./routes/admin-secrets.routes";
+import { proxyRoutes } from "./routes/proxy.routes";
+import type { SecretVault } from "../domain/secrets/secret-vault";
 
 export interface HttpDeps {
   readonly services: CredentialServices;
@@ -56,6 +59,8 @@ export interface HttpDeps {
   readonly keyRotation?: AdminKeysDeps;
   /** People's sign-in, consent and the person grants of the token endpoint (MCP clients). */
   readonly authorization?: AuthorizationServices;
+  /** Upstream secrets: the admin API and the egress proxy that uses them. */
+  readonly secrets?: SecretVault;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -66,6 +71,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.set("trust proxy", Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : (deps.trustProxy ?? false));
   app.use(traceRequests(deps.metrics));
   app.use(requestContext(deps.logger));
+  // Before the body parser: a proxied body streams to the upstream as it came.
+  if (deps.secrets) app.use(proxyRoutes({ credentials: deps.services, secrets: deps.secrets }));
   app.use(requireUtf8);
   app.use(express.json({ limit: "32kb", strict: true, type: "application/json" }));
   app.use(resumeTraceContext);
@@ -95,6 +102,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.ledger) app.use(auditRoutes(deps.ledger, auth));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   if (deps.keyRotation) app.use(adminKeysRoutes(deps.keyRotation, auth));
+  if (deps.secrets) app.use(adminSecretsRoutes(deps.secrets, auth));
 
   app.use((_req, _res, next) => next(new LocksmithError("not_found", "no such endpoint")));
   app.use(errorHandler(deps.logger));

@@ -15,6 +15,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   too_many_requests: 429,
   temporarily_unavailable: 503,
   server_error: 500,
+  bad_gateway: 502,
   invalid_token: 401,
   invalid_grant: 400,
   invalid_scope: 400,

@@ -24,6 +24,10 @@ import { migrate } from "./postgres/migrate";
 import { PostgresLedgerReader } from "./postgres/postgres-ledger-reader";
 import { PrismaAuditLog } from "./postgres/prisma-audit-log";
 import { createPrismaClient } from "./postgres/prisma-client";
+import { PrismaSecretStore } from "./postgres/prisma-secret-store";
+import { PrismaRoleRegistry } from "./postgres/prisma-role-registry";
+import type { SecretStore } from "../domain/secrets/secret-store";
+import type { RoleRegistry } from "../domain/upstreams/role-registry";
 import { ReadReplicaAuditLog } from "./postgres/read-replica-audit-log";
 import { RedisApprovalStore } from "./redis/redis-approval-store";
 import { checkNoEviction } from "./redis/redis-eviction-check";
@@ -60,6 +64,9 @@ export interface Stores {
   checkpoint(): Promise<StoredCheckpoint | undefined>;
   suspensions: SuspensionStore;
   approvals: ApprovalStore;
+  /** Sealed upstream secrets and the registry of database roles made with them (both in Locksmith's PostgreSQL). */
+  secrets: SecretStore;
+  roles: RoleRegistry;
   readiness: Record<string, () => Promise<void>>;
   description: string;
   close(): Promise<void>;
@@ -128,6 +135,8 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
     checkpoint: () => checkpointer.checkpoint(),
     suspensions: new RedisSuspensionStore(redis),
     approvals: new RedisApprovalStore(redis),
+    secrets: new PrismaSecretStore(prisma),
+    roles: new PrismaRoleRegistry(prisma),
     readiness: { redis: async () => void (await redis.ping()), postgres: () => audit.ping() },
     description: `Redis (${config.redisTopology.mode}) + PostgreSQL${replica ? " with a read replica for audit queries" : ""}`,
     async close() {
@@ -160,6 +169,8 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
     checkpoint: () => checkpointer.checkpoint(),
     suspensions: new MemorySuspensionStore(clock),
     approvals: new MemoryApprovalStore(clock),
+    secrets: new PrismaSecretStore(prisma),
+    roles: new PrismaRoleRegistry(prisma),
     readiness: { postgres: () => audit.ping() },
     description: `in-memory token store + embedded PostgreSQL (PGlite) in ${join(config.dataDir, "pgdata")}`,
     async close() {

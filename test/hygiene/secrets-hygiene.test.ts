@@ -4,7 +4,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { Client } from "pg";
 import request, { type Response, type Test } from "supertest";
 import { startTracing, type Tracing } from "../../src/telemetry/tracing";
-import { startDelegationWorld, type DelegationWorld } from "../support/delegation-setup";
+import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-world";
 import { LocksmithApi } from "../support/locksmith-api";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "../support/principals";
@@ -21,20 +21,21 @@ const READ = { scope: "crm:read", resource: "crm:customers/42" };
 interface Recorded {
   readonly what: string;
   readonly res: Response;
-  /** The one secret this response exists to hand out (a credential's own issuance). */
-  readonly handsOut?: string;
+  /** The secrets this response exists to hand out (a credential's own issuance; a database login with it). */
+  readonly handsOut?: readonly string[];
 }
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
-let world: DelegationWorld;
+let world: UpstreamWorld;
 let api: LocksmithApi;
 const responses: Recorded[] = [];
 const secrets = new Set<string>();
 
 beforeAll(async () => {
   tracing = startTracing({ disabled: false, otlpTraces: false, otlpMetrics: false, serviceName: "locksmith-hygiene" }, [new SimpleSpanProcessor(exporter)]);
-  world = await startDelegationWorld();
+  // The delegation world plus upstreams (an API-key HTTP API and a PostgreSQL), their secrets put through the admin API.
+  world = await startUpstreamWorld({ putSecrets: false });
   api = new LocksmithApi(world.sut);
   await runSession();
 });
@@ -49,7 +50,9 @@ async function send(what: string, test: Test, handsOut?: (res: Response) => stri
   const res = await test;
   const secret = handsOut?.(res);
   if (secret) secrets.add(secret);
-  responses.push({ what, res, handsOut: secret });
+  const password = typeof res.body?.database?.password === "string" ? (res.body.database.password as string) : undefined;
+  if (password) secrets.add(password);
+  responses.push({ what, res, handsOut: [secret, password].filter((s): s is string => s !== undefined) });
   return res;
 }
 
@@ -114,7 +117,38 @@ async function runSession(): Promise<void> {
   await send("metadata", request(app()).get("/.well-known/oauth-authorization-server"));
   await send("health", request(app()).get("/readyz"));
   await send("not found", request(app()).get("/v1/nothing-here"));
+  await runUpstreamSession();
   for (const secret of api.secrets) secrets.add(secret);
+}
+
+/** Token B: secrets put and rotated by an admin, the egress proxy (allowed, refused, echoing), a database login revoked. */
+async function runUpstreamSession(): Promise<void> {
+  const admin = async () => api.headers("security-oncall");
+  const key = world.upstream.key;
+  secrets.add(key).add(encodeURIComponent(key)).add(world.appDb.url);
+  for (const [upstream, value] of [["crm-api", "sk_old_value_to_be_rotated"], ["billing-api", key], ["app-db", world.appDb.url]]) {
+    await send("secret put", request(app()).put(`/v1/admin/secrets/${upstream}`).set(await admin()).send({ value }));
+  }
+  secrets.add("sk_old_value_to_be_rotated");
+  await send("secret put conflict", request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: key }));
+  await send("secret rotate", request(app()).post("/v1/admin/secrets/crm-api/rotate").set(await admin()).send({ value: key }));
+  await send("secret list", request(app()).get("/v1/admin/secrets").set(await admin()));
+  await send("secret put by an agent", request(app()).put("/v1/admin/secrets/crm-api").set(await api.headers("support-agent")).send({ value: key }));
+
+  const read = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:read", resource: "crm-api" }), credentialOf);
+  const token = read.body.credential as string;
+  const proxy = (method: "get" | "delete", path: string) => request(app())[method](`/v1/proxy${path}`).set("authorization", `Bearer ${token}`);
+  await send("proxy allowed", proxy("get", "/crm-api/customers/42"));
+  await send("proxy echo", proxy("get", "/crm-api/echo"));
+  await send("proxy chunked echo", proxy("get", "/crm-api/big"));
+  await send("proxy refused", proxy("delete", "/crm-api/customers/42"));
+  await send("proxy traversal", proxy("get", "/crm-api/customers/%2e%2e/admin"));
+  const billing = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "billing:read", resource: "billing-api:invoices/7" }), credentialOf);
+  await send("proxy query key", request(app()).get("/v1/proxy/billing-api/invoices/7").set("authorization", `Bearer ${billing.body.credential}`));
+
+  const database = await send("database issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "db:read", resource: "app-db:app" }), credentialOf);
+  await send("database revoke", request(app()).delete(`/v1/credentials/${database.body.jti}`).set(await api.headers("support-agent")));
+  await send("secret delete", request(app()).delete("/v1/admin/secrets/billing-api").set(await admin()));
 }
 
 /** Every private key's `d`: the example principals', the generated signing keys', the ledger key's. */
@@ -139,9 +173,9 @@ const needles = (secret: string): string[] => {
   return parts.length === 3 && parts[2].length >= 40 ? [secret, parts[2]] : [secret];
 };
 
-function expectNoSecretIn(where: string, text: string, except?: string): void {
+function expectNoSecretIn(where: string, text: string, except: readonly string[] = []): void {
   for (const secret of secrets) {
-    if (secret === except) continue;
+    if (except.includes(secret)) continue;
     for (const needle of needles(secret)) if (text.includes(needle)) throw new Error(`${where} contains a secret used or produced by the run (${needle === secret ? "whole" : "its signature"})`);
   }
   for (const d of privateKeyMaterial()) if (text.includes(d)) throw new Error(`${where} contains private key material`);
@@ -161,6 +195,15 @@ test("no response body or header carries a secret, except the one credential an 
     expectNoSecretIn(`${what} (${res.status}) headers`, JSON.stringify(res.headers));
     expectNoSecretIn(`${what} (${res.status}) body`, res.text ?? "", handsOut);
   }
+});
+
+test("the upstream part of the session ran: keys were used upstream, echoed by it, and never passed back", () => {
+  expect(world.upstream.seen.filter((r) => r.headers["x-api-key"] === world.upstream.key).length).toBeGreaterThanOrEqual(3);
+  expect(world.upstream.reached("DELETE")).toEqual([]);
+  for (const what of ["proxy allowed", "proxy echo", "proxy chunked echo", "proxy query key"]) {
+    expect({ what, status: responses.find((r) => r.what === what)?.res.status }).toEqual({ what, status: 200 });
+  }
+  expect(responses.find((r) => r.what === "database issue")?.handsOut).toHaveLength(2);
 });
 
 test("no log line carries a credential, assertion, user token or private key", () => {

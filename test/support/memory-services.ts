@@ -14,6 +14,13 @@ import { MemoryRevocationFeed } from "../../src/stores/memory/memory-revocation-
 import { MemorySuspensionStore } from "../../src/stores/memory/memory-suspension-store";
 import { MemoryTokenStore } from "../../src/stores/memory/memory-token-store";
 import { MemoryWindowCounter } from "../../src/stores/memory/memory-window-counter";
+import { randomBytes } from "node:crypto";
+import { SecretVault } from "../../src/domain/secrets/secret-vault";
+import { DatabaseCredentials } from "../../src/domain/upstreams/database-credentials";
+import { environmentKekProtector } from "../../src/stores/keys/key-protector";
+import { MemoryRoleRegistry } from "../../src/stores/memory/memory-role-registry";
+import { MemorySecretStore } from "../../src/stores/memory/memory-secret-store";
+import { MemoryRoleAdmin } from "./memory-role-admin";
 
 /** A clock that stands still until the test moves it. */
 export class FixedClock implements Clock {
@@ -34,6 +41,10 @@ export interface MemoryWorld {
   readonly suspensions: MemorySuspensionStore;
   readonly approvals: MemoryApprovalStore;
   readonly revocations: MemoryRevocationFeed;
+  /** Upstream secrets (sealed under a random KEK) and database roles on a memory stand-in for the upstream server. */
+  readonly secrets: SecretVault;
+  readonly roleAdmin: MemoryRoleAdmin;
+  readonly roles: MemoryRoleRegistry;
   close(): Promise<void>;
 }
 
@@ -53,6 +64,10 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
   const suspensions = new MemorySuspensionStore(clock);
   const approvals = new MemoryApprovalStore(clock);
   const revocations = new MemoryRevocationFeed(clock);
+  const secrets = new SecretVault({ store: new MemorySecretStore(), wrapper: environmentKekProtector(randomBytes(32).toString("base64"), "unit"), policy, audit, clock });
+  const roleAdmin = new MemoryRoleAdmin();
+  const roles = new MemoryRoleRegistry();
+  const upstreams = new DatabaseCredentials({ policy, secrets, registry: roles, admin: roleAdmin, audit, clock });
   const services: ApprovalServices = {
     issuer: MEMORY_ISSUER,
     policy,
@@ -64,8 +79,9 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     suspensions,
     approvals,
     approvalTimeoutMs: 600_000,
-    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, revocations }),
+    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, revocations, upstreams }),
     steps: untracedSteps,
+    upstreams,
     approvers: options.approvers ?? refuseEveryApprover,
   };
   return {
@@ -76,6 +92,9 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     suspensions,
     approvals,
     revocations,
+    secrets,
+    roleAdmin,
+    roles,
     async close() {
       tokens.close();
       await revocations.close();

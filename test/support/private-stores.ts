@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,7 +99,7 @@ export async function startPrivateRedis(options: { maxmemoryPolicy?: string } = 
  * fsync and synchronous_commit on). PostgreSQL refuses to run as root, so
  * as root it runs as the `postgres` OS user.
  */
-export async function startPrivatePostgres(): Promise<PrivateStore> {
+export async function startPrivatePostgres(options: { readonly password?: string } = {}): Promise<PrivateStore> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "locksmith-pg-"));
   const data = join(dir, "data");
@@ -110,14 +110,19 @@ export async function startPrivatePostgres(): Promise<PrivateStore> {
   }
   chmodSync(dir, 0o700);
   const asPostgres = (command: string, args: string[]) => (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]) as [string, string[]];
-  const init = spawnSync(...asPostgres(join(PG_BIN, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]), { encoding: "utf8", timeout: 60_000 });
+  // With a password, TCP logins need SCRAM-SHA-256 (the superuser's is `password`), as on a real server.
+  const pwfile = join(dir, "pwfile");
+  if (options.password !== undefined) writeFileSync(pwfile, `${options.password}\n`, { mode: 0o644 });
+  const auth = options.password === undefined ? ["-A", "trust"] : ["--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`];
+  const init = spawnSync(...asPostgres(join(PG_BIN, "initdb"), ["-D", data, ...auth, "-U", "postgres", "--no-sync"]), { encoding: "utf8", timeout: 60_000 });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const url = `postgres://postgres${options.password === undefined ? "" : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`;
   let child: ChildProcess | undefined;
   const launch = async () => {
     const settings = ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on"];
     child = spawn(...asPostgres(join(PG_BIN, "postgres"), settings), { stdio: "ignore" });
     await waitForPort(port);
-    await waitForQueries(`postgres://postgres@127.0.0.1:${port}/postgres`);
+    await waitForQueries(url);
   };
   /** The postmaster and its backends: all of them must stop for the database to hang. */
   const processes = (): number[] => {
@@ -151,7 +156,7 @@ export async function startPrivatePostgres(): Promise<PrivateStore> {
   };
   await launch();
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     port,
     pause: () => signalAll("SIGSTOP"),
     resume: () => signalAll("SIGCONT"),

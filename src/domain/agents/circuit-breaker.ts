@@ -72,5 +72,6 @@ export class CircuitBreaker {
       },
     });
     await this.suspension.revocations.publish(suspensionNotice(agent.id, agent.environment, now, forMs));
+    await this.suspension.upstreams?.revoked({ kind: "agent", id: agent.id }, call);
   }
 }

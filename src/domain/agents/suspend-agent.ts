@@ -6,6 +6,7 @@ import type { PolicySource } from "../policy/policy-source";
 import type { Revocation } from "../revocations/revocation";
 import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { SuspensionStore } from "./suspension-store";
+import type { UpstreamHooks } from "../upstreams/upstream-hooks";
 
 export interface SuspensionServices {
   readonly policy: PolicySource;
@@ -14,6 +15,8 @@ export interface SuspensionServices {
   readonly clock: Clock;
   /** Where suspensions are announced to offline verifiers, like revocations. */
   readonly revocations: RevocationFeed;
+  /** Upstream side effects: a suspended agent's database roles are dropped (their sessions ended) at once. */
+  readonly upstreams?: Pick<UpstreamHooks, "revoked">;
 }
 
 /**
@@ -27,7 +30,8 @@ export function suspensionNotice(agent: string, environment: string, atMs: numbe
 
 /**
  * An admin suspends an agent: every new request of it is denied and every
- * credential it holds stops redeeming at once. Resuming lifts the first, not
+ * credential it holds stops redeeming at once (its database roles are
+ * dropped). Resuming lifts the first, not
  * the second. Both are recorded; the suspension is stored before it is
  * recorded, so a failed record leaves the agent suspended (fail closed). Both
  * are announced on the revocation stream, on every call: only admins call
@@ -59,5 +63,7 @@ export async function setAgentSuspended(
   });
   const { environment } = agentPolicy;
   await services.revocations.publish(suspended ? suspensionNotice(agent, environment, now) : { agent, environment, resumed: true });
+  // Its credentials stop redeeming at once; what they opened upstream ends at once too.
+  if (suspended) await services.upstreams?.revoked({ kind: "agent", id: agent }, call);
   return { changed };
 }

@@ -77,6 +77,7 @@ function handOut(services: ApprovalServices, r: ApprovalRequest, policy: Policy,
         ...(r.purpose === undefined ? {} : { purpose: r.purpose }),
         ...(r.identityProvider === undefined ? {} : { identity_provider: r.identityProvider }),
       },
+      upstream: decision.resourceServer.upstream,
     },
     call,
   );

@@ -35,6 +35,11 @@ export const AUDIT_EVENT_TYPES = [
   "token_refreshed",
   "refresh_rejected",
   "refresh_reuse_detected",
+  // upstream secrets written by the platform team (never the value), and dynamic database roles dropped
+  "secret_put",
+  "secret_rotated",
+  "secret_deleted",
+  "upstream_role_dropped",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -8,6 +8,7 @@ import type { PolicySource } from "../policy/policy-source";
 import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { StepTracer } from "../steps";
 import type { GrantStore } from "../oauth/grant-store";
+import type { UpstreamHooks } from "../upstreams/upstream-hooks";
 import type { TokenStore } from "./token-store";
 
 /**
@@ -36,4 +37,6 @@ export interface CredentialServices {
   readonly steps: StepTracer;
   /** People's grants to MCP clients (refresh-token families), revoked by the kill switch too; absent where no person signs in (unit tests of other steps). */
   readonly grants?: GrantStore;
+  /** Upstream side effects around hand-out and revocation (a database role per credential). */
+  readonly upstreams: UpstreamHooks;
 }

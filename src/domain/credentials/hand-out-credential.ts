@@ -5,6 +5,8 @@ import type { ActClaim } from "../identity/verify-user-token";
 import type { CredentialServices } from "./credential-services";
 import type { IssuedCredential } from "./issued-credential";
 import { mintCredential } from "./mint-credential";
+import type { Provisioned } from "../upstreams/upstream-hooks";
+import type { UpstreamPolicy } from "../upstreams/upstream-policy";
 
 /**
  * A credential that has been decided and may now leave: everything the token,
@@ -44,10 +46,12 @@ export interface HandOut {
   readonly policyVersion: string;
   /** Path-specific facts for the `issued` row's detail (purpose, identity_provider, approval_request, approvals…); never a secret. */
   readonly detail?: AuditEvent["detail"];
+  /** The upstream the credential is for (the decision's resource server is one), whose side of it is made before it leaves. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 /** What handing out needs: signing keys, the live-state store, the ledger, a clock. */
-export type HandOutServices = Pick<CredentialServices, "issuer" | "keys" | "tokens" | "audit" | "clock" | "steps">;
+export type HandOutServices = Pick<CredentialServices, "issuer" | "keys" | "tokens" | "audit" | "clock" | "steps" | "upstreams">;
 
 /**
  * The one way a credential leaves: mint → store its live state under its
@@ -72,9 +76,13 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
     }),
   );
   await services.tokens.put(minted.jti, liveState(handOut), handOut.ttl * 1000);
+  let provisioned: Provisioned | undefined;
   try {
-    await services.audit.append(issuedEvent(services, handOut, minted.jti, call));
+    // The upstream's side of the credential (a database role) exists before the credential is recorded and leaves.
+    provisioned = handOut.upstream ? await provision(services, handOut, handOut.upstream, minted) : undefined;
+    await services.audit.append(issuedEvent(services, { ...handOut, detail: { ...handOut.detail, ...provisioned?.detail } }, minted.jti, call));
   } catch (error) {
+    await provisioned?.undo().catch(() => undefined);
     await services.tokens.remove(minted.jti).catch(() => undefined);
     throw error;
   }
@@ -89,8 +97,12 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
     expiresAt: minted.expiresAt,
     expiresIn: handOut.ttl,
     maxUses: handOut.maxUses,
+    ...(provisioned ? { upstream: provisioned.handOut } : {}),
   };
 }
+
+const provision = (services: HandOutServices, h: HandOut, upstream: UpstreamPolicy, minted: { jti: string; expiresAt: number }) =>
+  services.upstreams.provision({ upstream, jti: minted.jti, agent: h.agent, user: h.user, environment: h.environment, scopes: h.scope.split(" "), resource: h.resource, expiresAt: minted.expiresAt });
 
 const liveState = (h: HandOut) => ({
   agent: h.agent,

@@ -118,6 +118,7 @@ export async function issueCredential(
       rule: decision.rule,
       policyVersion: policy.version,
       detail: { ...purpose, ...delegationDetail() },
+      upstream: decision.resourceServer.upstream,
     },
     call,
   );

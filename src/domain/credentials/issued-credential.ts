@@ -1,3 +1,5 @@
+import type { DatabaseLogin } from "../upstreams/upstream-hooks";
+
 /** A credential as it leaves Locksmith, whichever path handed it out. */
 export interface IssuedCredential {
   readonly kind: "issued";
@@ -11,4 +13,6 @@ export interface IssuedCredential {
   readonly expiresAt: number;
   readonly expiresIn: number;
   readonly maxUses?: number;
+  /** For an upstream that needs one (kind `postgres`): the login made for this credential alone. */
+  readonly upstream?: DatabaseLogin;
 }

@@ -1,7 +1,7 @@
 import { revokedBySuspension } from "../agents/suspension-store";
 import type { AuditEvent } from "../audit/audit-event";
 import { ledgerEnvelope, type CallContext } from "../call-context";
-import type { Principal } from "../policy/policy";
+import type { Policy, Principal, ResourceServerPolicy } from "../policy/policy";
 import type { CredentialServices } from "./credential-services";
 import { verifyCredential, type CredentialClaims } from "./verify-credential";
 
@@ -11,6 +11,13 @@ export interface RedeemRequest {
   readonly scopes?: readonly string[];
   /** The resource about to be touched; must be the credential's resource. */
   readonly resource?: string;
+  /**
+   * What is about to be done with it, when the redeemer is Locksmith itself (the
+   * egress proxy): allowed only if `allows` says the credential's scopes and
+   * resource cover it, checked before the use is spent; `description` (e.g.
+   * `GET /customers/42`) goes into the ledger row.
+   */
+  readonly operation?: { readonly description: string; allows(scopes: readonly string[], resource: string): boolean };
 }
 
 export type RedeemOutcome =
@@ -30,7 +37,8 @@ export type RedeemOutcome =
       readonly usesRemaining: number | null;
       readonly expiresAt: number;
     }
-  | { readonly active: false };
+  /** `reason` is for Locksmith's own redeemers (the proxy); resource servers are told only `{active:false}`. */
+  | { readonly active: false; readonly reason: string };
 
 /**
  * The redemption story: verify the token for this caller → check it covers
@@ -47,18 +55,28 @@ export async function redeemCredential(
   const policy = services.policy.current();
   const server = policy.resourceServers.find((rs) => rs.id === caller.id);
   if (!server) throw new Error(`authenticated resource server ${caller.id} is missing from policy ${policy.version}`);
+  return redeemAt(services, policy, server, request, call);
+}
+
+/**
+ * The same story for a redeemer named by policy rather than authenticated: an
+ * upstream, redeemed by Locksmith's own egress proxy (`actor` is the upstream).
+ */
+export async function redeemAt(services: CredentialServices, policy: Policy, server: ResourceServerPolicy, request: RedeemRequest, call: CallContext): Promise<RedeemOutcome> {
+  const operation = request.operation ? { operation: request.operation.description, ...(server.upstream ? { upstream: server.upstream.id } : {}) } : {};
   const record = (event: Partial<AuditEvent> & Pick<AuditEvent, "type" | "decision">) =>
     services.audit.append({
       occurredAt: new Date(services.clock.now()),
       environment: server.environment,
-      actor: caller.id,
+      actor: server.id,
       audience: server.audience,
       ...ledgerEnvelope(call, policy.version),
       ...event,
+      ...(request.operation ? { detail: { ...event.detail, ...operation } } : {}),
     });
   const reject = async (reason: string, claims?: CredentialClaims): Promise<RedeemOutcome> => {
     await record({ type: "redeem_rejected", decision: "deny", reason, ...describe(claims) });
-    return { active: false };
+    return { active: false, reason };
   };
 
   const verified = await services.steps.run("verify", () =>
@@ -69,6 +87,7 @@ export async function redeemCredential(
   const missing = request.scopes?.find((scope) => !claims.scopes.includes(scope));
   if (missing) return reject("scope_not_covered", claims);
   if (request.resource !== undefined && request.resource !== claims.resource) return reject("resource_not_covered", claims);
+  if (request.operation && !request.operation.allows(claims.scopes, claims.resource)) return reject("operation_not_covered", claims);
 
   if (revokedBySuspension(await services.suspensions.status(claims.clientId), claims.issuedAt * 1000)) {
     return reject("agent_suspended", claims);

@@ -37,6 +37,10 @@ export async function revokeCredential(services: CredentialServices, caller: Pri
     await services.revocations.publish({ jti, ...(environment ? { environment } : {}) });
     await services.tokens.markAnnounced(jti);
   }
+  if (result.outcome === "revoked" || result.outcome === "already_revoked") {
+    // Whatever the credential opened upstream (a database role and its sessions) ends now; on repeats too, so a retry finishes a failed drop.
+    await services.upstreams.revoked({ kind: "jti", id: jti }, call);
+  }
   if (result.outcome === "not_holder") {
     throw new LocksmithError("permission_denied", "this credential was issued to another agent", { reason: "not_holder" });
   }

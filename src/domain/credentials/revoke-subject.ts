@@ -40,5 +40,6 @@ export async function revokeSubject(
   const environment = subject.kind === "environment" ? subject.id : subject.kind === "agent" ? policy.agents.get(subject.id)?.environment : undefined;
   const before = Math.floor(services.clock.now() / 1000) + 1;
   await services.revocations.publish({ [subject.kind]: subject.id, before, ...(environment ? { environment } : {}) });
+  await services.upstreams.revoked(subject, call);
   return revoked;
 }

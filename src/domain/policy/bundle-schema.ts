@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../duration";
 import { rateLimitsSchema } from "../limits/rate-limits";
 import { circuitBreakerSchema } from "../agents/circuit-breaker-policy";
+import { upstreamsSchema } from "../upstreams/upstream-policy";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -212,6 +213,8 @@ export const bundleSchema = z
     client_metadata_documents: clientMetadataDocuments.optional(),
     rate_limits: rateLimitsSchema.optional(),
     circuit_breaker: circuitBreakerSchema.optional(),
+    /** Systems that do not verify Locksmith tokens: brokered API keys, dynamic database roles, connected accounts. */
+    upstreams: upstreamsSchema.default({}),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuer
 import { compileRateLimits } from "../limits/rate-limits";
 import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
 import { compileResourcePattern, compileScopePattern } from "./glob";
+import { compileUpstreams } from "../upstreams/upstream-policy";
 import {
   DEFAULT_MAX_TTL_SECONDS,
   DEFAULT_TTL_CAP_SECONDS,
@@ -14,6 +15,7 @@ import {
   type OAuthClientPolicy,
   type Policy,
   type Principal,
+  type ResourceServerPolicy,
 } from "./policy";
 
 /** A reference or consistency problem that the schema alone cannot see. */
@@ -48,10 +50,14 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
     agents.set(spec.url, compileAgent(roleSpecs, spec.url, spec.environment, spec.roles, { kind: "metadata_document", url: spec.url }));
     principals.set(spec.url, { kind: "agent", id: spec.url, environment: spec.environment, keys: noKeys });
   }
-  const resourceServers = Object.entries(bundle.resource_servers).map(([id, rs]) => {
+  const resourceServers: ResourceServerPolicy[] = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
     return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileResourcePattern) };
   });
+  const upstreams = compileUpstreams(bundle.upstreams);
+  for (const upstream of upstreams.values()) {
+    resourceServers.push({ id: upstream.id, environment: upstream.environment, audience: upstream.audience, resources: [compileResourcePattern(upstream.id), compileResourcePattern(`${upstream.id}:**`)], upstream });
+  }
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
   }
@@ -62,7 +68,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false } } };
+  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false }, upstreams } };
 }
 
 function compileAgent(roleSpecs: ReadonlyMap<string, Bundle["roles"][string]>, id: string, environment: string, roleIds: readonly string[], client?: OAuthClientPolicy): AgentPolicy {
@@ -139,6 +145,12 @@ function findProblems(bundle: Bundle): BundleProblem[] {
       if (!bundle.roles[role]) problems.push({ path: ["client_metadata_documents", "clients", i, "roles", j], message: `unknown role "${role}"` });
     });
   });
+  for (const [id, upstream] of Object.entries(bundle.upstreams)) {
+    claimId(id, ["upstreams", id]);
+    if (!environments.has(upstream.environment)) {
+      problems.push({ path: ["upstreams", id, "environment"], message: `unknown environment "${upstream.environment}"` });
+    }
+  }
   for (const id of Object.keys(bundle.admins)) claimId(id, ["admins", id]);
   for (const id of Object.keys(bundle.auditors)) claimId(id, ["auditors", id]);
   for (const [role, spec] of Object.entries(bundle.roles)) {

@@ -6,7 +6,7 @@ import type { AgentPolicy, CompiledGrant, Policy } from "./policy";
  * Decides a credential request for an agent, deny by default:
  * find the resource server behind the wall → explicit denies win → every scope
  * needs a grant → acting for a user, every scope must be the user's too
- * (delegation narrows, never widens) → a `requires_user` grant needs a user → the TTL must fit the tightest grant → approval if any grant asks.
+ * (delegation narrows, never widens) → an upstream allows only its own scopes → a `requires_user` grant needs a user → the TTL must fit the tightest grant → approval if any grant asks.
  * Pure and synchronous: everything it reads was compiled when the policy loaded.
  */
 export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRequest): Decision {
@@ -43,6 +43,12 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
   if (user) {
     const lacking = request.scopes.find((scope) => !user.entitlements.covers(scope));
     if (lacking) return deny("user_lacks_scope", `user ${user.id} is not entitled to ${lacking}, so agent ${agent.id} may not use it for them`);
+  }
+  const upstream = inEnvironment[0].upstream;
+  if (upstream) {
+    const foreign = request.scopes.find((scope) => !upstream.scopes.has(scope));
+    if (foreign) return deny("upstream_lacks_scope", `upstream ${upstream.id} allows no scope ${foreign} (it allows ${[...upstream.scopes].join(", ")})`);
+    if (upstream.kind === "oauth2") return deny("upstream_unavailable", `upstream ${upstream.id} is a connected-accounts upstream, which this Locksmith does not serve yet`);
   }
   const rule = unique(grants.map((g) => g.rule));
   const needsUser = grants.find((g) => g.requiresUser);

@@ -24,6 +24,8 @@ export type DenyReason =
   | "user_lacks_scope"
   | "requires_user"
   | "audience_mismatch"
+  | "upstream_lacks_scope"
+  | "upstream_unavailable"
   | "agent_suspended"
   /** An approved request whose agent, person or environment was revoked by a kill switch after it was made. */
   | "revoked_since_request"

@@ -2,6 +2,7 @@ import type { JWTVerifyGetKey } from "jose";
 import type { RateLimits } from "../limits/rate-limits";
 import type { CircuitBreakerPolicy } from "../agents/circuit-breaker-policy";
 import type { Glob } from "./glob";
+import type { UpstreamPolicy } from "../upstreams/upstream-policy";
 
 /** A grant with its patterns compiled; `rule` names it as `roles.<role>.grants[<i>]`. */
 export interface CompiledGrant {
@@ -44,6 +45,8 @@ export interface ResourceServerPolicy {
   readonly environment: string;
   readonly audience: string;
   readonly resources: readonly Glob[];
+  /** Set when this is an upstream (bundle `upstreams`): it serves `<id>` and `<id>:**` and allows only its own scopes. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 /** `auditor`: reads and verifies the audit ledger; gets no credentials and revokes nothing. */
@@ -77,6 +80,8 @@ export interface Policy {
   readonly workloadIssuers?: ReadonlyMap<string, WorkloadIssuerPolicy>;
   /** Whether Client ID Metadata Documents may be fetched from private addresses (the admitted clients are in `agents`). */
   readonly clientMetadataDocuments?: { readonly allowPrivateAddresses: boolean };
+  /** The bundle's `upstreams` by id; each is also in `resourceServers`, so `decide` walls and grants them like any other. */
+  readonly upstreams?: ReadonlyMap<string, UpstreamPolicy>;
 }
 
 /** A trusted OIDC issuer of user tokens, its key set built once at load. */

@@ -1,3 +1,4 @@
+import { databaseLoginBody } from "../database-login";
 import { Router, type RequestHandler, type Response } from "express";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
 import { issueCredential, type IssueOutcome, type IssueRequest } from "../../domain/credentials/issue-credential";
@@ -33,6 +34,8 @@ const OAUTH_ERROR_OF: Record<DenyReason, ErrorCode> = {
   revoked_since_request: "unauthorized_client",
   approval_required: "invalid_scope",
   ttl_exceeds_policy: "invalid_request",
+  upstream_lacks_scope: "invalid_scope",
+  upstream_unavailable: "invalid_target",
 };
 
 /**
@@ -118,6 +121,8 @@ function sendToken(res: Response, outcome: IssueOutcome, exchanged: boolean): vo
         expires_in: outcome.expiresIn,
         scope: outcome.scope,
         ...(exchanged ? { issued_token_type: ACCESS_TOKEN_TYPE } : {}),
+        // A database upstream's login made for this token (RFC 6749 §5.1 allows further parameters).
+        ...databaseLoginBody(outcome.upstream),
       });
   }
 }

@@ -1,3 +1,4 @@
+import { databaseLoginBody } from "../database-login";
 import { Router, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { ApprovalRequest } from "../../domain/approvals/approval-request";
@@ -69,6 +70,7 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
       expires_at: new Date(c.expiresAt * 1000).toISOString(),
       expires_in: c.expiresIn,
       ...(c.maxUses === undefined ? {} : { max_uses: c.maxUses }),
+      ...databaseLoginBody(c.upstream),
     });
   });
 

@@ -1,3 +1,4 @@
+import { databaseLoginBody } from "../database-login";
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { parseDuration } from "../../domain/duration";
@@ -63,6 +64,8 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
           expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
           expires_in: outcome.expiresIn,
           ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
+          // A database upstream's login, made for this credential alone and dropped with it.
+          ...databaseLoginBody(outcome.upstream),
         });
     }
   });

@@ -47,6 +47,7 @@ describe("loadConfig", () => {
         metrics: true,
         trustProxy: false,
         allowDemoKeys: false,
+        reaperSeconds: 10,
       });
     });
 

@@ -97,7 +97,7 @@ describe("redeemCredential", () => {
     const server = principal("crm-prod");
     expect(await redeemCredential(world.services, server, { credential: credential.credential }, CALL)).toMatchObject({ active: true, agent: "support-agent" });
     clock.advance(credential.expiresIn * 1000 + 1000);
-    expect(await redeemCredential(world.services, server, { credential: credential.credential }, CALL)).toEqual({ active: false });
+    expect(await redeemCredential(world.services, server, { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "expired" });
     expect((await world.audit.page({ type: "redeem_rejected" }, 0n, 100))[0]).toMatchObject({ reason: "expired", traceId: CALL.traceId });
   });
 
@@ -106,7 +106,7 @@ describe("redeemCredential", () => {
     clock.advance(1000);
     await world.suspensions.suspend("support-agent", clock.now());
     await world.suspensions.resume("support-agent");
-    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false });
+    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "agent_suspended" });
   });
 });
 
@@ -115,7 +115,7 @@ describe("revoking", () => {
     const credential = await issued();
     await revokeCredential(world.services, principal("support-agent"), credential.jti, CALL);
     expect(await world.revocations.since(undefined, 10)).toEqual([expect.objectContaining({ revocation: { jti: credential.jti, environment: "production" } })]);
-    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false });
+    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "revoked" });
   });
 
   test("revokeCredential: another agent is refused and recorded", async () => {
