@@ -20,7 +20,10 @@ module.exports = {
       comment: "No express, Redis, PostgreSQL, Prisma, logger or OpenTelemetry in the domain: those are adapters' business.",
       severity: "error",
       from: { path: "^src/domain/" },
-      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"], path: "(^|/)node_modules/(express|ioredis|pg|pino|@prisma|@opentelemetry|@electric-sql)(/|$)" },
+      to: {
+        dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
+        path: "(^|/)node_modules/(express|ioredis|pg|pino|@prisma|@opentelemetry|@electric-sql)(/|$)",
+      },
     },
     {
       name: "http-reaches-stores-through-the-domain",

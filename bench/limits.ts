@@ -61,7 +61,10 @@ export async function redisLimit(ms: number, prefix: string, inFlight = 64): Pro
 
 /** Durable single-row INSERT commits per second over `connections` connections (synchronous_commit=on). */
 export async function postgresLimit(ms: number, database: BenchDatabase, connections = 16): Promise<{ rate: number; synchronousCommit: string }> {
-  await adminQuery("CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial primary key, payload text not null, at timestamptz not null default now())", database.url);
+  await adminQuery(
+    "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial primary key, payload text not null, at timestamptz not null default now())",
+    database.url,
+  );
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const client = new Client({ connectionString: database.url });

@@ -18,7 +18,10 @@ import { introspectionWorkload, issuanceWorkload, issueForRedemption, mixedWorkl
 const CEILING = { issuance: 7000, redemption: 12000, mixedCycles: 3000, peer: 5000 };
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 /** Measures one workload: `rounds` rounds, each with a freshly signed pool, the median round reported. */
 async function measure(url: string, options: BenchOptions, make: () => Workload | Promise<Workload>, pid?: () => number | undefined): Promise<Measured> {
@@ -32,7 +35,9 @@ async function measure(url: string, options: BenchOptions, make: () => Workload 
     steps = workload.steps.length;
     const round = await drive(url, workload.steps, { connections: options.connections, seconds: options.seconds, pid: pid?.() });
     exhausted += workload.pool.exhausted;
-    log(`${name} round ${r + 1}: ${Math.round(round.rps)} req/s, p99 ${round.p99} ms, CPU ${round.cpuMsPerRequest ?? "?"} ms/req, errors ${round.errors} ${round.sampleErrors.join(" | ")}`);
+    log(
+      `${name} round ${r + 1}: ${Math.round(round.rps)} req/s, p99 ${round.p99} ms, CPU ${round.cpuMsPerRequest ?? "?"} ms/req, errors ${round.errors} ${round.sampleErrors.join(" | ")}`,
+    );
     rounds.push(round);
   }
   const m = medianRound(rounds);
@@ -90,8 +95,11 @@ async function main(): Promise<void> {
       log(`filling the ledger with ${options.ledgerRows} events`);
       await fillLedger(locksmith.database, options.ledgerRows);
       await locksmith.restart();
-      workloads[`issuance, ${options.ledgerRows.toLocaleString("en-US")} events in the ledger`] = await measure(locksmith.url, options, () =>
-        issuanceWorkload(bundle, size(CEILING.issuance)), locksmith.pid,
+      workloads[`issuance, ${options.ledgerRows.toLocaleString("en-US")} events in the ledger`] = await measure(
+        locksmith.url,
+        options,
+        () => issuanceWorkload(bundle, size(CEILING.issuance)),
+        locksmith.pid,
       );
     }
   } finally {
@@ -102,7 +110,12 @@ async function main(): Promise<void> {
   const peer = await startPeer(bundle, dir);
   try {
     await checkPeer(peer.url, bundle);
-    workloads["peer: node-oidc-provider client_credentials"] = await measure(peer.url, options, () => peerWorkload(bundle, peer.url, size(CEILING.peer)), () => peer.process.pid);
+    workloads["peer: node-oidc-provider client_credentials"] = await measure(
+      peer.url,
+      options,
+      () => peerWorkload(bundle, peer.url, size(CEILING.peer)),
+      () => peer.process.pid,
+    );
   } finally {
     await peer.stop();
   }
@@ -120,12 +133,20 @@ async function main(): Promise<void> {
 async function measureFixed(url: string, options: BenchOptions) {
   const rounds = [];
   for (let r = 0; r < options.rounds; r++) {
-    rounds.push(await drive(url, [{ method: "GET", build: () => ({ path: "/", expect: [200] }) }], { connections: options.connections, seconds: options.seconds }));
+    rounds.push(
+      await drive(url, [{ method: "GET", build: () => ({ path: "/", expect: [200] }) }], { connections: options.connections, seconds: options.seconds }),
+    );
   }
   return medianRound(rounds);
 }
 
-function summarize(options: BenchOptions, limits: BenchResult["limits"], figures: BenchResult["figures"], workloads: BenchResult["workloads"], loadBefore: string): BenchResult {
+function summarize(
+  options: BenchOptions,
+  limits: BenchResult["limits"],
+  figures: BenchResult["figures"],
+  workloads: BenchResult["workloads"],
+  loadBefore: string,
+): BenchResult {
   const rate = (name: string) => {
     const w = workloads[name];
     return w && !("notMeasured" in w) ? w : undefined;
@@ -149,7 +170,7 @@ function summarize(options: BenchOptions, limits: BenchResult["limits"], figures
   figures[`issuance / tightest limit (${tightestName}, ${Math.round(tightest)}/s)`] = issuance.rps / tightest;
   const cycles = mixed.rps / 3;
   figures["mixed: full cycles /s"] = cycles;
-  if (filled) figures["issuance with a filled ledger / issuance with an empty one"] = (rate(filled)!.rps) / issuance.rps;
+  if (filled) figures["issuance with a filled ledger / issuance with an empty one"] = rate(filled)!.rps / issuance.rps;
   const bytes = Object.entries(figures).find(([k]) => k.startsWith("Redis bytes"))![1] as number;
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const targets: BenchResult["targets"] = [

@@ -27,9 +27,20 @@ export async function startPeer(bundle: BenchBundle, dir: string): Promise<Child
   const file = join(dir, "peer-config.json");
   writeFileSync(
     file,
-    JSON.stringify({ issuer, clients, resources, scopes: SERVICES.flatMap((s) => ["read", "list", "write", "delete"].map((v) => `${s}:${v}`)), signingJwk: { ...privateKey.export({ format: "jwk" }), kid: "peer-1", alg: "EdDSA" } }),
+    JSON.stringify({
+      issuer,
+      clients,
+      resources,
+      scopes: SERVICES.flatMap((s) => ["read", "list", "write", "delete"].map((v) => `${s}:${v}`)),
+      signingJwk: { ...privateKey.export({ format: "jwk" }), kid: "peer-1", alg: "EdDSA" },
+    }),
   );
-  return startNode(resolve(__dirname, "..", "..", "bench", "peer", "oidc-peer.mjs"), { port, args: [file], env: { NODE_ENV: "production" }, readyPath: "/.well-known/openid-configuration" });
+  return startNode(resolve(__dirname, "..", "..", "bench", "peer", "oidc-peer.mjs"), {
+    port,
+    args: [file],
+    env: { NODE_ENV: "production" },
+    readyPath: "/.well-known/openid-configuration",
+  });
 }
 
 const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -68,7 +79,8 @@ export async function checkPeer(url: string, bundle: BenchBundle): Promise<void>
     const built = workload.steps[0].build({});
     const res = await fetch(url + built.path, { method: "POST", headers: built.headers, body: built.body });
     const body = (await res.json()) as { access_token?: string; token_type?: string; error?: string; error_description?: string };
-    if (res.status !== built.expect[0]) throw new Error(`peer answered ${res.status} ${body.error ?? ""} ${body.error_description ?? ""} (expected ${built.expect[0]})`);
+    if (res.status !== built.expect[0])
+      throw new Error(`peer answered ${res.status} ${body.error ?? ""} ${body.error_description ?? ""} (expected ${built.expect[0]})`);
     if (res.status === 200 && !(body.access_token?.split(".").length === 3)) throw new Error("peer's 200 carries no JWT access token");
   }
 }

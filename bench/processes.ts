@@ -25,7 +25,10 @@ export interface Child {
  * Starts `node <script>` as a child process (its own core, as in production)
  * and waits until `readyPath` answers 2xx. `nodeArgs` carries e.g. --cpu-prof.
  */
-export async function startNode(script: string, options: { port: number; env?: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[]; readyPath: string }): Promise<Child> {
+export async function startNode(
+  script: string,
+  options: { port: number; env?: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[]; readyPath: string },
+): Promise<Child> {
   const stderr: string[] = [];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
@@ -35,7 +38,10 @@ export async function startNode(script: string, options: { port: number; env?: N
   const url = `http://127.0.0.1:${options.port}`;
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${stderr.join("").slice(-2000)}`);
-    const ok = await fetch(url + options.readyPath).then((r) => r.ok, () => false);
+    const ok = await fetch(url + options.readyPath).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (attempt > 300) throw new Error(`${script} did not become ready: ${stderr.join("").slice(-2000)}`);
     await sleep(100);

@@ -23,7 +23,8 @@ const byPackage = new Map<string, number>();
 for (const node of profile.nodes) {
   const time = selfTime.get(node.id) ?? 0;
   const url = node.callFrame.url.replace(/^file:\/\//, "");
-  const where = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes("/dist/") ? "locksmith" : url.startsWith("node:") ? "node" : url || "(native)");
+  const where =
+    /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes("/dist/") ? "locksmith" : url.startsWith("node:") ? "node" : url || "(native)");
   const name = `${node.callFrame.functionName || "(anonymous)"} ${url.split("/").slice(-2).join("/")}:${node.callFrame.lineNumber + 1}`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + time);
   byPackage.set(where, (byPackage.get(where) ?? 0) + time);

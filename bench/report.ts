@@ -25,7 +25,8 @@ export function markdown(result: BenchResult): string {
   ];
   for (const [name, w] of Object.entries(result.workloads)) {
     if ("notMeasured" in w) lines.push(`| ${name} | — | — | — | — | — | — | — | not measured: ${w.notMeasured} |`);
-    else lines.push(`| ${name} | ${n(w.rps)} | ${w.p50} | ${w.p90} | ${w.p99} | ${w.max} | ${w.errors} | ${w.cpuMsPerRequest ?? "—"} | ${w.rounds.join(", ")} |`);
+    else
+      lines.push(`| ${name} | ${n(w.rps)} | ${w.p50} | ${w.p90} | ${w.p99} | ${w.max} | ${w.errors} | ${w.cpuMsPerRequest ?? "—"} | ${w.rounds.join(", ")} |`);
   }
   lines.push("", "| limit / figure | value |", "| --- | ---: |");
   for (const [name, value] of [...Object.entries(result.limits), ...Object.entries(result.figures)]) {

@@ -36,7 +36,11 @@ export async function redisBytesPerCredential(count: number): Promise<{ bytes: n
     for (let i = 0; i < count; i += 1000) {
       await Promise.all(
         Array.from({ length: Math.min(1000, count - i) }, () =>
-          store.put(crypto.randomUUID(), { agent: `agent-${i % 300}`, scope: "crm:read", resource: `crm:tenants/t${i % 40}/doc-${i % 997}`, usesLeft: null }, 600_000),
+          store.put(
+            crypto.randomUUID(),
+            { agent: `agent-${i % 300}`, scope: "crm:read", resource: `crm:tenants/t${i % 40}/doc-${i % 997}`, usesLeft: null },
+            600_000,
+          ),
         ),
       );
     }

@@ -38,7 +38,11 @@ export function issuanceWorkload(bundle: BenchBundle, size: number): Workload {
   for (let i = 0; i < size; i++) {
     const agent = bundle.agents[i % bundle.agents.length];
     const request = credentialRequest(agent, Math.floor(i / bundle.agents.length) + i);
-    items.push({ assertion: signClientAssertion(agent.id, agent.kid, agent.key, BENCH_ISSUER), body: JSON.stringify(request.body), expect: request.allowed ? [201] : [403] });
+    items.push({
+      assertion: signClientAssertion(agent.id, agent.kid, agent.key, BENCH_ISSUER),
+      body: JSON.stringify(request.body),
+      expect: request.allowed ? [201] : [403],
+    });
   }
   const pool = new Pool(items);
   const step: Step = {
@@ -147,7 +151,11 @@ export function mixedWorkload(bundle: BenchBundle, cycles: number): Workload {
     },
     {
       method: "DELETE",
-      build: (ctx) => ({ path: `/v1/credentials/${ctx.jti as string}`, headers: { authorization: `Bearer ${(ctx.cycle as Cycle).revokeAssertion}` }, expect: [204] }),
+      build: (ctx) => ({
+        path: `/v1/credentials/${ctx.jti as string}`,
+        headers: { authorization: `Bearer ${(ctx.cycle as Cycle).revokeAssertion}` },
+        expect: [204],
+      }),
     },
   ];
   return { name: "mixed", steps, requestsPerUnit: 3, pool };
@@ -162,7 +170,7 @@ export function introspectionWorkload(live: readonly LiveCredential[], size: num
   const items: IssueItem[] = [];
   for (let i = 0; i < size; i++) {
     const c = live[i % live.length];
-    const asker = i % 5 === 4 ? live.find((other) => other.server.id !== c.server.id)?.server ?? c.server : c.server;
+    const asker = i % 5 === 4 ? (live.find((other) => other.server.id !== c.server.id)?.server ?? c.server) : c.server;
     const assertion = signClientAssertion(asker.id, asker.kid, asker.key, BENCH_ISSUER);
     const body = new URLSearchParams({
       token: c.credential,

@@ -28,8 +28,19 @@ export interface McpServerOptions {
 }
 
 export function createMcpServerApp(options: McpServerOptions): { app: express.Express; close(): Promise<void> } {
-  const metadata = protectedResourceMetadata({ resource: options.resource, authorizationServer: options.locksmith, scopesSupported: Object.values(TOOL_SCOPES), resourceName: "CRM tools" });
-  const locksmith = new LocksmithResourceServer({ url: options.locksmith, id: options.id, key: options.key, audience: options.resource, resourceMetadata: metadata.url });
+  const metadata = protectedResourceMetadata({
+    resource: options.resource,
+    authorizationServer: options.locksmith,
+    scopesSupported: Object.values(TOOL_SCOPES),
+    resourceName: "CRM tools",
+  });
+  const locksmith = new LocksmithResourceServer({
+    url: options.locksmith,
+    id: options.id,
+    key: options.key,
+    audience: options.resource,
+    resourceMetadata: metadata.url,
+  });
 
   function mcpServer(): McpServer {
     const server = new McpServer({ name: "crm", version: "1.0.0" });
@@ -48,7 +59,10 @@ export function createMcpServerApp(options: McpServerOptions): { app: express.Ex
     new URL(options.resource).pathname,
     express.json(),
     // Discovery (initialize, tools/list) needs a valid token for this server; a tools/call also needs the tool's scope.
-    locksmith.requireCredential({ resource: options.resource, scope: (req: Request) => (req.body?.method === "tools/call" ? [TOOL_SCOPES[String(req.body?.params?.name)] ?? "unknown-tool"] : []) }),
+    locksmith.requireCredential({
+      resource: options.resource,
+      scope: (req: Request) => (req.body?.method === "tools/call" ? [TOOL_SCOPES[String(req.body?.params?.name)] ?? "unknown-tool"] : []),
+    }),
     async (req, res) => {
       const verified = req.locksmith!;
       // The MCP SDK hands `req.auth` to tools as `extra.authInfo`.
@@ -65,6 +79,11 @@ export function createMcpServerApp(options: McpServerOptions): { app: express.Ex
 
 if (require.main === module) {
   const resource = process.env.MCP_URL ?? "http://localhost:3001/mcp";
-  const { app } = createMcpServerApp({ locksmith: process.env.LOCKSMITH_URL ?? "http://localhost:8080", resource, id: "crm-mcp", key: process.env.MCP_KEY_FILE ?? "crm-mcp.jwk.json" });
+  const { app } = createMcpServerApp({
+    locksmith: process.env.LOCKSMITH_URL ?? "http://localhost:8080",
+    resource,
+    id: "crm-mcp",
+    key: process.env.MCP_KEY_FILE ?? "crm-mcp.jwk.json",
+  });
   app.listen(Number(new URL(resource).port || 3001));
 }

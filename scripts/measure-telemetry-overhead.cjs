@@ -46,8 +46,15 @@ async function main() {
   await new Promise((r) => sink.listen(0, "127.0.0.1", r));
 
   const base = {
-    PATH: process.env.PATH, HOST: "127.0.0.1", REDIS_URL, DATABASE_URL: dbUrl, LOCKSMITH_POLICY: join(ROOT, "examples/policy.yaml"),
-    LOCKSMITH_KEYS_FILE: keysFile, LOCKSMITH_ISSUER: ISSUER, LOCKSMITH_REDIS_PREFIX: prefix, LOG_LEVEL: "warn",
+    PATH: process.env.PATH,
+    HOST: "127.0.0.1",
+    REDIS_URL,
+    DATABASE_URL: dbUrl,
+    LOCKSMITH_POLICY: join(ROOT, "examples/policy.yaml"),
+    LOCKSMITH_KEYS_FILE: keysFile,
+    LOCKSMITH_ISSUER: ISSUER,
+    LOCKSMITH_REDIS_PREFIX: prefix,
+    LOG_LEVEL: "warn",
   };
   const modes = {
     off: { ...base, OTEL_SDK_DISABLED: "true", LOCKSMITH_METRICS: "off" },
@@ -58,7 +65,8 @@ async function main() {
   const results = { off: [], metrics: [], local: [], on: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of round % 2 === 0 ? ["off", "metrics", "local", "on"] : ["on", "local", "metrics", "off"]) results[mode].push(await measure(modes[mode]));
+      for (const mode of round % 2 === 0 ? ["off", "metrics", "local", "on"] : ["on", "local", "metrics", "off"])
+        results[mode].push(await measure(modes[mode]));
     }
   } finally {
     sink.close();
@@ -77,10 +85,17 @@ async function main() {
   const best = (mode) => results[mode].reduce((a, b) => (b.cpuPerRequest < a.cpuPerRequest ? b : a));
   const off = best("off");
   const on = best("on");
-  console.log(`machine: ${cpus().length} × ${cpus()[0].model}; node ${process.version}; ${SECONDS}s × ${ROUNDS} rounds per mode, ${CONCURRENCY} concurrent, POST /v1/credentials`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0].model}; node ${process.version}; ${SECONDS}s × ${ROUNDS} rounds per mode, ${CONCURRENCY} concurrent, POST /v1/credentials`,
+  );
   const local = best("local");
   const metrics = best("metrics");
-  for (const [mode, r] of [["off", off], ["metrics", metrics], ["local", local], ["on", on]]) {
+  for (const [mode, r] of [
+    ["off", off],
+    ["metrics", metrics],
+    ["local", local],
+    ["on", on],
+  ]) {
     console.log(
       `telemetry ${mode.padEnd(7)}: ${r.cpuPerRequest.toFixed(3)} CPU ms per issuance (= ${(1000 / r.cpuPerRequest).toFixed(0)} issuances/s per core)  ` +
         `observed ${r.rps.toFixed(0)}/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  errors ${r.errors}  ` +
@@ -88,14 +103,30 @@ async function main() {
     );
   }
   const overhead = (r) => `${(((r.cpuPerRequest - off.cpuPerRequest) / off.cpuPerRequest) * 100).toFixed(1)}%`;
-  console.log(`overhead (CPU per issuance, best round of each mode): metrics only ${overhead(metrics)}; + spans (no export) ${overhead(local)}; + OTLP export of every span ${overhead(on)}`);
+  console.log(
+    `overhead (CPU per issuance, best round of each mode): metrics only ${overhead(metrics)}; + spans (no export) ${overhead(local)}; + OTLP export of every span ${overhead(on)}`,
+  );
 }
 
 async function measure(env) {
-  const port = await new Promise((r) => { const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); });
+  const port = await new Promise((r) => {
+    const s = require("node:net")
+      .createServer()
+      .listen(0, "127.0.0.1", () => {
+        const p = s.address().port;
+        s.close(() => r(p));
+      });
+  });
   const child = spawn(process.execPath, [join(ROOT, "dist/main.js")], { env: { ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
+  for (
+    let i = 0;
+    !(await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
     if (i > 200) throw new Error("locksmith did not start");
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -106,22 +137,30 @@ async function measure(env) {
   const cpuBefore = cpuMs(child.pid);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (performance.now() < deadline) {
-      const signed = await assertion();
-      const t = performance.now();
-      const status = await post(url, agent, signed);
-      latencies.push(performance.now() - t);
-      if (status !== 201) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const signed = await assertion();
+        const t = performance.now();
+        const status = await post(url, agent, signed);
+        latencies.push(performance.now() - t);
+        if (status !== 201) errors++;
+      }
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   const cpuPerRequest = (cpuMs(child.pid) - cpuBefore) / latencies.length;
   agent.destroy();
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], errors, cpuPerRequest };
+  return {
+    rps: latencies.length / elapsed,
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    errors,
+    cpuPerRequest,
+  };
 }
 
 const assertion = () => signAssertion({ id: "support-agent", key: KEY, audience: ISSUER });
@@ -134,9 +173,17 @@ function cpuMs(pid) {
 
 function post(url, agent, assertion) {
   return new Promise((resolvePost, reject) => {
-    const req = http.request(`${url}/v1/credentials`, { method: "POST", agent, headers: { authorization: `Bearer ${assertion}`, "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
-      res.resume().on("end", () => resolvePost(res.statusCode));
-    });
+    const req = http.request(
+      `${url}/v1/credentials`,
+      {
+        method: "POST",
+        agent,
+        headers: { authorization: `Bearer ${assertion}`, "content-type": "application/json", "content-length": Buffer.byteLength(BODY) },
+      },
+      (res) => {
+        res.resume().on("end", () => resolvePost(res.statusCode));
+      },
+    );
     req.on("error", reject);
     req.end(BODY);
   });

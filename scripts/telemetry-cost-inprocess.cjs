@@ -14,7 +14,13 @@ const REQUESTS = Number(process.argv[2] ?? 3000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 
 if (process.env.TELEMETRY_MODE) {
-  child(process.env.TELEMETRY_MODE).then((us) => process.stdout.write(String(us)), (e) => { console.error(e); process.exit(1); });
+  child(process.env.TELEMETRY_MODE).then(
+    (us) => process.stdout.write(String(us)),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 } else {
   const modes = (process.env.MODES ?? "off,metrics,sampled-out,spans,otlp").split(",");
   const results = Object.fromEntries(modes.map((m) => [m, []]));
@@ -28,7 +34,9 @@ if (process.env.TELEMETRY_MODE) {
   console.log(`${REQUESTS} issuances × ${ROUNDS} rounds per mode, memory stores, CPU µs per issuance (median):`);
   for (const mode of modes) {
     const m = median(results[mode]);
-    console.log(`  ${mode.padEnd(8)} ${m.toFixed(0).padStart(5)} µs  (+${(m - off).toFixed(0)} µs)   rounds: ${results[mode].map((x) => x.toFixed(0)).join(", ")}`);
+    console.log(
+      `  ${mode.padEnd(8)} ${m.toFixed(0).padStart(5)} µs  (+${(m - off).toFixed(0)} µs)   rounds: ${results[mode].map((x) => x.toFixed(0)).join(", ")}`,
+    );
   }
 }
 
@@ -57,7 +65,8 @@ async function child(mode) {
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${sink.address().port}`;
   }
   if (mode === "sampled-out") process.env.OTEL_TRACES_SAMPLER = "always_off";
-  if (mode === "spans" || mode === "otlp" || mode === "sampled-out") startTracing({ disabled: false, otlpTraces: mode === "otlp", otlpMetrics: false, serviceName: "bench" });
+  if (mode === "spans" || mode === "otlp" || mode === "sampled-out")
+    startTracing({ disabled: false, otlpTraces: mode === "otlp", otlpMetrics: false, serviceName: "bench" });
   const clock = { now: () => Date.now() };
   const policy = await loadPolicyFile(join(ROOT, "examples/policy.yaml"));
   const keys = new KeyRing(await importKeys(await generateKeys(policy.environments), plainProtector));
@@ -65,7 +74,13 @@ async function child(mode) {
   const wrap = (store, Metered) => (metrics ? new Metered(store, metrics) : store);
   const audit = wrap(new MemoryAuditLog(), MeteredAuditLog);
   const services = { issuer: "https://bench", policy: fixedPolicy(policy), keys, tokens: wrap(new MemoryTokenStore(clock), MeteredTokenStore), audit, clock };
-  const app = createHttpApp({ services, replay: wrap(new MemoryReplayGuard(clock), MeteredReplayGuard), logger: createLogger("info", { write() {} }), readiness: {}, metrics });
+  const app = createHttpApp({
+    services,
+    replay: wrap(new MemoryReplayGuard(clock), MeteredReplayGuard),
+    logger: createLogger("info", { write() {} }),
+    readiness: {},
+    metrics,
+  });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   const url = `http://127.0.0.1:${server.address().port}/v1/credentials`;
@@ -75,11 +90,18 @@ async function child(mode) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const post = (assertion) =>
     new Promise((done, fail) => {
-      const req = http.request(url, { method: "POST", agent, headers: { authorization: `Bearer ${assertion}`, "content-type": "application/json" } }, (res) => res.resume().on("end", () => (res.statusCode === 201 ? done() : fail(new Error(String(res.statusCode))))));
+      const req = http.request(url, { method: "POST", agent, headers: { authorization: `Bearer ${assertion}`, "content-type": "application/json" } }, (res) =>
+        res.resume().on("end", () => (res.statusCode === 201 ? done() : fail(new Error(String(res.statusCode))))),
+      );
       req.on("error", fail);
       req.end(body);
     });
-  const drive = async (list) => Promise.all(Array.from({ length: 16 }, async () => { while (list.length) await post(list.pop()); }));
+  const drive = async (list) =>
+    Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (list.length) await post(list.pop());
+      }),
+    );
   await drive(assertions.splice(0, 500)); // warm-up
   const before = process.cpuUsage();
   await drive(assertions);

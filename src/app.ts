@@ -83,7 +83,14 @@ export async function buildLocksmith(
   // Outside dev mode the public demo keys of examples/keys/ are refused, at start and on every reload.
   const loadBundle = () => loadPolicyFile(config.policyFile, { refuseDemoKeys: config.mode !== "dev" && !config.allowDemoKeys });
   const policy = await loadBundle().catch((error: Error) => {
-    throw new StartupError(naming("LOCKSMITH_POLICY", error instanceof PolicyLoadError ? `invalid policy bundle ${error.file}: ${error.problems.join("; ")}` : `cannot read ${config.policyFile} (${error.message})`));
+    throw new StartupError(
+      naming(
+        "LOCKSMITH_POLICY",
+        error instanceof PolicyLoadError
+          ? `invalid policy bundle ${error.file}: ${error.problems.join("; ")}`
+          : `cannot read ${config.policyFile} (${error.message})`,
+      ),
+    );
   });
   const protector = config.keysKek ? environmentKekProtector(config.keysKek.key, config.keysKek.id) : plainProtector;
   const keyStore = await openKeys(config, policy, protector, clock, logger).catch((error: Error) => {
@@ -142,7 +149,8 @@ export async function buildLocksmith(
   const reap = () =>
     databaseCredentials.reap().then(
       (summary) => {
-        if (summary.dropped > 0 || summary.failed.length > 0) logger.info({ dropped: summary.dropped, failed: summary.failed }, "reaped expired database roles");
+        if (summary.dropped > 0 || summary.failed.length > 0)
+          logger.info({ dropped: summary.dropped, failed: summary.failed }, "reaped expired database roles");
       },
       (error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, "database role reaper failed; retrying later"),
     );
@@ -232,7 +240,6 @@ export async function buildLocksmith(
     close,
   };
 }
-
 
 /** Dev mode generates missing signing keys; then the keys file is opened and polled (a file without a key for an environment is refused). */
 async function openKeys(config: Config, policy: Policy, protector: KeyProtector, clock: Clock, logger: Logger): Promise<KeysFileStore> {

@@ -28,7 +28,15 @@ async function main(): Promise<void> {
   );
   server.keepAliveTimeout = 65_000;
   logger.info(
-    { mode: config.mode, port: config.port, issuer: config.issuer, policy_version: locksmith.policy.version, stores: locksmith.stores, otlp_traces: otel.otlpTraces, otlp_metrics: otel.otlpMetrics },
+    {
+      mode: config.mode,
+      port: config.port,
+      issuer: config.issuer,
+      policy_version: locksmith.policy.version,
+      stores: locksmith.stores,
+      otlp_traces: otel.otlpTraces,
+      otlp_metrics: otel.otlpMetrics,
+    },
     "locksmith listening",
   );
   if (config.mode === "dev") process.stdout.write(devBanner(config, locksmith.policy.version));

@@ -40,24 +40,28 @@ async function main() {
     const signer = await loadLedgerKey(join(dir, "k.json"));
     const { audit, reader, checkpointer } = createLedger(prisma, signer, { everyEvents: 10_000, everyMs: 5_000 }, createLogger("silent"));
 
-    console.log(`ledger bench: ${APPEND} appended events, ${CONCURRENCY} concurrent appenders, synchronous_commit=${synchronous_commit}, node ${process.version}`);
+    console.log(
+      `ledger bench: ${APPEND} appended events, ${CONCURRENCY} concurrent appenders, synchronous_commit=${synchronous_commit}, node ${process.version}`,
+    );
     const jtis = [];
     let next = 0;
     const started = process.hrtime.bigint();
     let lastReport = started;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < APPEND) {
-        const i = next++;
-        const jti = randomUUID();
-        if (i % 1000 === 0) jtis.push(jti);
-        await audit.append(eventOf(i, jti)); // resolves only after its commit
-        const now = process.hrtime.bigint();
-        if (now - lastReport > 10_000_000_000n) {
-          lastReport = now;
-          console.log(`  … ${i} events, ${rate(i, started, now)} events/s`);
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < APPEND) {
+          const i = next++;
+          const jti = randomUUID();
+          if (i % 1000 === 0) jtis.push(jti);
+          await audit.append(eventOf(i, jti)); // resolves only after its commit
+          const now = process.hrtime.bigint();
+          if (now - lastReport > 10_000_000_000n) {
+            lastReport = now;
+            console.log(`  … ${i} events, ${rate(i, started, now)} events/s`);
+          }
         }
-      }
-    }));
+      }),
+    );
     const appendSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`append: ${APPEND} durable events in ${appendSeconds.toFixed(1)} s = ${Math.round(APPEND / appendSeconds)} events/s`);
     await checkpointer.checkpoint();
@@ -93,8 +97,12 @@ async function main() {
     };
     console.log(`query latency at ${last} events (ms, 50 runs each):`);
     for (const [label, run] of Object.entries(queries)) console.log(`  ${label.padEnd(40)} ${await latency(run, 50)}`);
-    console.log(`  ${"inclusion proof (stored subtree roots)".padEnd(40)} ${await latency(() => proveInclusion(reader, 1 + Math.floor(Math.random() * last)), 50)}`);
-    console.log(`  ${"consistency proof (stored subtree roots)".padEnd(40)} ${await latency(() => proveConsistency(reader, 1 + Math.floor(Math.random() * (last - 1)), last), 50)}`);
+    console.log(
+      `  ${"inclusion proof (stored subtree roots)".padEnd(40)} ${await latency(() => proveInclusion(reader, 1 + Math.floor(Math.random() * last)), 50)}`,
+    );
+    console.log(
+      `  ${"consistency proof (stored subtree roots)".padEnd(40)} ${await latency(() => proveConsistency(reader, 1 + Math.floor(Math.random() * (last - 1)), last), 50)}`,
+    );
   } finally {
     await prisma?.$disconnect();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -5,7 +5,9 @@ import { die, show, table } from "./output";
 /** Admin work without curl: revoke by credential or subject, suspend and resume agents, reload the policy; and `status` for anyone. */
 export function registerAdminCommands(program: Command, policy: Command): void {
   principalOptions(program.command("revoke"), "admin (or, with --jti, the credential's agent)")
-    .description("revoke one credential (--jti: DELETE /v1/credentials/{jti}) or every live credential of an agent, a user or an environment (POST /v1/revocations)")
+    .description(
+      "revoke one credential (--jti: DELETE /v1/credentials/{jti}) or every live credential of an agent, a user or an environment (POST /v1/revocations)",
+    )
     .option("--jti <jti>", "one credential")
     .option("--agent <id>", "every live credential of this agent")
     .option("--user <id>", "every live credential issued for this user")
@@ -25,7 +27,11 @@ export function registerAdminCommands(program: Command, policy: Command): void {
   const agents = program.command("agents").description("suspend or resume an agent (admins)");
   for (const action of ["suspend", "resume"] as const) {
     const command = principalOptions(agents.command(`${action} <agent>`), "admin")
-      .description(action === "suspend" ? "refuse the agent every new credential until resumed (POST /v1/agents/{id}/suspend)" : "let a suspended agent ask again (POST /v1/agents/{id}/resume)")
+      .description(
+        action === "suspend"
+          ? "refuse the agent every new credential until resumed (POST /v1/agents/{id}/suspend)"
+          : "let a suspended agent ask again (POST /v1/agents/{id}/resume)",
+      )
       .option("--reason <text>", "why, for the audit log");
     command.action(async (agent: string, o: PrincipalOptions & { reason?: string }) => {
       const answer = await callAs(o, "POST", `/v1/agents/${encodeURIComponent(agent)}/${action}`, o.reason ? { reason: o.reason } : {});
@@ -51,7 +57,12 @@ export function registerAdminCommands(program: Command, policy: Command): void {
           ["url", url],
           ["issuer", issuer],
           ["policy", String(ready.policy_version ?? "unknown")],
-          ["ready", `${status.ready ? "yes" : "NO"} (${Object.entries((ready.checks ?? {}) as Record<string, string>).map(([name, state]) => `${name} ${state}`).join(", ")})`],
+          [
+            "ready",
+            `${status.ready ? "yes" : "NO"} (${Object.entries((ready.checks ?? {}) as Record<string, string>)
+              .map(([name, state]) => `${name} ${state}`)
+              .join(", ")})`,
+          ],
         ]),
       );
       if (!status.ready) process.exitCode = 1;

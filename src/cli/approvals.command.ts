@@ -47,7 +47,10 @@ export function registerApprovalsCommands(program: Command): void {
       .description(`${decision} a request (POST /v1/approvals/{id})`)
       .option("--comment <text>", "why, for the audit log")
       .action(async (id: string, o: ApproverOptions & { comment?: string }) => {
-        const after = (await approverCall(o, "POST", `/v1/approvals/${encodeURIComponent(id)}`, { decision, ...(o.comment ? { comment: o.comment } : {}) })) as ApprovalView;
+        const after = (await approverCall(o, "POST", `/v1/approvals/${encodeURIComponent(id)}`, {
+          decision,
+          ...(o.comment ? { comment: o.comment } : {}),
+        })) as ApprovalView;
         show(after, () => `${after.request_id}: ${after.status} (${after.approvals}/${after.required} approvals)\n`);
       });
   }

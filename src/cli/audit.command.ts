@@ -22,20 +22,37 @@ export function registerAuditCommands(program: Command): void {
     .command("verify")
     .description("recompute every leaf and root from DATABASE_URL and check every signed checkpoint; exits 1 naming the first bad seq")
     .option("--verifier-key <vkey>", "the ledger's C2SP verifier key (name+hash+key)")
-    .option("--key-file <file>", "or: the ledger key file to take the verifier key from (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
-    .option("--checkpoints <dir>", "also check against the signed checkpoints exported to this directory (default: LOCKSMITH_LEDGER_EXPORT_DIR)", process.env.LOCKSMITH_LEDGER_EXPORT_DIR)
+    .option(
+      "--key-file <file>",
+      "or: the ledger key file to take the verifier key from (default: LOCKSMITH_LEDGER_KEY_FILE)",
+      process.env.LOCKSMITH_LEDGER_KEY_FILE,
+    )
+    .option(
+      "--checkpoints <dir>",
+      "also check against the signed checkpoints exported to this directory (default: LOCKSMITH_LEDGER_EXPORT_DIR)",
+      process.env.LOCKSMITH_LEDGER_EXPORT_DIR,
+    )
     .action(async (o: { verifierKey?: string; keyFile?: string; checkpoints?: string }) => {
       const url = process.env.DATABASE_URL;
       if (!url) return die("DATABASE_URL is not set");
       const verifierKey =
-        o.verifierKey ?? (o.keyFile ? (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey : die("pass --verifier-key or --key-file (or set LOCKSMITH_LEDGER_KEY_FILE)"));
+        o.verifierKey ??
+        (o.keyFile
+          ? (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey
+          : die("pass --verifier-key or --key-file (or set LOCKSMITH_LEDGER_KEY_FILE)"));
       const exportedNotes = o.checkpoints ? await readExported(o.checkpoints) : [];
       const prisma = createPrismaClient(url, 2);
       try {
         const report = await verifyLedger(new PostgresLedgerReader(prisma), { verifierKey, exportedNotes });
         if (wantsJson()) out(`${JSON.stringify(report, null, 2)}\n`);
         else if (report.ok) out(`ledger OK: ${report.size} events, ${report.checkpoints} checkpoints, ${report.exported} exported checkpoints verified\n`);
-        else out(`ledger TAMPERED: first bad seq ${report.problems[0].seq} (${report.problems[0].kind}): ${report.problems[0].message}\n${report.problems.slice(1).map((p) => `  also seq ${p.seq} (${p.kind}): ${p.message}\n`).join("")}`);
+        else
+          out(
+            `ledger TAMPERED: first bad seq ${report.problems[0].seq} (${report.problems[0].kind}): ${report.problems[0].message}\n${report.problems
+              .slice(1)
+              .map((p) => `  also seq ${p.seq} (${p.kind}): ${p.message}\n`)
+              .join("")}`,
+          );
         if (!report.ok) process.exitCode = 1;
       } finally {
         await prisma.$disconnect();
@@ -128,7 +145,9 @@ function query(o: AuditorOptions, extra: Record<string, string | undefined>): st
 async function get(o: AuditorOptions, path: string, tolerate404 = false): Promise<globalThis.Response> {
   const [{ url, issuer }, key] = await Promise.all([resolveServer(o), readPrivateKey(o.key)]);
   const assertion = await signAssertion({ id: o.as, key, audience: issuer });
-  const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${assertion}` } }).catch((error: Error) => die(`cannot reach ${url}: ${error.message}`));
+  const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${assertion}` } }).catch((error: Error) =>
+    die(`cannot reach ${url}: ${error.message}`),
+  );
   if (!response.ok && !(tolerate404 && response.status === 404)) die(`${response.status} ${await response.text()}`);
   return response;
 }

@@ -18,7 +18,8 @@ export interface PrincipalOptions extends ServerOptions {
 }
 
 export const URL_HELP = "Locksmith's URL (default: LOCKSMITH_URL, else LOCKSMITH_ISSUER, else http://localhost:$PORT, PORT defaulting to 8080)";
-export const ISSUER_HELP = "Locksmith's issuer, the aud of your assertions (default: LOCKSMITH_ISSUER, else read from the server's /.well-known/oauth-authorization-server)";
+export const ISSUER_HELP =
+  "Locksmith's issuer, the aud of your assertions (default: LOCKSMITH_ISSUER, else read from the server's /.well-known/oauth-authorization-server)";
 
 export const serverOptions = (command: Command) => command.option("--url <url>", URL_HELP).option("--issuer <url>", ISSUER_HELP);
 

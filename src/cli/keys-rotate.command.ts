@@ -37,11 +37,21 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
       const policy = await loadPolicyFile(o.policy);
       if (!policy.environments.includes(o.env)) return die(`no environment ${o.env} in ${o.policy}`);
       const logger = createLogger("silent");
-      const store = await KeysFileStore.open({ file: o.keysFile, protector: protectorFromEnv(), environments: policy.environments, clock: systemClock, logger, pollMs: 0 });
+      const store = await KeysFileStore.open({
+        file: o.keysFile,
+        protector: protectorFromEnv(),
+        environments: policy.environments,
+        clock: systemClock,
+        logger,
+        pollMs: 0,
+      });
       const prisma = o.record ? createPrismaClient(databaseUrl!, 1) : undefined;
       const audit = prisma ? new PrismaAuditLog(prisma, 1) : { append: async () => undefined, find: async () => [], ping: async () => undefined };
       try {
-        const summary = await rotateSigningKey({ store, audit, clock: systemClock, policy }, { environment: o.env, force: o.force, actor: `cli:${process.env.USER ?? "operator"}` });
+        const summary = await rotateSigningKey(
+          { store, audit, clock: systemClock, policy },
+          { environment: o.env, force: o.force, actor: `cli:${process.env.USER ?? "operator"}` },
+        );
         process.stdout.write(
           summary.outcome === "rotated"
             ? `${o.env}: ${summary.activated} now signs; ${summary.retiring} verifies until ${summary.retireAt}; ${summary.next} published as next\n`

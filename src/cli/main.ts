@@ -42,7 +42,10 @@ keys
   .action(async (options: { policy?: string; out?: string; force?: boolean }) => {
     if (!options.policy) return die("--policy (or LOCKSMITH_POLICY) is required");
     if (!options.out) return die("--out (or LOCKSMITH_KEYS_FILE) is required");
-    const exists = await access(options.out).then(() => true, () => false);
+    const exists = await access(options.out).then(
+      () => true,
+      () => false,
+    );
     if (exists && !options.force) return die(`${options.out} exists; pass --force to replace it (tokens signed by its keys stop verifying)`);
     const policy = await loadPolicyFile(options.policy).catch((error: Error) => die(`--policy: ${error.message}`));
     const content = await generateKeys(policy.environments, new Date(), { protector: protectorFromEnv(), withNext: true });

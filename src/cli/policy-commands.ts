@@ -53,7 +53,13 @@ export function registerPolicyCommands(program: Command): Command {
       const user = o.userEntitlements === undefined ? undefined : String(o.userEntitlements).split(" ").filter(Boolean);
       const e = explainRequest(bundle, o.agent, { scopes: o.scope.split(" ").filter(Boolean), resource: o.resource, ttl: o.ttl }, user);
       const { resourceServer, ...decision } = e.decision as typeof e.decision & { resourceServer?: { id: string; audience: string } };
-      const view = { agent: e.agent, ...decision, ...(resourceServer ? { resource_server: resourceServer.id, audience: resourceServer.audience } : {}), policy_version: bundle.version, chain: e.chain };
+      const view = {
+        agent: e.agent,
+        ...decision,
+        ...(resourceServer ? { resource_server: resourceServer.id, audience: resourceServer.audience } : {}),
+        policy_version: bundle.version,
+        chain: e.chain,
+      };
       out(wantsJson() ? `${JSON.stringify(view, null, 2)}\n` : `${e.decision.outcome.toUpperCase()}\n${e.chain.map((l) => `  ${l}`).join("\n")}\n`);
       process.exitCode = 0;
     });
@@ -78,7 +84,8 @@ export function registerPolicyCommands(program: Command): Command {
           const keysDir = o.keys ?? suite.keysDir;
           if (!keysDir) die(`${file}: --live needs --keys <dir> or a \`keys:\` folder in the file`);
           const { issuer } = await resolveServer({ url: o.live, issuer: o.issuer });
-          for (const c of suite.cases) results.push(await runCaseLive({ url: o.live, issuer, keysDir }, c).catch((e: Error) => die(`cannot reach ${o.live}: ${e.message}`)));
+          for (const c of suite.cases)
+            results.push(await runCaseLive({ url: o.live, issuer, keysDir }, c).catch((e: Error) => die(`cannot reach ${o.live}: ${e.message}`)));
         } else {
           const policyFile = o.policy ?? suite.policyFile;
           if (!policyFile) die(`${file}: name the bundle with --policy <file> or \`policy:\` in the file`);
@@ -107,7 +114,11 @@ export function registerPolicyCommands(program: Command): Command {
       process.exitCode = o.exitCode && changes.length > 0 ? 1 : 0;
       if (wantsJson()) return out(`${JSON.stringify(changes, null, 2)}\n`);
       for (const c of changes) {
-        const line = !c.before ? `+ can newly get ${describe(c.after!)}` : !c.after ? `- can no longer get ${describe(c.before)}` : `~ ${describe(c.before)}  →  ${describe(c.after)}`;
+        const line = !c.before
+          ? `+ can newly get ${describe(c.after!)}`
+          : !c.after
+            ? `- can no longer get ${describe(c.before)}`
+            : `~ ${describe(c.before)}  →  ${describe(c.after)}`;
         out(`${c.agent}: ${line}\n`);
       }
       out(changes.length === 0 ? "no change in effective permissions\n" : `${changes.length} change(s)\n`);
@@ -139,7 +150,12 @@ async function load(file: string): Promise<Policy> {
 const describe = (p: Permission) => `${p.scope} on ${p.resource} (${p.environment}, ${p.outcome}, max_ttl ${p.maxTtl}s, ${p.rule})`;
 
 function table(results: CaseResult[]): string {
-  const rows = results.map((r) => [r.skipped ? "SKIP" : r.pass ? "PASS" : "FAIL", r.case.name, `${r.case.expect}${r.case.reason ? ` (${r.case.reason})` : ""}`, r.skipped ?? r.actual]);
+  const rows = results.map((r) => [
+    r.skipped ? "SKIP" : r.pass ? "PASS" : "FAIL",
+    r.case.name,
+    `${r.case.expect}${r.case.reason ? ` (${r.case.reason})` : ""}`,
+    r.skipped ?? r.actual,
+  ]);
   const widths = [4, ...[1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), i === 1 ? 4 : 8))];
   const line = (row: string[]) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join("  ")}\n`;
   return line(["", "case", "expected", "got"]) + rows.map(line).join("");
@@ -158,4 +174,3 @@ function die(message: string): never {
   process.stderr.write(`locksmith: ${message}\n`);
   process.exit(1);
 }
-

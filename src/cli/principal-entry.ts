@@ -21,7 +21,14 @@ export const keyAuth = (publicJwk: Record<string, string>) => ({ method: "privat
 /** Writes `<dir>/<id>.jwk.json`, owner-only (0600, in a 0700 folder it creates); refuses to replace one without `force`. */
 export async function writePrivateKey(dir: string, id: string, key: PrivateJwk, force = false): Promise<string> {
   const file = join(dir, `${id}.jwk.json`);
-  if (!force && (await access(file).then(() => true, () => false))) throw new Error(`${file} exists; pass --force to replace it (the key registered for ${id} stops working)`);
+  if (
+    !force &&
+    (await access(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new Error(`${file} exists; pass --force to replace it (the key registered for ${id} stops working)`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
   await chmod(file, 0o600);

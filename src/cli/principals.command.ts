@@ -16,7 +16,11 @@ interface AddOptions {
   force?: boolean;
 }
 
-const list = (value: string) => value.split(",").map((item) => item.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /**
  * Registering principals without hand-written JWKs: `locksmith init` for a new deployment,
@@ -34,9 +38,7 @@ export function registerPrincipalCommands(program: Command): void {
   withBundle(program.command("agent").description("register agents").command("add <id>"))
     .description("make an agent a key pair and its bundle entry (prints the YAML; --apply adds it)")
     .requiredOption("--roles <roles>", "its roles, comma-separated", list)
-    .action(async (id: string, o: AddOptions & { roles: string[] }) =>
-      add(o, "agents", id, (auth) => ({ environment: o.environment, roles: o.roles, auth })),
-    );
+    .action(async (id: string, o: AddOptions & { roles: string[] }) => add(o, "agents", id, (auth) => ({ environment: o.environment, roles: o.roles, auth })));
 
   withBundle(program.command("resource-server").description("register resource servers (the APIs that accept Locksmith credentials)").command("add <id>"))
     .description("make a resource server a key pair and its bundle entry (prints the YAML; --apply adds it)")
@@ -58,7 +60,14 @@ export function registerPrincipalCommands(program: Command): void {
       const issuer = (o.issuer ?? process.env.LOCKSMITH_ISSUER ?? `http://localhost:${process.env.PORT ?? 8080}`).replace(/\/$/, "");
       const files = { policy: join(o.dir, "policy.yaml"), keys: join(o.dir, "keys.json"), ledgerKey: join(o.dir, "ledger-key.json") };
       for (const file of Object.values(files)) {
-        if (!o.force && (await access(file).then(() => true, () => false))) die(`${file} exists; pass --force to replace it`);
+        if (
+          !o.force &&
+          (await access(file).then(
+            () => true,
+            () => false,
+          ))
+        )
+          die(`${file} exists; pass --force to replace it`);
       }
       const admin = newPrincipalKey(o.admin);
       const bundle = starterBundle(o.environments, o.admin, entryYaml("admins", o.admin, { auth: keyAuth(admin.publicJwk) }));
@@ -68,7 +77,12 @@ export function registerPrincipalCommands(program: Command): void {
       const adminKey = await writePrivateKey(join(o.dir, "keys"), o.admin, admin.privateJwk, o.force).catch((error: Error) => die(error.message));
       await writeKeysFile(files.keys, await generateKeys(o.environments, new Date(), { protector: protectorFromEnv(), withNext: true }));
       const verifierKey = await writeNewLedgerKey(files.ledgerKey, ledgerOrigin(issuer));
-      const settings = { LOCKSMITH_POLICY: resolve(files.policy), LOCKSMITH_KEYS_FILE: resolve(files.keys), LOCKSMITH_LEDGER_KEY_FILE: resolve(files.ledgerKey), LOCKSMITH_ISSUER: issuer };
+      const settings = {
+        LOCKSMITH_POLICY: resolve(files.policy),
+        LOCKSMITH_KEYS_FILE: resolve(files.keys),
+        LOCKSMITH_LEDGER_KEY_FILE: resolve(files.ledgerKey),
+        LOCKSMITH_ISSUER: issuer,
+      };
       show({ settings, admin: { id: o.admin, key: adminKey }, ledger_verifier_key: verifierKey }, () =>
         [
           `wrote ${files.policy}, ${files.keys} and ${files.ledgerKey} (private files 0600)`,
@@ -76,7 +90,9 @@ export function registerPrincipalCommands(program: Command): void {
           `ledger verifier key (give it to your auditors): ${verifierKey}`,
           "",
           "Point Locksmith at them:",
-          `  export ${Object.entries(settings).map(([name, value]) => `${name}=${value}`).join(" \\\n         ")}`,
+          `  export ${Object.entries(settings)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(" \\\n         ")}`,
           "",
           "Then add principals: npx locksmith resource-server add … --apply; npx locksmith agent add … --apply",
           "",
@@ -97,7 +113,9 @@ async function add(o: AddOptions, section: Section, id: string, entryOf: (auth: 
   show({ id, section, private_key: keyFile, yaml, applied: Boolean(o.apply), policy: o.policy, policy_version: checked?.version }, () =>
     [
       `private key: ${keyFile} (0600; keep it with ${id}, never in the bundle)`,
-      o.apply ? `added ${section}.${id} to ${o.policy}; load it: npx locksmith policy reload --as <admin> --key <admin key> (or SIGHUP)` : `paste into ${o.policy ?? "your bundle"}${checked ? " (checked: valid)" : ""}:`,
+      o.apply
+        ? `added ${section}.${id} to ${o.policy}; load it: npx locksmith policy reload --as <admin> --key <admin key> (or SIGHUP)`
+        : `paste into ${o.policy ?? "your bundle"}${checked ? " (checked: valid)" : ""}:`,
       "",
       ...(o.apply ? [] : [yaml]),
     ].join("\n"),
@@ -130,4 +148,3 @@ agents: {}
 # ${admin} may revoke credentials, suspend agents and reload this bundle.
 ${adminYaml}`;
 }
-

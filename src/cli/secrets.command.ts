@@ -14,11 +14,14 @@ export function registerSecretsCommands(program: Command): void {
   const secrets = program.command("secrets").description("upstream secrets (API keys, database admin URLs), sealed in Locksmith; admins only");
   const admin = (command: Command) => principalOptions(command, "admin");
   const valued = (command: Command) => admin(command).option("--from-file <file>", "read the value from this file (default: stdin)");
-  const print = (answer: Answer) => show(answer.body ?? { status: answer.status }, () => (answer.body ? `${JSON.stringify(answer.body, null, 2)}\n` : `${answer.status}\n`));
+  const print = (answer: Answer) =>
+    show(answer.body ?? { status: answer.status }, () => (answer.body ? `${JSON.stringify(answer.body, null, 2)}\n` : `${answer.status}\n`));
 
-  valued(secrets.command("put <upstream>").description("store the secret of an upstream the policy declares (fails if it has one: rotate it)")).action(async (upstream: string, o) => {
-    print(await callAs(o, "PUT", `/v1/admin/secrets/${encodeURIComponent(upstream)}`, { value: await readValue(o.fromFile, die) }));
-  });
+  valued(secrets.command("put <upstream>").description("store the secret of an upstream the policy declares (fails if it has one: rotate it)")).action(
+    async (upstream: string, o) => {
+      print(await callAs(o, "PUT", `/v1/admin/secrets/${encodeURIComponent(upstream)}`, { value: await readValue(o.fromFile, die) }));
+    },
+  );
   valued(secrets.command("rotate <upstream>").description("replace an upstream's secret (fresh data key, version + 1)")).action(async (upstream: string, o) => {
     print(await callAs(o, "POST", `/v1/admin/secrets/${encodeURIComponent(upstream)}/rotate`, { value: await readValue(o.fromFile, die) }));
   });

@@ -17,7 +17,11 @@ export class LocksmithClientError extends Error {
 
 /** 403: the policy said no. `reason` is `explicit_deny`, `no_grant`, `environment_wall`, …; `rule` names the rule. */
 export class PermissionDenied extends LocksmithClientError {
-  constructor(description: string, readonly reason: string, readonly rule?: string) {
+  constructor(
+    description: string,
+    readonly reason: string,
+    readonly rule?: string,
+  ) {
     super("permission_denied", description, 403);
   }
 }

@@ -65,7 +65,10 @@ export interface Credential {
  * expect approval never proceeds without a token; `await error.approved()` waits.
  */
 export class ApprovalPending extends LocksmithClientError {
-  constructor(readonly requestId: string, private readonly poll: (options: { timeout?: number; interval?: number }) => Promise<Credential>) {
+  constructor(
+    readonly requestId: string,
+    private readonly poll: (options: { timeout?: number; interval?: number }) => Promise<Credential>,
+  ) {
     super("pending_approval", `request ${requestId} is waiting for approval`, 202);
   }
 
@@ -149,7 +152,8 @@ export class Locksmith {
    */
   proxyFetch(request: CredentialRequest, path: string, init: RequestInit = {}): Promise<Response> {
     const upstream = request.resource.split(":")[0];
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(upstream) || !path.startsWith("/")) throw new InvalidRequest("resource must be <upstream> or <upstream>:<path>, and path must start with /");
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(upstream) || !path.startsWith("/"))
+      throw new InvalidRequest("resource must be <upstream> or <upstream>:<path>, and path must start with /");
     return this.withCredential(request, (token) => {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${token}`);
@@ -186,7 +190,8 @@ export class Locksmith {
   upstreamToken<T>(request: CredentialRequest, task: (token: UpstreamToken, credential: Credential) => Promise<T>): Promise<T> {
     return this.withAnswer(request, (answer, credential) => {
       const upstream = answer.body?.upstream_token as { access_token?: string; expires_at?: string } | undefined;
-      if (typeof upstream?.access_token !== "string") throw new InvalidRequest(`${request.resource} is not a connected-accounts upstream: Locksmith handed out no upstream token`);
+      if (typeof upstream?.access_token !== "string")
+        throw new InvalidRequest(`${request.resource} is not a connected-accounts upstream: Locksmith handed out no upstream token`);
       return task({ accessToken: upstream.access_token, expiresAt: new Date(String(upstream.expires_at)) }, credential);
     });
   }

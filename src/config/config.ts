@@ -40,11 +40,17 @@ const settingsSchema = z
     /** …or this many seconds after the last one, when there are new events. */
     LOCKSMITH_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** How long a request that needs approval waits for it: seconds or 30s / 5m / 1h. */
-    LOCKSMITH_APPROVAL_TIMEOUT: z.string().regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h").default("1h"),
+    LOCKSMITH_APPROVAL_TIMEOUT: z
+      .string()
+      .regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h")
+      .default("1h"),
     /** Reload the policy bundle when its file changes ("true"/"false"); SIGHUP and the admin endpoint always work. */
     LOCKSMITH_POLICY_WATCH: z.enum(["true", "false"]).default("false"),
     /** Base64 of a 32-byte key encryption key: private signing keys rest sealed (AES-256-GCM) in the keys file. */
-    LOCKSMITH_KEYS_KEK: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (`openssl rand -base64 32`)").optional(),
+    LOCKSMITH_KEYS_KEK: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (`openssl rand -base64 32`)")
+      .optional(),
     /** Name of that key encryption key, written next to each sealed key (for KEK rotation). */
     LOCKSMITH_KEYS_KEK_ID: z.string().min(1).max(64).default("env"),
     /** How often each replica re-reads the keys file to pick up rotations (seconds). */
@@ -52,7 +58,10 @@ const settingsSchema = z
     /** How REDIS_URL is reached: one server, through Sentinel (REDIS_URL is a sentinel), or a Cluster (REDIS_URL is a seed node). */
     LOCKSMITH_REDIS_MODE: z.enum(["standalone", "sentinel", "cluster"]).default("standalone"),
     /** More sentinels or cluster seed nodes besides REDIS_URL's: `host:port,host:port`. */
-    REDIS_NODES: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port,host:port").optional(),
+    REDIS_NODES: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port,host:port")
+      .optional(),
     /** Sentinel mode: the name of the master group the sentinels watch. */
     REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
     /** postgres:// URL of a read replica: audit queries go there, appends to DATABASE_URL. */
@@ -67,7 +76,10 @@ const settingsSchema = z
      */
     LOCKSMITH_TRUST_PROXY: z
       .string()
-      .refine((value) => /^(true|false|\d{1,2})$/.test(value) || value.split(",").every((part) => isProxyAddress(part.trim())), "must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal, comma-separated")
+      .refine(
+        (value) => /^(true|false|\d{1,2})$/.test(value) || value.split(",").every((part) => isProxyAddress(part.trim())),
+        "must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal, comma-separated",
+      )
       .default("false"),
     /** Production mode refuses a bundle registering the public demo keys of examples/keys/; "true" allows them (demos and tests only). */
     LOCKSMITH_ALLOW_DEMO_KEYS: z.enum(["true", "false"]).default("false"),
@@ -78,20 +90,23 @@ const settingsSchema = z
   })
   // `when` runs the cross-variable checks even when another variable is bad, so one
   // start-up error names every problem (zod skips refinements after an issue by default).
-  .superRefine((env, ctx) => {
-    if (Boolean(env.REDIS_URL) !== Boolean(env.DATABASE_URL)) {
-      const missing = env.REDIS_URL ? "DATABASE_URL" : "REDIS_URL";
-      ctx.addIssue({ code: "custom", path: [missing], message: "production mode needs both REDIS_URL and DATABASE_URL (set neither for dev mode)" });
-    }
-    if (env.REDIS_URL && env.DATABASE_URL) {
-      for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER", "LOCKSMITH_LEDGER_KEY_FILE"] as const) {
-        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
+  .superRefine(
+    (env, ctx) => {
+      if (Boolean(env.REDIS_URL) !== Boolean(env.DATABASE_URL)) {
+        const missing = env.REDIS_URL ? "DATABASE_URL" : "REDIS_URL";
+        ctx.addIssue({ code: "custom", path: [missing], message: "production mode needs both REDIS_URL and DATABASE_URL (set neither for dev mode)" });
       }
-    }
-    if (env.LOCKSMITH_REDIS_MODE === "sentinel" && !env.REDIS_SENTINEL_MASTER) {
-      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_MASTER"], message: "is required when LOCKSMITH_REDIS_MODE is sentinel" });
-    }
-  }, { when: () => true });
+      if (env.REDIS_URL && env.DATABASE_URL) {
+        for (const key of ["LOCKSMITH_POLICY", "LOCKSMITH_KEYS_FILE", "LOCKSMITH_ISSUER", "LOCKSMITH_LEDGER_KEY_FILE"] as const) {
+          if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production mode" });
+        }
+      }
+      if (env.LOCKSMITH_REDIS_MODE === "sentinel" && !env.REDIS_SENTINEL_MASTER) {
+        ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_MASTER"], message: "is required when LOCKSMITH_REDIS_MODE is sentinel" });
+      }
+    },
+    { when: () => true },
+  );
 
 export type Mode = "dev" | "production";
 

@@ -23,7 +23,11 @@ export function oneLine(message: string): string {
   return message.trim().replace(/\s*\n\s*/g, "; ");
 }
 
-const dotted = (path: readonly PropertyKey[]) => path.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("").replace(/^\./, "") || "(top level)";
+const dotted = (path: readonly PropertyKey[]) =>
+  path
+    .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
+    .join("")
+    .replace(/^\./, "") || "(top level)";
 
 /**
  * The first line of a driver's error that says something. Drivers wrap: Prisma's adapter error has an

@@ -23,7 +23,15 @@ async function main(): Promise<number> {
   const port = await freePort();
   // Dev mode by default; with REDIS_URL, DATABASE_URL, LOCKSMITH_KEYS_FILE and LOCKSMITH_LEDGER_KEY_FILE set, the same stories on the real stores.
   const passed = Object.fromEntries(STORE_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
-  const config = loadConfig({ ...passed, PORT: String(port), LOCKSMITH_POLICY: POLICY, LOCKSMITH_DATA_DIR: dataDir, LOCKSMITH_ISSUER: `http://127.0.0.1:${port}`, LOCKSMITH_ALLOW_DEMO_KEYS: "true", LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    ...passed,
+    PORT: String(port),
+    LOCKSMITH_POLICY: POLICY,
+    LOCKSMITH_DATA_DIR: dataDir,
+    LOCKSMITH_ISSUER: `http://127.0.0.1:${port}`,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true",
+    LOG_LEVEL: "silent",
+  });
   const locksmith = await buildLocksmith(config, createLogger("silent"));
   const server = locksmith.http.listen(port, "127.0.0.1");
   await new Promise((done) => server.once("listening", done));
@@ -45,7 +53,9 @@ async function main(): Promise<number> {
   say("Audit trail (user → agent → scope → resource → decision):");
   for (const row of await locksmith.ledger.page({}, 0n, 1000)) {
     const who = row.actor && row.actor !== row.agent ? `  [by ${row.actor}]` : "";
-    say(`   ${row.user ?? "(agent itself)"} → ${row.agent ?? "?"} → ${row.scope ?? "-"} → ${row.resource ?? row.jti ?? "-"} → ${row.type}${row.reason ? ` (${row.reason})` : ""}${who}`);
+    say(
+      `   ${row.user ?? "(agent itself)"} → ${row.agent ?? "?"} → ${row.scope ?? "-"} → ${row.resource ?? row.jti ?? "-"} → ${row.type}${row.reason ? ` (${row.reason})` : ""}${who}`,
+    );
   }
   say(failures === 0 ? "\nEvery story ended as expected.\n" : `\n${failures} story(ies) did not end as expected.\n`);
 

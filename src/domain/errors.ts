@@ -39,15 +39,17 @@ export class LocksmithError extends Error {
 
 export const invalidRequest = (description: string) => new LocksmithError("invalid_request", description);
 
-export const invalidClient = (description = "client authentication failed") =>
-  new LocksmithError("invalid_client", description);
+export const invalidClient = (description = "client authentication failed") => new LocksmithError("invalid_client", description);
 
 /**
  * A store (Redis, PostgreSQL) could not take a read or write. Locksmith fails
  * closed on it: the request is refused with 503 and nothing is handed out.
  */
 export class StoreUnavailableError extends LocksmithError {
-  constructor(store: string, override readonly cause?: unknown) {
+  constructor(
+    store: string,
+    override readonly cause?: unknown,
+  ) {
     super("temporarily_unavailable", `${store} is unavailable; nothing was issued or changed, retry shortly`);
     this.name = "StoreUnavailableError";
   }

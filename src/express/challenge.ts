@@ -20,7 +20,10 @@ export function refuse(res: Response, refusal: Refusal, realm: string, resourceM
   if (resourceMetadata) params.push(`resource_metadata="${resourceMetadata}"`);
   if (refusal.status === 503) res.set("Retry-After", "1");
   else res.set("WWW-Authenticate", `Bearer ${params.join(", ")}`);
-  res.status(refusal.status).set("Cache-Control", "no-store").json({ error: refusal.error ?? "invalid_token", error_description: refusal.description });
+  res
+    .status(refusal.status)
+    .set("Cache-Control", "no-store")
+    .json({ error: refusal.error ?? "invalid_token", error_description: refusal.description });
 }
 
 /**

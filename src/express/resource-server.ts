@@ -89,7 +89,8 @@ export class LocksmithResourceServer {
     };
     const resourceOf = typeof required.resource === "string" ? () => required.resource as string : required.resource;
     const mode = required.redeem ?? "online";
-    if (mode === "offline") this.listener ??= new RevocationListener(this.identity, this.revoked, { ...this.options.stream, environment: this.options.environment });
+    if (mode === "offline")
+      this.listener ??= new RevocationListener(this.identity, this.revoked, { ...this.options.stream, environment: this.options.environment });
     return async (req, res, next) => {
       try {
         const outcome = await this.check(req, scopesOf(req), resourceOf(req), mode);
@@ -123,11 +124,16 @@ export class LocksmithResourceServer {
       return { status: 403, error: "insufficient_scope", description: `this request needs ${missing.join(" ")} on ${resource}`, scope: missing.join(" ") };
     }
     if (claims.resource !== resource) {
-      return { status: 403, error: "invalid_target", description: `the token is for ${claims.resource}; this request touches ${resource}: ask for a credential for it` };
+      return {
+        status: 403,
+        error: "invalid_target",
+        description: `the token is for ${claims.resource}; this request touches ${resource}: ask for a credential for it`,
+      };
     }
     if (mode === "offline" && this.listener?.live) {
       // Every environment's keys are in one JWKS, so the signature alone does not keep the environment wall.
-      if (claims.environment !== this.listener.environment) return { status: 401, error: "invalid_token", description: "the token was issued for another environment" };
+      if (claims.environment !== this.listener.environment)
+        return { status: 401, error: "invalid_token", description: "the token was issued for another environment" };
       return this.revoked.isRevoked(claims) ? { status: 401, error: "invalid_token", description: "the token was revoked" } : describe(claims, false);
     }
     if (mode === "offline" && this.options.whenStreamDown === "reject") {
@@ -138,11 +144,16 @@ export class LocksmithResourceServer {
 
   private async redeem(token: string, scopes: string[], resource: string, claims: CredentialClaims): Promise<VerifiedCredential | Refusal> {
     try {
-      const answer = await callLocksmith(this.identity, "POST", "/v1/credentials/redeem", { credential: token, ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {}), resource });
+      const answer = await callLocksmith(this.identity, "POST", "/v1/credentials/redeem", {
+        credential: token,
+        ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {}),
+        resource,
+      });
       if (answer.body?.active !== true) return { status: 401, error: "invalid_token", description: "the token is revoked, used up or expired" };
       return describe(claims, true);
     } catch (error) {
-      if (error instanceof Unavailable) return { status: 503, error: "temporarily_unavailable", description: "Locksmith cannot be reached to redeem the token" };
+      if (error instanceof Unavailable)
+        return { status: 503, error: "temporarily_unavailable", description: "Locksmith cannot be reached to redeem the token" };
       throw error;
     }
   }

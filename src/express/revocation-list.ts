@@ -1,7 +1,14 @@
 /** What a revocation event can name (see GET /v1/revocations/stream). */
 export type RevocationNotice =
   | { readonly jti: string; readonly environment?: string }
-  | { readonly agent?: string; readonly user?: string; readonly environment?: string; readonly before: number; readonly suspended?: true; readonly until?: number }
+  | {
+      readonly agent?: string;
+      readonly user?: string;
+      readonly environment?: string;
+      readonly before: number;
+      readonly suspended?: true;
+      readonly until?: number;
+    }
   | { readonly agent: string; readonly environment?: string; readonly resumed: true };
 
 type BulkNotice = Extract<RevocationNotice, { before: number }>;

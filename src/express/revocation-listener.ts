@@ -31,7 +31,11 @@ export class RevocationListener {
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
 
-  constructor(private readonly identity: ResolvedIdentity, private readonly list: RevocationList, private readonly options: RevocationListenerOptions = {}) {
+  constructor(
+    private readonly identity: ResolvedIdentity,
+    private readonly list: RevocationList,
+    private readonly options: RevocationListenerOptions = {},
+  ) {
     this.done = this.run();
   }
 

@@ -18,7 +18,8 @@ export type OfflineResult =
   | { readonly ok: false; readonly unavailable?: true; readonly description: string };
 
 /** Locksmith's JWKS, cached; an unknown `kid` refetches it (at most every 30 s), so a rotated key is picked up. */
-export const remoteKeys = (url: string): JWTVerifyGetKey => createRemoteJWKSet(new URL("/.well-known/jwks.json", url), { cooldownDuration: 30_000, timeoutDuration: 5000 });
+export const remoteKeys = (url: string): JWTVerifyGetKey =>
+  createRemoteJWKSet(new URL("/.well-known/jwks.json", url), { cooldownDuration: 30_000, timeoutDuration: 5000 });
 
 /**
  * Verifies a credential without calling Locksmith: an RFC 9068 `at+jwt`,

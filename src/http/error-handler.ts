@@ -45,9 +45,7 @@ function fromBodyParser(error: { type?: string; status?: number }): LocksmithErr
     case "encoding.unsupported":
       return new LocksmithError("unsupported_media_type", "send the body as UTF-8 JSON");
     default:
-      return error.status && error.status >= 400 && error.status < 500
-        ? new LocksmithError("invalid_request", "the request could not be read")
-        : undefined;
+      return error.status && error.status >= 400 && error.status < 500 ? new LocksmithError("invalid_request", "the request could not be read") : undefined;
   }
 }
 

@@ -29,7 +29,10 @@ export const scopeList = z
  * @example ledgerText(512).optional()   // a purpose, a comment, a filter value
  */
 export const ledgerText = (max: number) =>
-  z.string().max(max).regex(/^[^\u0000\p{Cs}]*$/u, "must be text without NUL characters or unpaired surrogates");
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000\p{Cs}]*$/u, "must be text without NUL characters or unpaired surrogates");
 
 /** One canonical resource (canonical-request.ts): no alias, wildcard or encoding, at most 512 characters. */
 export const resource = z.string().superRefine((value, ctx) => {

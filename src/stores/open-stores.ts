@@ -72,7 +72,11 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-const checkpointOptions = (config: Config) => ({ everyEvents: config.ledger.everyEvents, everyMs: config.ledger.everySeconds * 1000, exportDir: config.ledger.exportDir });
+const checkpointOptions = (config: Config) => ({
+  everyEvents: config.ledger.everyEvents,
+  everyMs: config.ledger.everySeconds * 1000,
+  exportDir: config.ledger.exportDir,
+});
 
 /**
  * Opens the stores for the configured mode: Redis + PostgreSQL (and an

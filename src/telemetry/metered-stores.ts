@@ -12,7 +12,10 @@ import { inSpan } from "./span";
  * failed append is a store error, and each append is a `locksmith.record` span.
  */
 export class MeteredAuditLog implements AuditLog {
-  constructor(private readonly inner: AuditLog, private readonly metrics: LocksmithMetrics) {}
+  constructor(
+    private readonly inner: AuditLog,
+    private readonly metrics: LocksmithMetrics,
+  ) {}
 
   append(event: AuditEvent): Promise<void> {
     return inSpan("record", async () => {
@@ -30,7 +33,10 @@ export class MeteredAuditLog implements AuditLog {
 
 /** The token store, each call a `locksmith.store` span, with its failures counted as store errors. */
 export class MeteredTokenStore implements TokenStore {
-  constructor(private readonly inner: TokenStore, private readonly metrics: LocksmithMetrics) {}
+  constructor(
+    private readonly inner: TokenStore,
+    private readonly metrics: LocksmithMetrics,
+  ) {}
 
   put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
     return stored(this.metrics, "put", () => this.inner.put(jti, state, ttlMs));
@@ -67,7 +73,10 @@ export class MeteredTokenStore implements TokenStore {
 
 /** The replay guard, with its failures counted as store errors. */
 export class MeteredReplayGuard implements ReplayGuard {
-  constructor(private readonly inner: ReplayGuard, private readonly metrics: LocksmithMetrics) {}
+  constructor(
+    private readonly inner: ReplayGuard,
+    private readonly metrics: LocksmithMetrics,
+  ) {}
 
   firstUse(key: string, ttlMs: number): Promise<boolean> {
     return count(this.metrics, "redis", "replay_check", () => this.inner.firstUse(key, ttlMs));

@@ -37,7 +37,12 @@ export class LocksmithMetrics {
   ) {
     const meter: Meter = provider.getMeter("locksmith");
     this.counters = Object.fromEntries(
-      COUNTED.map((type) => [type, meter.createCounter(`locksmith.credentials.${type}`, { description: `credentials ${type.replace("_", " ")}, by environment and ${type === "revoked" ? "outcome" : "scope"}` })]),
+      COUNTED.map((type) => [
+        type,
+        meter.createCounter(`locksmith.credentials.${type}`, {
+          description: `credentials ${type.replace("_", " ")}, by environment and ${type === "revoked" ? "outcome" : "scope"}`,
+        }),
+      ]),
     ) as Record<Counted, Counter>;
     this.requestDuration = meter.createHistogram("locksmith.http.request.duration.seconds", {
       unit: "s",
@@ -51,7 +56,9 @@ export class LocksmithMetrics {
     });
     this.storeErrors = meter.createCounter("locksmith.store.errors", { description: "store operations that failed (each a 503), by store and operation" });
     meter
-      .createObservableGauge("locksmith.credentials.live", { description: "credentials issued by this replica that have not expired yet, by environment (sum over replicas)" })
+      .createObservableGauge("locksmith.credentials.live", {
+        description: "credentials issued by this replica that have not expired yet, by environment (sum over replicas)",
+      })
       .addCallback((result) => {
         for (const [environment, count] of this.liveCounts()) result.observe(count, { environment });
       });
@@ -61,24 +68,38 @@ export class LocksmithMetrics {
   /** A small set of process gauges (CPU, memory, event-loop delay): enough to see a replica starve without a host agent. */
   private observeProcess(meter: Meter): void {
     this.loopDelay.enable();
-    meter.createObservableCounter("process.cpu.time", { unit: "s", description: "CPU time used by this process, by state (user, system)" }).addCallback((result) => {
-      const usage = process.cpuUsage();
-      result.observe(usage.user / 1e6, { state: "user" });
-      result.observe(usage.system / 1e6, { state: "system" });
-    });
-    meter.createObservableGauge("process.memory.usage", { unit: "By", description: "resident set size of this process" }).addCallback((result) => result.observe(process.memoryUsage.rss()));
-    meter.createObservableGauge("process.heap.used", { unit: "By", description: "V8 heap in use" }).addCallback((result) => result.observe(process.memoryUsage().heapUsed));
-    meter.createObservableGauge("process.eventloop.delay.p99", { unit: "s", description: "99th percentile of event-loop delay since the last collection" }).addCallback((result) => {
-      result.observe(this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0);
-      this.loopDelay.reset();
-    });
+    meter
+      .createObservableCounter("process.cpu.time", { unit: "s", description: "CPU time used by this process, by state (user, system)" })
+      .addCallback((result) => {
+        const usage = process.cpuUsage();
+        result.observe(usage.user / 1e6, { state: "user" });
+        result.observe(usage.system / 1e6, { state: "system" });
+      });
+    meter
+      .createObservableGauge("process.memory.usage", { unit: "By", description: "resident set size of this process" })
+      .addCallback((result) => result.observe(process.memoryUsage.rss()));
+    meter
+      .createObservableGauge("process.heap.used", { unit: "By", description: "V8 heap in use" })
+      .addCallback((result) => result.observe(process.memoryUsage().heapUsed));
+    meter
+      .createObservableGauge("process.eventloop.delay.p99", { unit: "s", description: "99th percentile of event-loop delay since the last collection" })
+      .addCallback((result) => {
+        result.observe(this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0);
+        this.loopDelay.reset();
+      });
   }
 
   /**
    * `prometheus: false` leaves /metrics out (LOCKSMITH_METRICS=off); `otlp` pushes through OTLP/HTTP every 60 s (OTEL_METRIC_EXPORT_INTERVAL).
    * `isNamedScope` says whether the bundle in force names a scope: any other is labelled `other`, so no caller can create series.
    */
-  static create(options: { prometheus: boolean; otlp: boolean; serviceName?: string; clock: Clock; isNamedScope?: (scope: string) => boolean }): LocksmithMetrics {
+  static create(options: {
+    prometheus: boolean;
+    otlp: boolean;
+    serviceName?: string;
+    clock: Clock;
+    isNamedScope?: (scope: string) => boolean;
+  }): LocksmithMetrics {
     const prometheus = options.prometheus ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true }) : undefined;
     const readers: IMetricReader[] = [...(prometheus ? [prometheus] : [])];
     if (options.otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));

@@ -43,26 +43,67 @@ describe("against a running Locksmith", () => {
     const status = await cli(at, "status", "--json");
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ url: server.url, issuer: TEST_ISSUER, ready: true, policy_version: expect.stringMatching(/^sha256:/) });
-    const credential = await cli(at, "credential", "--as", "support-agent", "--key", join(KEYS, "support-agent.jwk.json"), "--scope", "crm:read", "--resource", "crm:customers/42");
+    const credential = await cli(
+      at,
+      "credential",
+      "--as",
+      "support-agent",
+      "--key",
+      join(KEYS, "support-agent.jwk.json"),
+      "--scope",
+      "crm:read",
+      "--resource",
+      "crm:customers/42",
+    );
     expect(credential.code).toBe(0);
     expect(JSON.parse(credential.stdout)).toMatchObject({ scope: "crm:read", audience: "https://crm.example.com" });
   });
 
   test("a wrong issuer is refused with the one expected", async () => {
-    const r = await cli({ ...at, LOCKSMITH_ISSUER: "http://localhost:8080" }, "credential", "--as", "support-agent", "--key", join(KEYS, "support-agent.jwk.json"), "--scope", "crm:read", "--resource", "crm:customers/42");
+    const r = await cli(
+      { ...at, LOCKSMITH_ISSUER: "http://localhost:8080" },
+      "credential",
+      "--as",
+      "support-agent",
+      "--key",
+      join(KEYS, "support-agent.jwk.json"),
+      "--scope",
+      "crm:read",
+      "--resource",
+      "crm:customers/42",
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`401 invalid_client: assertion claim "aud" is invalid: expected "${TEST_ISSUER}"`);
   });
 
   test("suspend, resume, revoke by subject and policy reload, as an admin, with --json", async () => {
-    expect(JSON.parse((await cli(at, "agents", "suspend", "support-agent", ...ADMIN, "--reason", "test", "--json")).stdout)).toEqual({ agent: "support-agent", status: "suspended", changed: true });
-    const denied = await cli(at, "credential", "--as", "support-agent", "--key", join(KEYS, "support-agent.jwk.json"), "--scope", "crm:read", "--resource", "crm:customers/42", "--json");
+    expect(JSON.parse((await cli(at, "agents", "suspend", "support-agent", ...ADMIN, "--reason", "test", "--json")).stdout)).toEqual({
+      agent: "support-agent",
+      status: "suspended",
+      changed: true,
+    });
+    const denied = await cli(
+      at,
+      "credential",
+      "--as",
+      "support-agent",
+      "--key",
+      join(KEYS, "support-agent.jwk.json"),
+      "--scope",
+      "crm:read",
+      "--resource",
+      "crm:customers/42",
+      "--json",
+    );
     expect(denied.code).toBe(1);
     expect(JSON.parse(denied.stdout)).toMatchObject({ error: "permission_denied", reason: "agent_suspended" });
     expect((await cli(at, "agents", "resume", "support-agent", ...ADMIN)).stdout).toBe("support-agent: active\n");
     expect(JSON.parse((await cli(at, "revoke", "--environment", "production", ...ADMIN, "--json")).stdout)).toEqual({ revoked: expect.any(Number) });
     expect((await cli(at, "revoke", "--agent", "a", "--user", "b", ...ADMIN)).stderr).toContain("name exactly one of --jti, --agent, --user or --environment");
-    expect(JSON.parse((await cli(at, "policy", "reload", ...ADMIN, "--json")).stdout)).toMatchObject({ changed: false, policy_version: expect.stringMatching(/^sha256:/) });
+    expect(JSON.parse((await cli(at, "policy", "reload", ...ADMIN, "--json")).stdout)).toMatchObject({
+      changed: false,
+      policy_version: expect.stringMatching(/^sha256:/),
+    });
   }, 180_000);
 
   test("approvals need a person's token, and say so", async () => {
@@ -76,7 +117,11 @@ describe("against a running Locksmith", () => {
     const port = await freePort();
     const r = await cli({ PORT: String(port) }, "status");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^locksmith: cannot reach Locksmith at http://localhost:${port} \\(connect ECONNREFUSED (127\\.0\\.0\\.1|::1):${port}\\): start it, or set --url / LOCKSMITH_URL\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^locksmith: cannot reach Locksmith at http://localhost:${port} \\(connect ECONNREFUSED (127\\.0\\.0\\.1|::1):${port}\\): start it, or set --url / LOCKSMITH_URL\n$`,
+      ),
+    );
   });
 });
 
@@ -98,7 +143,18 @@ describe("offline", () => {
   });
 
   test("agent add refuses an entry the server would refuse, and leaves no key behind", async () => {
-    const r = await cli({ LOCKSMITH_POLICY: EXAMPLE_POLICY }, "agent", "add", "bot", "--environment", "production", "--roles", "no-such-role", "--out", "bot-keys");
+    const r = await cli(
+      { LOCKSMITH_POLICY: EXAMPLE_POLICY },
+      "agent",
+      "add",
+      "bot",
+      "--environment",
+      "production",
+      "--roles",
+      "no-such-role",
+      "--out",
+      "bot-keys",
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('agents.bot.roles[0]: unknown role "no-such-role"');
     expect(existsSync(join(dir, "bot-keys"))).toBe(false);
@@ -106,7 +162,20 @@ describe("offline", () => {
   });
 
   test("resource-server add prints the YAML to paste, checked against LOCKSMITH_POLICY", async () => {
-    const r = await cli({ LOCKSMITH_POLICY: EXAMPLE_POLICY }, "resource-server", "add", "billing-api", "--environment", "production", "--audience", "https://billing.example.com", "--resources", "billing:**", "--out", "rs-keys");
+    const r = await cli(
+      { LOCKSMITH_POLICY: EXAMPLE_POLICY },
+      "resource-server",
+      "add",
+      "billing-api",
+      "--environment",
+      "production",
+      "--audience",
+      "https://billing.example.com",
+      "--resources",
+      "billing:**",
+      "--out",
+      "rs-keys",
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("(checked: valid)");
     expect(r.stdout).toContain("resource_servers:\n  billing-api:\n    environment: production\n    audience: https://billing.example.com");
@@ -116,7 +185,11 @@ describe("offline", () => {
   test("keys generate reads LOCKSMITH_POLICY and LOCKSMITH_KEYS_FILE, as the service does", async () => {
     const r = await cli({ LOCKSMITH_POLICY: EXAMPLE_POLICY, LOCKSMITH_KEYS_FILE: join(dir, "generated-keys.json") }, "keys", "generate", "--json");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).keys.map((k: { environment: string }) => k.environment).sort()).toEqual(["production", "production", "staging", "staging"]);
+    expect(
+      JSON.parse(r.stdout)
+        .keys.map((k: { environment: string }) => k.environment)
+        .sort(),
+    ).toEqual(["production", "production", "staging", "staging"]);
     expect(statSync(join(dir, "generated-keys.json")).mode & 0o777).toBe(0o600);
   });
 

@@ -34,8 +34,12 @@ describe("locksmith policy validate", () => {
     expect(lenient.code).toBe(0);
     expect(lenient.stderr).toMatch(/suspicious\.yaml:\d+ roles\.staging-deployer\.grants\[0\]: has no max_ttl/);
     expect(lenient.stderr).toMatch(/roles\.staging-deployer\.grants\[0\]\.scopes\[0\]: "\*" grants every scope/);
-    expect(lenient.stderr).toMatch(/roles\.staging-deployer\.grants\[1\]: is shadowed for agent staging-deploy-agent: roles\.staging-deployer\.grants\[0\] comes first/);
-    expect(lenient.stderr).toMatch(/agents\.staging-deploy-agent\.roles\[0\]: reaches "infra:production\/\*\*" .* served only in production; agent staging-deploy-agent is in staging/);
+    expect(lenient.stderr).toMatch(
+      /roles\.staging-deployer\.grants\[1\]: is shadowed for agent staging-deploy-agent: roles\.staging-deployer\.grants\[0\] comes first/,
+    );
+    expect(lenient.stderr).toMatch(
+      /agents\.staging-deploy-agent\.roles\[0\]: reaches "infra:production\/\*\*" .* served only in production; agent staging-deploy-agent is in staging/,
+    );
     const strict = await runCli("policy", "validate", "--strict", `${FIXTURES}/suspicious.yaml`);
     expect(strict.code).toBe(1);
   });
@@ -52,7 +56,9 @@ describe("locksmith policy validate", () => {
     rmSync(dir, { recursive: true });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.customer-service-tier-1\.deny\[0\]\.resources\[0\]: "crm:secret\/" can never match a requested resource/);
-    expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.customer-service-tier-1\.grants\[0\]\.resources\[0\]: "crm:customers\/\*\*\*" has a run of three or more "\*"/);
+    expect(r.stderr).toMatch(
+      /p\.yaml:\d+ roles\.customer-service-tier-1\.grants\[0\]\.resources\[0\]: "crm:customers\/\*\*\*" has a run of three or more "\*"/,
+    );
     expect(r.stderr).toMatch(/p\.yaml:\d+ roles\.billing-operator\.grants\[0\]\.scopes\[0\]: "billingread" has no ":"/);
   });
 
@@ -75,7 +81,18 @@ describe("locksmith policy validate", () => {
 
 describe("locksmith policy explain", () => {
   it("names the grants that matched, the ttl cap and the approval", async () => {
-    const r = await runCli("policy", "explain", "--policy", COMPANY, "--agent", "billing-agent", "--scope", "billing:read billing:void", "--resource", "billing:invoices/7");
+    const r = await runCli(
+      "policy",
+      "explain",
+      "--policy",
+      COMPANY,
+      "--agent",
+      "billing-agent",
+      "--scope",
+      "billing:read billing:void",
+      "--resource",
+      "billing:invoices/7",
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("PENDING_APPROVAL");
     expect(r.stdout).toContain("billing:void: first covering grant roles.billing-operator.grants[2] (max_ttl 60s, max_uses 1, approval)");
@@ -84,13 +101,44 @@ describe("locksmith policy explain", () => {
   });
 
   it("names the deny rule that won, as JSON", async () => {
-    const r = await runCli("policy", "explain", "--json", "--policy", COMPANY, "--agent", "support-agent", "--scope", "crm:delete", "--resource", "crm:customers/42");
+    const r = await runCli(
+      "policy",
+      "explain",
+      "--json",
+      "--policy",
+      COMPANY,
+      "--agent",
+      "support-agent",
+      "--scope",
+      "crm:delete",
+      "--resource",
+      "crm:customers/42",
+    );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "deny", reason: "explicit_deny", rule: "roles.customer-service-tier-1.deny[0]", policy_version: expect.stringMatching(/^sha256:/) });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: "deny",
+      reason: "explicit_deny",
+      rule: "roles.customer-service-tier-1.deny[0]",
+      policy_version: expect.stringMatching(/^sha256:/),
+    });
   });
 
   it("narrows to the user's entitlements", async () => {
-    const r = await runCli("policy", "explain", "--json", "--policy", COMPANY, "--agent", "support-agent", "--scope", "crm:note", "--resource", "crm:customers/42/notes", "--user-entitlements", "crm:read");
+    const r = await runCli(
+      "policy",
+      "explain",
+      "--json",
+      "--policy",
+      COMPANY,
+      "--agent",
+      "support-agent",
+      "--scope",
+      "crm:note",
+      "--resource",
+      "crm:customers/42/notes",
+      "--user-entitlements",
+      "crm:read",
+    );
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "deny", reason: "user_lacks_scope" });
   });
 
@@ -133,12 +181,19 @@ describe("locksmith policy diff", () => {
   it("says which agent can newly do what, and exits 1 with --exit-code", async () => {
     const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
     const widened = join(dir, "new.yaml");
-    writeFileSync(widened, readFileSync(COMPANY, "utf8").replace("- scopes: [crm:read]\n", "- scopes: [crm:read, crm:delete]\n").replace('    deny:\n      - scopes: ["*:delete"]\n        resources: ["**"]\n  billing-operator:', "  billing-operator:"));
+    writeFileSync(
+      widened,
+      readFileSync(COMPANY, "utf8")
+        .replace("- scopes: [crm:read]\n", "- scopes: [crm:read, crm:delete]\n")
+        .replace('    deny:\n      - scopes: ["*:delete"]\n        resources: ["**"]\n  billing-operator:', "  billing-operator:"),
+    );
     const r = await runCli("policy", "diff", "--exit-code", COMPANY, widened);
     const back = await runCli("policy", "diff", widened, COMPANY);
     rmSync(dir, { recursive: true });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("support-agent: + can newly get crm:delete on crm:customers/x (production, allow, max_ttl 300s, roles.customer-service-tier-1.grants[0])");
+    expect(r.stdout).toContain(
+      "support-agent: + can newly get crm:delete on crm:customers/x (production, allow, max_ttl 300s, roles.customer-service-tier-1.grants[0])",
+    );
     expect(back.code).toBe(0);
     expect(back.stdout).toContain("support-agent: - can no longer get crm:delete on crm:customers/x");
   });

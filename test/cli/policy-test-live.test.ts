@@ -27,7 +27,14 @@ describe("locksmith policy test --live", () => {
     expect(r.stdout).toMatch(/SKIP {2}John: acting for John.* needs a user token/);
     expect(r.code).toBe(0);
     const denied = await findEvents(sut.locksmith.ledger, { type: "denied", limit: 1000 });
-    expect(denied.map((e) => e.reason).sort()).toEqual(["environment_wall", "explicit_deny", "explicit_deny", "explicit_deny", "no_grant", "ttl_exceeds_policy"]);
+    expect(denied.map((e) => e.reason).sort()).toEqual([
+      "environment_wall",
+      "explicit_deny",
+      "explicit_deny",
+      "explicit_deny",
+      "no_grant",
+      "ttl_exceeds_policy",
+    ]);
     expect(await findEvents(sut.locksmith.ledger, { type: "pending_approval", limit: 1000 })).toHaveLength(3);
   });
 

@@ -1,15 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ApprovalPending,
-  AuthenticationFailed,
-  InvalidRequest,
-  Locksmith,
-  LocksmithClientError,
-  PermissionDenied,
-  Unavailable,
-} from "../../src/client";
+import { ApprovalPending, AuthenticationFailed, InvalidRequest, Locksmith, LocksmithClientError, PermissionDenied, Unavailable } from "../../src/client";
 import { Interposer } from "../support/interposer";
 import { startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { LocksmithApi } from "../support/locksmith-api";
@@ -38,7 +30,9 @@ describe("Locksmith client against a running Locksmith", () => {
   });
 
   test("throws PermissionDenied with the reason and rule for a delete", async () => {
-    const error = await agent().credential({ scope: "crm:delete", resource: "crm:customers/42" }).catch((e: unknown) => e);
+    const error = await agent()
+      .credential({ scope: "crm:delete", resource: "crm:customers/42" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionDenied);
     expect(error).toMatchObject({ status: 403, reason: "explicit_deny", rule: "roles.customer-service-tier-1.deny[0]" });
   });
@@ -61,7 +55,9 @@ describe("Locksmith client against a running Locksmith", () => {
   });
 
   test("throws ApprovalPending with the request id for a refund that needs two approvals", async () => {
-    const error = await agent().credential({ scope: "crm:refund", resource: "crm:orders/7" }).catch((e: unknown) => e);
+    const error = await agent()
+      .credential({ scope: "crm:refund", resource: "crm:orders/7" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApprovalPending);
     expect(error).toBeInstanceOf(LocksmithClientError);
     expect((error as ApprovalPending).requestId).toMatch(/\S/);

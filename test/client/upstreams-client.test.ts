@@ -17,7 +17,12 @@ beforeAll(async () => {
   world = await startUpstreamWorld();
   server = world.sut.locksmith.http.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
-  locksmith = new Locksmith({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, issuer: TEST_ISSUER, agent: "support-agent", key: exampleKey("support-agent") });
+  locksmith = new Locksmith({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    issuer: TEST_ISSUER,
+    agent: "support-agent",
+    key: exampleKey("support-agent"),
+  });
 });
 afterAll(async () => {
   server?.closeAllConnections();

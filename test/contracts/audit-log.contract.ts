@@ -118,7 +118,14 @@ export function describeAuditLogContract(name: string, factory: () => Promise<Au
 
     test("stores each event with the leaf hash of its canonical form, and reads back an event that hashes the same", async () => {
       const jti = randomUUID();
-      const event = minimal({ jti, agent: "support-agent", user: "alice@example.com", scope: "crm:read", traceId: "0af7651916cd43dd8448eb211c80319c", detail: { ttl: 300, note: "ünïcode ✓" } });
+      const event = minimal({
+        jti,
+        agent: "support-agent",
+        user: "alice@example.com",
+        scope: "crm:read",
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        detail: { ttl: 300, note: "ünïcode ✓" },
+      });
       await log.append(event);
       const [entry] = await reader.page({ jti }, 0n, 10);
       expect(entry.leafHash?.toString("hex")).toBe(eventLeafHash(entry.seq, event).toString("hex"));

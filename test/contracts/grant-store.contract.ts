@@ -91,7 +91,10 @@ export function describeGrantStoreContract(name: string, factory: () => Promise<
       await store.create(grant(), "c");
       await store.revoke(older.id);
       const listed = await store.listByUser(user);
-      expect(listed.map((s) => [s.grant.id, s.revoked])).toEqual([[newer.id, false], [older.id, true]]);
+      expect(listed.map((s) => [s.grant.id, s.revoked])).toEqual([
+        [newer.id, false],
+        [older.id, true],
+      ]);
     });
 
     test("revokeSubject revokes every live grant of a user, an agent or an environment", async () => {

@@ -102,7 +102,12 @@ describe("PrismaAuditLog when the database refuses one event of a shared commit"
       const results = await Promise.allSettled(events.map((event) => log.append(event)));
       expect(results.map((r) => r.status)).toEqual(events.map((_, i) => (i === 6 ? "rejected" : "fulfilled")));
       const stored = await findEvents(new PostgresLedgerReader(prisma), { agent: "support-agent", limit: 100 });
-      expect(stored.map((e) => e.requestId).sort()).toEqual(events.filter((_, i) => i !== 6).map((e) => e.requestId).sort());
+      expect(stored.map((e) => e.requestId).sort()).toEqual(
+        events
+          .filter((_, i) => i !== 6)
+          .map((e) => e.requestId)
+          .sort(),
+      );
     } finally {
       await prisma.$disconnect();
       await database.drop();

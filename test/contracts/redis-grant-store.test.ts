@@ -20,7 +20,13 @@ test("RedisGrantStore fails closed with StoreUnavailableError when Redis is gone
   const redis = await connectRedis({ url: REDIS_URL, keyPrefix: testRedisPrefix() });
   const store = new RedisGrantStore(redis);
   redis.disconnect();
-  for (const operation of [() => store.get("g"), () => store.rotate("g", "a", "b"), () => store.revoke("g"), () => store.listByUser("u"), () => store.revokeSubject({ kind: "user", id: "u" })]) {
+  for (const operation of [
+    () => store.get("g"),
+    () => store.rotate("g", "a", "b"),
+    () => store.revoke("g"),
+    () => store.listByUser("u"),
+    () => store.revokeSubject({ kind: "user", id: "u" }),
+  ]) {
     await expect(operation()).rejects.toBeInstanceOf(StoreUnavailableError);
   }
 });

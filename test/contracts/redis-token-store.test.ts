@@ -77,7 +77,11 @@ describe("RedisTokenStore's subject index", () => {
 
   test("indexes a credential under its agent, user and environment, each a sorted set in its own slot that expires with it", async () => {
     const jti = randomUUID();
-    await store.put(jti, { agent: "support-agent", user: "mary", environment: "production", scope: "crm:read", resource: "crm:customers/42", usesLeft: null }, 60_000);
+    await store.put(
+      jti,
+      { agent: "support-agent", user: "mary", environment: "production", scope: "crm:read", resource: "crm:customers/42", usesLeft: null },
+      60_000,
+    );
     for (const subject of ["agent:support-agent", "user:mary", "environment:production"]) {
       const key = `${prefix}subject:{${subject}}`;
       expect(await raw.type(key)).toBe("zset");
@@ -98,7 +102,15 @@ describe("RedisTokenStore when Redis is gone", () => {
     redis.disconnect();
     const jti = randomUUID();
     const state = { agent: "support-agent", scope: "crm:read", resource: "crm:customers/42", usesLeft: 1 };
-    for (const operation of [() => store.put(jti, state, 60_000), () => store.get(jti), () => store.spend(jti), () => store.revoke(jti), () => store.revokeSubject({ kind: "agent", id: "support-agent" }, Date.now()), () => store.lastRevocation([{ kind: "agent", id: "support-agent" }]), () => store.remove(jti)]) {
+    for (const operation of [
+      () => store.put(jti, state, 60_000),
+      () => store.get(jti),
+      () => store.spend(jti),
+      () => store.revoke(jti),
+      () => store.revokeSubject({ kind: "agent", id: "support-agent" }, Date.now()),
+      () => store.lastRevocation([{ kind: "agent", id: "support-agent" }]),
+      () => store.remove(jti),
+    ]) {
       await expect(operation()).rejects.toBeInstanceOf(StoreUnavailableError);
     }
     await deleteRedisKeys(prefix);

@@ -31,7 +31,11 @@ export function describeRoleRegistryContract(name: string, factory: () => Promis
     test("a recorded role is live for its credential, agent, user and environment", async () => {
       const recorded = role({ user: "mary" });
       await registry.record(recorded);
-      for (const target of [{ kind: "jti", id: recorded.jti }, { kind: "agent", id: recorded.agent }, { kind: "environment", id: recorded.environment }] as const) {
+      for (const target of [
+        { kind: "jti", id: recorded.jti },
+        { kind: "agent", id: recorded.agent },
+        { kind: "environment", id: recorded.environment },
+      ] as const) {
         expect(await registry.live(target)).toEqual([recorded]);
       }
       expect(await registry.live({ kind: "user", id: "mary" })).toContainEqual(recorded);

@@ -242,12 +242,23 @@ export function describeTokenStoreContract(name: string, factory: () => Promise<
 
       test("remembers the latest kill switch of any of the subjects, and nothing for others", async () => {
         const [agent, user] = [unique("agent"), unique("user")];
-        expect(await store.lastRevocation([{ kind: "agent", id: agent }, { kind: "user", id: user }])).toBeUndefined();
+        expect(
+          await store.lastRevocation([
+            { kind: "agent", id: agent },
+            { kind: "user", id: user },
+          ]),
+        ).toBeUndefined();
         await store.revokeSubject({ kind: "agent", id: agent }, AT + 5);
         await store.revokeSubject({ kind: "agent", id: agent }, AT + 1);
         expect(await store.lastRevocation([{ kind: "agent", id: agent }])).toBe(AT + 5);
         await store.revokeSubject({ kind: "user", id: user }, AT + 9);
-        expect(await store.lastRevocation([{ kind: "agent", id: agent }, { kind: "user", id: user }, { kind: "environment", id: unique("env") }])).toBe(AT + 9);
+        expect(
+          await store.lastRevocation([
+            { kind: "agent", id: agent },
+            { kind: "user", id: user },
+            { kind: "environment", id: unique("env") },
+          ]),
+        ).toBe(AT + 9);
         expect(await store.lastRevocation([{ kind: "user", id: agent }])).toBeUndefined();
       });
     });

@@ -26,7 +26,14 @@ describe("npm run demo", () => {
   // On the local Redis and PostgreSQL rather than dev mode's embedded PostgreSQL, which is slow to
   // start on a loaded CI machine; the stories and the code path under them are the same.
   test("plays every story headless and exits 0 because each ended as expected", async () => {
-    const env = { ...process.env, REDIS_URL, DATABASE_URL: database.url, LOCKSMITH_KEYS_FILE: join(keysDir, "keys.json"), LOCKSMITH_LEDGER_KEY_FILE: join(keysDir, "ledger-key.json"), LOCKSMITH_REDIS_PREFIX: prefix };
+    const env = {
+      ...process.env,
+      REDIS_URL,
+      DATABASE_URL: database.url,
+      LOCKSMITH_KEYS_FILE: join(keysDir, "keys.json"),
+      LOCKSMITH_LEDGER_KEY_FILE: join(keysDir, "ledger-key.json"),
+      LOCKSMITH_REDIS_PREFIX: prefix,
+    };
     // `npm test` builds first, so dist/ holds the demo; it gets 60 s at most.
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((done) => {
       const child = execFile(process.execPath, [resolve(ROOT, "dist", "demo", "main.js")], { cwd: ROOT, env, timeout: 60_000 }, (error, out) =>

@@ -61,11 +61,19 @@ async function startServer(code: string): Promise<void> {
   const setup = runInTerminal("1", lines.join("\n"));
   expect(setup).toMatchObject({ status: 0 });
   serverOutput = "";
-  server = spawn("bash", ["-c", `. ${join(dir, ".terminal-1.env")}\nexec ${last}`], { cwd: dir, env: shellEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  server = spawn("bash", ["-c", `. ${join(dir, ".terminal-1.env")}\nexec ${last}`], {
+    cwd: dir,
+    env: shellEnv,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   server.stdout!.on("data", (chunk) => (serverOutput += chunk));
   server.stderr!.on("data", (chunk) => (serverOutput += chunk));
   for (let i = 0; ; i++) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status === 200, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (res) => res.status === 200,
+      () => false,
+    );
     if (ready) return;
     if (server.exitCode !== null || i > 600) throw new Error(`Locksmith did not become ready:\n${serverOutput}`);
     await new Promise((r) => setTimeout(r, 200));

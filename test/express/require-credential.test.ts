@@ -25,9 +25,13 @@ function crmApp(server: LocksmithResourceServer): express.Express {
       res.json(req.locksmith);
     });
   }
-  crmApp.post("/online/customers/:id/notes", server.requireCredential({ scope: "crm:note", resource: (req) => `crm:customers/${req.params.id}/notes` }), (_req, res) => {
-    res.status(201).end();
-  });
+  crmApp.post(
+    "/online/customers/:id/notes",
+    server.requireCredential({ scope: "crm:note", resource: (req) => `crm:customers/${req.params.id}/notes` }),
+    (_req, res) => {
+      res.status(201).end();
+    },
+  );
   return crmApp;
 }
 
@@ -45,7 +49,14 @@ const until = async (condition: () => Promise<boolean> | boolean, ms: number) =>
 beforeAll(async () => {
   locksmith = await startListeningLocksmith();
   proxy = await Interposer.start(locksmith.url);
-  crm = new LocksmithResourceServer({ url: proxy.url, issuer: TEST_ISSUER, id: "crm-prod", key: exampleKey("crm-prod"), audience: CRM, stream: { reconnectMs: 50 } });
+  crm = new LocksmithResourceServer({
+    url: proxy.url,
+    issuer: TEST_ISSUER,
+    id: "crm-prod",
+    key: exampleKey("crm-prod"),
+    audience: CRM,
+    stream: { reconnectMs: 50 },
+  });
   app = crmApp(crm);
   agent = new Locksmith({ url: locksmith.url, issuer: TEST_ISSUER, agent: "support-agent", key: exampleKey("support-agent") });
   expect(await until(() => crm.streamLive, 5000)).toBe(true);
@@ -91,16 +102,37 @@ describe("requireCredential", () => {
   });
 
   test("401 invalid_token for a token minted for another audience", async () => {
-    const other = new LocksmithResourceServer({ url: locksmith.url, issuer: TEST_ISSUER, id: "crm-prod", key: exampleKey("crm-prod"), audience: "https://other.example.com" });
-    const res = await request(crmApp(other)).get("/online/customers/42").set(bearer((await read()).token));
+    const other = new LocksmithResourceServer({
+      url: locksmith.url,
+      issuer: TEST_ISSUER,
+      id: "crm-prod",
+      key: exampleKey("crm-prod"),
+      audience: "https://other.example.com",
+    });
+    const res = await request(crmApp(other))
+      .get("/online/customers/42")
+      .set(bearer((await read()).token));
     expect(res.status).toBe(401);
     expect(res.body.error_description).toMatch(/not issued for this server/);
   });
 
   test("401 invalid_token for an expired token and for one whose typ is not at+jwt", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: TEST_ISSUER, aud: CRM, sub: "support-agent", client_id: "support-agent", jti: "forged-1", scope: "crm:read", resource: "crm:customers/42", env: "production", iat: now - 600, exp: now - 300 };
-    const expired = await request(app).get("/offline/customers/42").set(bearer(await forgeWithLocksmithKey(locksmith.sut, claims)));
+    const claims = {
+      iss: TEST_ISSUER,
+      aud: CRM,
+      sub: "support-agent",
+      client_id: "support-agent",
+      jti: "forged-1",
+      scope: "crm:read",
+      resource: "crm:customers/42",
+      env: "production",
+      iat: now - 600,
+      exp: now - 300,
+    };
+    const expired = await request(app)
+      .get("/offline/customers/42")
+      .set(bearer(await forgeWithLocksmithKey(locksmith.sut, claims)));
     expect(expired.status).toBe(401);
     expect(expired.body.error_description).toMatch(/expired/);
     const jwtTyp = await forgeWithLocksmithKey(locksmith.sut, { ...claims, exp: now + 300 }, { typ: "JWT" });
@@ -113,7 +145,9 @@ describe("requireCredential", () => {
     const [header, payload, signature] = (await read()).token.split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     const widened = Buffer.from(JSON.stringify({ ...claims, scope: "crm:read crm:delete" })).toString("base64url");
-    const res = await request(app).get("/offline/customers/42").set(bearer(`${header}.${widened}.${signature}`));
+    const res = await request(app)
+      .get("/offline/customers/42")
+      .set(bearer(`${header}.${widened}.${signature}`));
     expect(res.status).toBe(401);
     expect(res.headers["www-authenticate"]).toMatch(/error="invalid_token"/);
   });
@@ -127,7 +161,9 @@ describe("requireCredential", () => {
   });
 
   test("403 invalid_target, not insufficient_scope, for a token of another resource that has every scope", async () => {
-    const res = await request(app).get("/offline/customers/43").set(bearer((await read("42")).token));
+    const res = await request(app)
+      .get("/offline/customers/43")
+      .set(bearer((await read("42")).token));
     expect(res.status).toBe(403);
     expect(res.headers["www-authenticate"]).toMatch(/error="invalid_target"/);
     expect(res.headers["www-authenticate"]).not.toMatch(/insufficient_scope|scope=/);
@@ -166,7 +202,14 @@ describe("revocation reaches offline verification", () => {
   });
 
   test("with whenStreamDown: reject, a cut stream answers 503 instead of trusting the token", async () => {
-    const strict = new LocksmithResourceServer({ url: "http://127.0.0.1:9", issuer: TEST_ISSUER, id: "crm-prod", key: exampleKey("crm-prod"), audience: CRM, whenStreamDown: "reject" });
+    const strict = new LocksmithResourceServer({
+      url: "http://127.0.0.1:9",
+      issuer: TEST_ISSUER,
+      id: "crm-prod",
+      key: exampleKey("crm-prod"),
+      audience: CRM,
+      whenStreamDown: "reject",
+    });
     const server: Server = crmApp(strict).listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/offline/customers/42`, { headers: bearer((await read()).token) });

@@ -18,17 +18,24 @@ beforeAll(async () => {
 afterAll(() => sut?.close());
 
 const listed = async () => {
-  const res = await request(api.app).get("/v1/approvals").set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` });
+  const res = await request(api.app)
+    .get("/v1/approvals")
+    .set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` });
   expect(res.status).toBe(200);
   return res.body.approvals as { request_id: string; created_at: string }[];
 };
 
 test("50 gated requests through /oauth/token are each refused, and open no approval request", async () => {
   for (let i = 0; i < 50; i++) {
-    const res = await request(api.app).post("/oauth/token").type("form").send({
-      grant_type: "client_credentials", ...VOID,
-      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: await assertionFor("billing-agent", TEST_ISSUER),
-    });
+    const res = await request(api.app)
+      .post("/oauth/token")
+      .type("form")
+      .send({
+        grant_type: "client_credentials",
+        ...VOID,
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: await assertionFor("billing-agent", TEST_ISSUER),
+      });
     expectError(res, 400, "invalid_scope", { reason: "approval_required" });
   }
   expect(await listed()).toEqual([]);
@@ -52,7 +59,10 @@ test("an agent may have a bounded number of requests waiting; beyond it, 429 and
   expect(waiting.map((a) => a.request_id)).toEqual([...opened].reverse());
 
   // A decided request frees its place: the next one is opened and listed first.
-  const reject = await request(api.app).post(`/v1/approvals/${opened[0]}`).set({ authorization: `Bearer ${await approverToken("bob", ["sre"])}` }).send({ decision: "reject" });
+  const reject = await request(api.app)
+    .post(`/v1/approvals/${opened[0]}`)
+    .set({ authorization: `Bearer ${await approverToken("bob", ["sre"])}` })
+    .send({ decision: "reject" });
   expect(reject.status).toBe(200);
   const next = await api.issue("billing-agent", VOID);
   expect(next.status).toBe(202);

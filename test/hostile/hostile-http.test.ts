@@ -44,12 +44,19 @@ describe("the body", () => {
   });
 
   test("charset=utf-8 (any case) is accepted", async () => {
-    const res = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "application/json; charset=UTF-8").send(JSON.stringify({ scope: "crm:read", resource: "crm:customers/42" }));
+    const res = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("content-type", "application/json; charset=UTF-8")
+      .send(JSON.stringify({ scope: "crm:read", resource: "crm:customers/42" }));
     expect(res.status).toBe(201);
   });
 
   test("__proto__ and constructor members are unknown fields (400) and pollute nothing", async () => {
-    const res = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "application/json")
+    const res = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("content-type", "application/json")
       .send('{"scope":"crm:read","resource":"crm:customers/42","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
     expectError(res, 400, "invalid_request");
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -62,7 +69,11 @@ describe("the body", () => {
     ["NUL bytes", '{"scope":"crm:read\u0000","resource":"crm:customers/42"}'],
     ["a 1 MiB string", JSON.stringify({ scope: "crm:read", resource: "crm:customers/42", reason: "x".repeat(1 << 20) })],
   ])("%s → 4xx in the error shape", async (_name, body) => {
-    const res = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "application/json").send(body);
+    const res = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("content-type", "application/json")
+      .send(body);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expectError(res, res.status, res.body.error);
@@ -73,7 +84,10 @@ describe("HTTP Node refuses before express runs", () => {
   test("headers over Node's limit are 431 in the error shape, then the connection closes", async () => {
     const answer = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
-    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual({ error: "invalid_request", error_description: "the request headers are too large" });
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual({
+      error: "invalid_request",
+      error_description: "the request headers are too large",
+    });
   });
 
   test("a 64 KiB bearer assertion is 431 in the error shape, not a 5xx", async () => {
@@ -91,22 +105,54 @@ describe("HTTP Node refuses before express runs", () => {
 describe("fuzzing (fast-check): never a 5xx, never a credential", () => {
   const anyJson = fc.jsonValue({ maxDepth: 3 });
   const issueLike = fc.record(
-    { scope: fc.oneof(fc.string(), fc.constant("crm:read"), fc.constant("crm:delete")), resource: fc.oneof(fc.string(), fc.constant("crm:customers/42")), ttl: fc.oneof(fc.string(), fc.integer(), fc.double()), reason: fc.string(), extra: anyJson },
+    {
+      scope: fc.oneof(fc.string(), fc.constant("crm:read"), fc.constant("crm:delete")),
+      resource: fc.oneof(fc.string(), fc.constant("crm:customers/42")),
+      ttl: fc.oneof(fc.string(), fc.integer(), fc.double()),
+      reason: fc.string(),
+      extra: anyJson,
+    },
     { requiredKeys: [] },
   );
   const header = fc.string({ maxLength: 200 }).filter((value) => !/[\r\n\u0000]/.test(value) && /^[\x20-\x7e]*$/.test(value));
 
   const routes = [
-    { name: "POST /v1/credentials", send: (body: unknown, authorization: string, type: string) => request(sut.locksmith.http).post("/v1/credentials").set("authorization", authorization).set("content-type", type).send(typeof body === "string" ? body : JSON.stringify(body)) },
-    { name: "POST /v1/credentials/redeem", send: (body: unknown, authorization: string, type: string) => request(sut.locksmith.http).post("/v1/credentials/redeem").set("authorization", authorization).set("content-type", type).send(typeof body === "string" ? body : JSON.stringify(body)) },
+    {
+      name: "POST /v1/credentials",
+      send: (body: unknown, authorization: string, type: string) =>
+        request(sut.locksmith.http)
+          .post("/v1/credentials")
+          .set("authorization", authorization)
+          .set("content-type", type)
+          .send(typeof body === "string" ? body : JSON.stringify(body)),
+    },
+    {
+      name: "POST /v1/credentials/redeem",
+      send: (body: unknown, authorization: string, type: string) =>
+        request(sut.locksmith.http)
+          .post("/v1/credentials/redeem")
+          .set("authorization", authorization)
+          .set("content-type", type)
+          .send(typeof body === "string" ? body : JSON.stringify(body)),
+    },
   ];
 
   test.each(routes)("$name: random bodies, authorization headers and content types", async (route) => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(issueLike, anyJson, fc.string()),
-        fc.oneof(header, header.map((value) => `Bearer ${value}`), fc.constantFrom("Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJzdXBwb3J0LWFnZW50In0.")),
-        fc.constantFrom("application/json", "text/plain", "application/json; charset=latin1", "application/x-www-form-urlencoded", "application/json; charset=utf-16"),
+        fc.oneof(
+          header,
+          header.map((value) => `Bearer ${value}`),
+          fc.constantFrom("Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJzdXBwb3J0LWFnZW50In0."),
+        ),
+        fc.constantFrom(
+          "application/json",
+          "text/plain",
+          "application/json; charset=latin1",
+          "application/x-www-form-urlencoded",
+          "application/json; charset=utf-16",
+        ),
         async (body, authorization, type) => {
           const res = await route.send(body, authorization, type);
           expect(res.status).toBeGreaterThanOrEqual(400);
@@ -132,7 +178,9 @@ describe("fuzzing (fast-check): never a 5xx, never a credential", () => {
   test("DELETE with random jti paths: never a 5xx", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 300 }), async (jti) => {
-        const res = await request(sut.locksmith.http).delete(`/v1/credentials/${encodeURIComponent(jti)}`).set(await api.headers("support-agent"));
+        const res = await request(sut.locksmith.http)
+          .delete(`/v1/credentials/${encodeURIComponent(jti)}`)
+          .set(await api.headers("support-agent"));
         expect(res.status).toBeLessThan(500);
       }),
       { numRuns: 100 },

@@ -39,27 +39,65 @@ afterAll(() => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const claimsOf = (id: string, overrides: Record<string, unknown> = {}) => ({ iss: id, sub: id, aud: TEST_ISSUER, jti: randomUUID(), iat: now(), exp: now() + 60, ...overrides });
+const claimsOf = (id: string, overrides: Record<string, unknown> = {}) => ({
+  iss: id,
+  sub: id,
+  aud: TEST_ISSUER,
+  jti: randomUUID(),
+  iat: now(),
+  exp: now() + 60,
+  ...overrides,
+});
 const signedAs = (id: ExamplePrincipal, claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
   signRaw(JSON.stringify({ alg: "EdDSA", kid: exampleKey(id).kid, ...header }), JSON.stringify(claims), exampleKey(id) as Ed25519Jwk);
 
 const ROUTES: { name: string; caller: ExamplePrincipal; call: (authorization: string) => Test }[] = [
-  { name: "POST /v1/credentials", caller: "support-agent", call: (a) => request(sut.locksmith.http).post("/v1/credentials").set("authorization", a).send({ scope: "crm:read", resource: "crm:customers/42" }) },
-  { name: "POST /v1/credentials/redeem", caller: "crm-prod", call: (a) => request(sut.locksmith.http).post("/v1/credentials/redeem").set("authorization", a).send({ credential: live.credential }) },
-  { name: "DELETE /v1/credentials/{jti}", caller: "support-agent", call: (a) => request(sut.locksmith.http).delete(`/v1/credentials/${randomUUID()}`).set("authorization", a) },
+  {
+    name: "POST /v1/credentials",
+    caller: "support-agent",
+    call: (a) => request(sut.locksmith.http).post("/v1/credentials").set("authorization", a).send({ scope: "crm:read", resource: "crm:customers/42" }),
+  },
+  {
+    name: "POST /v1/credentials/redeem",
+    caller: "crm-prod",
+    call: (a) => request(sut.locksmith.http).post("/v1/credentials/redeem").set("authorization", a).send({ credential: live.credential }),
+  },
+  {
+    name: "DELETE /v1/credentials/{jti}",
+    caller: "support-agent",
+    call: (a) => request(sut.locksmith.http).delete(`/v1/credentials/${randomUUID()}`).set("authorization", a),
+  },
 ];
-
 
 /** The attack names, for test.each (the tokens are built per test, with a fresh jti). */
 const ATTACK_NAMES = [
-  'alg "none"', 'alg "None"', 'alg "NONE"', 'alg "nOnE"',
-  "HS256 keyed with the public key's PEM", "HS256 keyed with the public key's x",
-  'alg outside the allow-list ("ES512" header, EdDSA signature)', 'alg outside the allow-list ("RS256")',
-  "signature stripped", "signature altered", "payload altered, signature kept",
-  "embedded jwk of the attacker's key", "jku pointing at the attacker's key set", "x5u pointing at the attacker's certificate", "x5c with a self-made certificate",
-  "kid with a path traversal", "kid with SQL", "kid of 4 KiB", "crit naming an unknown extension",
-  "duplicate claim (iss twice)", "duplicate claim, escaped (sub and \\u0073ub)", "duplicate header member (alg twice)", "act nested 64 deep", "oversized (10 KiB of padding claim)",
-  "JWE compact serialisation (five parts)", "JWS JSON serialisation", "JWS JSON serialisation, base64url-wrapped",
+  'alg "none"',
+  'alg "None"',
+  'alg "NONE"',
+  'alg "nOnE"',
+  "HS256 keyed with the public key's PEM",
+  "HS256 keyed with the public key's x",
+  'alg outside the allow-list ("ES512" header, EdDSA signature)',
+  'alg outside the allow-list ("RS256")',
+  "signature stripped",
+  "signature altered",
+  "payload altered, signature kept",
+  "embedded jwk of the attacker's key",
+  "jku pointing at the attacker's key set",
+  "x5u pointing at the attacker's certificate",
+  "x5c with a self-made certificate",
+  "kid with a path traversal",
+  "kid with SQL",
+  "kid of 4 KiB",
+  "crit naming an unknown extension",
+  "duplicate claim (iss twice)",
+  "duplicate claim, escaped (sub and \\u0073ub)",
+  "duplicate header member (alg twice)",
+  "act nested 64 deep",
+  "oversized (10 KiB of padding claim)",
+  "JWE compact serialisation (five parts)",
+  "JWS JSON serialisation",
+  "JWS JSON serialisation, base64url-wrapped",
 ];
 
 describe.each(ROUTES)("$name refuses an assertion", (route) => {
@@ -78,7 +116,11 @@ describe.each(ROUTES)("$name refuses an assertion", (route) => {
   // Every row has all three columns: jest would take a missing third for a done callback.
   const edges: [string, (id: string) => Record<string, unknown>, Record<string, unknown>][] = [
     ["typ at+jwt (an access token presented as an assertion)", (id) => claimsOf(id), { typ: "at+jwt" }],
-    ["wrong iss (another principal's name, signed with this key)", (id) => claimsOf(id, { iss: id === "crm-prod" ? "crm-staging" : "staging-deploy-agent" }), {}],
+    [
+      "wrong iss (another principal's name, signed with this key)",
+      (id) => claimsOf(id, { iss: id === "crm-prod" ? "crm-staging" : "staging-deploy-agent" }),
+      {},
+    ],
     ["sub different from iss", (id) => claimsOf(id, { sub: "security-oncall" }), {}],
     ["wrong aud", (id) => claimsOf(id, { aud: "https://evil.example" }), {}],
     ["aud missing", (id) => claimsOf(id, { aud: undefined }), {}],
@@ -115,7 +157,9 @@ describe("POST /v1/credentials/redeem refuses a forged or tampered credential wi
   test("(control: the genuine credential, and the same claims re-signed with Locksmith's key, are active)", async () => {
     expect(await redeem(live.credential)).toMatchObject({ active: true, jti: live.jti });
     const claims = decodeJwt(live.credential);
-    expect(await redeem(signRaw(JSON.stringify({ alg: "EdDSA", typ: "at+jwt", kid: signingKey.kid }), JSON.stringify(claims), signingKey))).toMatchObject({ active: true });
+    expect(await redeem(signRaw(JSON.stringify({ alg: "EdDSA", typ: "at+jwt", kid: signingKey.kid }), JSON.stringify(claims), signingKey))).toMatchObject({
+      active: true,
+    });
   });
 
   const OVERSIZED = "oversized (10 KiB of padding claim)";
@@ -146,6 +190,8 @@ describe("POST /v1/credentials/redeem refuses a forged or tampered credential wi
 
   test("expired (exp in the past, re-signed) → inactive", async () => {
     const claims = { ...decodeJwt(live.credential), exp: now() - 1 };
-    expect(await redeem(signRaw(JSON.stringify({ alg: "EdDSA", typ: "at+jwt", kid: signingKey.kid }), JSON.stringify(claims), signingKey))).toEqual({ active: false });
+    expect(await redeem(signRaw(JSON.stringify({ alg: "EdDSA", typ: "at+jwt", kid: signingKey.kid }), JSON.stringify(claims), signingKey))).toEqual({
+      active: false,
+    });
   });
 });

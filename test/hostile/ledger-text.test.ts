@@ -20,14 +20,18 @@ describe("auditor filters", () => {
   test.each(["agent", "user", "environment", "scope", "resource", "jti"])("a NUL in ?%s= is 400 on events and export", async (field) => {
     const before = storeErrorsLogged();
     for (const path of ["/v1/audit/events", "/v1/audit/export"]) {
-      const res = await request(api.app).get(`${path}?${field}=a%00b`).set(await api.headers("security-auditor"));
+      const res = await request(api.app)
+        .get(`${path}?${field}=a%00b`)
+        .set(await api.headers("security-auditor"));
       expectError(res, 400, "invalid_request");
     }
     expect(storeErrorsLogged()).toBe(before);
   });
 
   test("(control: a plain filter is answered)", async () => {
-    const res = await request(api.app).get("/v1/audit/events?agent=support-agent").set(await api.headers("security-auditor"));
+    const res = await request(api.app)
+      .get("/v1/audit/events?agent=support-agent")
+      .set(await api.headers("security-auditor"));
     expect(res.status).toBe(200);
   });
 });
@@ -42,7 +46,10 @@ describe("revocation by subject", () => {
   ])("POST /v1/revocations {%s: %j} is 400 and changes nothing", async (kind, id) => {
     const before = storeErrorsLogged();
     const rows = (await api.ledger({ type: "revoked" })).length;
-    const res = await request(api.app).post("/v1/revocations").set(await api.headers("security-oncall")).send({ [kind]: id });
+    const res = await request(api.app)
+      .post("/v1/revocations")
+      .set(await api.headers("security-oncall"))
+      .send({ [kind]: id });
     expectError(res, 400, "invalid_request");
     expect(storeErrorsLogged()).toBe(before);
     expect(await api.ledger({ type: "revoked" })).toHaveLength(rows);

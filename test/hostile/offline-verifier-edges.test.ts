@@ -18,15 +18,27 @@ let agent: Locksmith;
 function crmApp(server: LocksmithResourceServer): express.Express {
   const crmApp = express();
   for (const redeem of ["online", "offline"] as const) {
-    crmApp.get(`/${redeem}/customers/:id`, server.requireCredential({ scope: "crm:read", resource: (req) => `crm:customers/${req.params.id}`, redeem }), (req, res) => {
-      res.json(req.locksmith);
-    });
+    crmApp.get(
+      `/${redeem}/customers/:id`,
+      server.requireCredential({ scope: "crm:read", resource: (req) => `crm:customers/${req.params.id}`, redeem }),
+      (req, res) => {
+        res.json(req.locksmith);
+      },
+    );
   }
   return crmApp;
 }
 
 const crmServer = (options: Partial<ResourceServerOptions> = {}) =>
-  new LocksmithResourceServer({ url: locksmith.url, issuer: TEST_ISSUER, id: "crm-prod", key: exampleKey("crm-prod"), audience: CRM, stream: { reconnectMs: 50 }, ...options });
+  new LocksmithResourceServer({
+    url: locksmith.url,
+    issuer: TEST_ISSUER,
+    id: "crm-prod",
+    key: exampleKey("crm-prod"),
+    audience: CRM,
+    stream: { reconnectMs: 50 },
+    ...options,
+  });
 const read = (id = "42") => agent.credential({ scope: "crm:read", resource: `crm:customers/${id}` });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const until = async (condition: () => Promise<boolean> | boolean, ms: number) => {
@@ -65,7 +77,9 @@ describe("a hostile path parameter is a 4xx in the error shape, never a 500 (ite
       const res = await request(app).get(`/${mode}/customers/${id}`).set(bearer(token));
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ error: "insufficient_scope", error_description: expect.any(String) });
-      expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="https:\/\/crm\.example\.com", error="insufficient_scope", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*", scope="crm:read"$/);
+      expect(res.headers["www-authenticate"]).toMatch(
+        /^Bearer realm="https:\/\/crm\.example\.com", error="insufficient_scope", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*", scope="crm:read"$/,
+      );
       expect(res.headers["set-cookie"]).toBeUndefined();
     }
   });
@@ -79,7 +93,18 @@ describe("a hostile path parameter is a 4xx in the error shape, never a 500 (ite
 
 describe("offline verification keeps the environment wall (item 6)", () => {
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = (env: string) => ({ iss: TEST_ISSUER, aud: CRM, sub: "support-agent", client_id: "support-agent", jti: `forged-${env}-${Date.now()}`, scope: "crm:read", resource: "crm:customers/42", env, iat: now(), exp: now() + 120 });
+  const claims = (env: string) => ({
+    iss: TEST_ISSUER,
+    aud: CRM,
+    sub: "support-agent",
+    client_id: "support-agent",
+    jti: `forged-${env}-${Date.now()}`,
+    scope: "crm:read",
+    resource: "crm:customers/42",
+    env,
+    iat: now(),
+    exp: now() + 120,
+  });
 
   test("(control: a production credential is accepted offline)", async () => {
     expect(await offlineStatus(await forgeWithLocksmithKey(locksmith.sut, claims("production")))).toBe(200);
@@ -102,7 +127,9 @@ describe("offline verification keeps the environment wall (item 6)", () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(pinned.streamLive).toBe(false);
-      const res = await request(pinnedApp).get("/offline/customers/42").set(bearer((await read()).token));
+      const res = await request(pinnedApp)
+        .get("/offline/customers/42")
+        .set(bearer((await read()).token));
       expect(res.body).toMatchObject({ redeemed: true });
     } finally {
       await pinned.close();
@@ -114,7 +141,9 @@ describe("offline verification keeps the environment wall (item 6)", () => {
     const pinnedApp = crmApp(pinned);
     try {
       expect(await until(() => pinned.streamLive, 5000)).toBe(true);
-      const res = await request(pinnedApp).get("/offline/customers/42").set(bearer((await read()).token));
+      const res = await request(pinnedApp)
+        .get("/offline/customers/42")
+        .set(bearer((await read()).token));
       expect(res.body).toMatchObject({ redeemed: false });
     } finally {
       await pinned.close();

@@ -53,7 +53,9 @@ describe("a pattern never backtracks (issue 18 #2: `logs:*.*.*.*` and a 500-char
   test("200 near-miss and matching requests of ~500 characters are all answered, each correctly", async () => {
     expect(NEAR_MISS.length).toBeLessThanOrEqual(512);
     for (let batch = 0; batch < 10; batch++) {
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api.issue("staging-deploy-agent", { scope: "logs:read", resource: i % 2 === 0 ? NEAR_MISS : HIT })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => api.issue("staging-deploy-agent", { scope: "logs:read", resource: i % 2 === 0 ? NEAR_MISS : HIT })),
+      );
       for (const [i, res] of answers.entries()) expectError(res, 403, "permission_denied", { reason: i % 2 === 0 ? "no_resource_server" : "environment_wall" });
     }
   });
@@ -81,7 +83,10 @@ describe("one string, one resource (issue 18 #8: aliases of a denied resource)",
   const DENIED = "reports:public/secret/payroll";
 
   test("the canonical resource is denied by the deny rule, and a neighbour is allowed", async () => {
-    expectError(await api.issue("support-agent", { scope: "reports:read", resource: DENIED }), 403, "permission_denied", { reason: "explicit_deny", rule: "roles.reader.deny[0]" });
+    expectError(await api.issue("support-agent", { scope: "reports:read", resource: DENIED }), 403, "permission_denied", {
+      reason: "explicit_deny",
+      rule: "roles.reader.deny[0]",
+    });
     expect((await api.issue("support-agent", { scope: "reports:read", resource: "reports:public/summary" })).status).toBe(201);
     // Dots inside a segment are ordinary characters: only a whole `.` or `..` segment is refused.
     expect((await api.issue("support-agent", { scope: "reports:read", resource: "reports:public/v1.2/..x" })).status).toBe(201);
@@ -129,7 +134,10 @@ describe("`*:delete` is every delete scope (issue 18 #7: scopes holding `/`)", (
 
   test("`files/objects:read` is granted by `files/*:read`, and `files/objects:delete` is denied by `*:delete` on both doors", async () => {
     expect((await api.issue("support-agent", { scope: "files/objects:read", resource: "files:a/b" })).status).toBe(201);
-    expectError(await api.issue("support-agent", { scope: "files/objects:delete", resource: "files:a/b" }), 403, "permission_denied", { reason: "explicit_deny", rule: "roles.reader.deny[1]" });
+    expectError(await api.issue("support-agent", { scope: "files/objects:delete", resource: "files:a/b" }), 403, "permission_denied", {
+      reason: "explicit_deny",
+      rule: "roles.reader.deny[1]",
+    });
     expectError(await token("support-agent", "files/objects:delete", "files:a/b"), 400, "invalid_scope");
   });
 
@@ -142,12 +150,17 @@ describe("`*:delete` is every delete scope (issue 18 #7: scopes holding `/`)", (
 });
 
 describe("role names are names (issue 18 #14)", () => {
-  test.each(["constructor", "toString"])("a bundle whose agent names an undefined role %s is refused on reload with a located error, and the old one keeps serving", async (role) => {
-    const before = sut.locksmith.policySource.current().version;
-    writeFileSync(policyFile, readFileSync(FIXTURE, "utf8").replace("    roles: []", `    roles: [${role}]`));
-    const res = await request(api.app).post("/v1/admin/policy/reload").set(await api.headers("security-oncall"));
-    expectError(res, 400, "invalid_request");
-    expect(res.body.error_description).toMatch(new RegExp(`policy\\.yaml:\\d+ agents\\.staging-deploy-agent\\.roles\\[0\\]: unknown role "${role}"`));
-    expect(sut.locksmith.policySource.current().version).toBe(before);
-  });
+  test.each(["constructor", "toString"])(
+    "a bundle whose agent names an undefined role %s is refused on reload with a located error, and the old one keeps serving",
+    async (role) => {
+      const before = sut.locksmith.policySource.current().version;
+      writeFileSync(policyFile, readFileSync(FIXTURE, "utf8").replace("    roles: []", `    roles: [${role}]`));
+      const res = await request(api.app)
+        .post("/v1/admin/policy/reload")
+        .set(await api.headers("security-oncall"));
+      expectError(res, 400, "invalid_request");
+      expect(res.body.error_description).toMatch(new RegExp(`policy\\.yaml:\\d+ agents\\.staging-deploy-agent\\.roles\\[0\\]: unknown role "${role}"`));
+      expect(sut.locksmith.policySource.current().version).toBe(before);
+    },
+  );
 });

@@ -24,7 +24,14 @@ describe("idempotent revocation (item 4)", () => {
     const issued = await issueRead();
     for (let i = 0; i < 10; i++) expect((await api.revoke(i % 2 ? "security-oncall" : "support-agent", issued.jti)).status).toBe(204);
     for (let i = 0; i < 10; i++) {
-      const res = await request(api.app).post("/oauth/revoke").type("form").send({ token: issued.credential, client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: await assertionFor("support-agent", TEST_ISSUER) });
+      const res = await request(api.app)
+        .post("/oauth/revoke")
+        .type("form")
+        .send({
+          token: issued.credential,
+          client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+          client_assertion: await assertionFor("support-agent", TEST_ISSUER),
+        });
       expect(res.status).toBe(200);
     }
     const { events } = await revocationBacklog(sut);
@@ -48,7 +55,10 @@ describe("the ready event names the listener's environment (item 6)", () => {
 
 describe("suspensions travel on the stream (item 5)", () => {
   const admin = async (agent: string, action: "suspend" | "resume") =>
-    request(api.app).post(`/v1/agents/${agent}/${action}`).set(await api.headers("security-oncall")).send({});
+    request(api.app)
+      .post(`/v1/agents/${agent}/${action}`)
+      .set(await api.headers("security-oncall"))
+      .send({});
 
   test("an admin's suspension and resumption each publish one event, to the agent's environment only", async () => {
     expect((await admin("support-agent", "suspend")).status).toBe(200);

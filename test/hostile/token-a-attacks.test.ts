@@ -52,7 +52,11 @@ const token = (params: Record<string, string | undefined>) =>
   fetch(`${world.locksmithUrl}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(Object.entries({ grant_type: "authorization_code", client_id: MCP_CLIENT, redirect_uri: world.redirectUri, resource: world.mcpUrl, ...params }).filter((e): e is [string, string] => e[1] !== undefined)),
+    body: new URLSearchParams(
+      Object.entries({ grant_type: "authorization_code", client_id: MCP_CLIENT, redirect_uri: world.redirectUri, resource: world.mcpUrl, ...params }).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      ),
+    ),
   });
 
 const events = async (type: string): Promise<StoredAuditEvent[]> => world.sut.locksmith.ledger.page({ type: type as AuditEventType }, 0n, 10_000);
@@ -124,7 +128,13 @@ describe("the code and PKCE", () => {
 
 describe("redirects", () => {
   test("a redirect URI the client did not register gets a page, never a redirect to it", async () => {
-    for (const redirect of ["https://evil.example/cb", `${world.redirectUri}/../evil`, `${world.redirectUri}?next=https://evil.example`, `${world.redirectUri}.evil.example`, world.redirectUri.replace("127.0.0.1", "localhost")]) {
+    for (const redirect of [
+      "https://evil.example/cb",
+      `${world.redirectUri}/../evil`,
+      `${world.redirectUri}?next=https://evil.example`,
+      `${world.redirectUri}.evil.example`,
+      world.redirectUri.replace("127.0.0.1", "localhost"),
+    ]) {
       const res = await fetch(authorizeUrl({ redirect_uri: redirect }), { redirect: "manual" });
       expect(res.status).toBe(400);
       noRedirect(res);
@@ -157,7 +167,10 @@ describe("mix-up and CSRF", () => {
     const state = toIdp.searchParams.get("state")!;
     const binding = start.headers.get("set-cookie")!.split(";")[0];
     expect(binding).toMatch(/^locksmith_login=/);
-    const res = await fetch(`${world.locksmithUrl}/oauth/login/callback?code=stolen&state=${state}&iss=${encodeURIComponent("https://evil.example")}`, { redirect: "manual", headers: { cookie: binding } });
+    const res = await fetch(`${world.locksmithUrl}/oauth/login/callback?code=stolen&state=${state}&iss=${encodeURIComponent("https://evil.example")}`, {
+      redirect: "manual",
+      headers: { cookie: binding },
+    });
     expect(res.status).toBe(400);
     noRedirect(res);
     expect(res.headers.get("set-cookie")).toBeNull();
@@ -185,7 +198,10 @@ describe("mix-up and CSRF", () => {
     const csrf = await page.locator('input[name="csrf_token"]').getAttribute("value");
     expect(consent && csrf).toBeTruthy();
     // With mary's cookie but a forged token; then a cross-site post (no cookie) with the real fields.
-    const forged = await mary.request.post(`${world.locksmithUrl}/oauth/authorize/consent`, { form: { consent: consent!, csrf_token: "forged", decision: "allow" }, maxRedirects: 0 });
+    const forged = await mary.request.post(`${world.locksmithUrl}/oauth/authorize/consent`, {
+      form: { consent: consent!, csrf_token: "forged", decision: "allow" },
+      maxRedirects: 0,
+    });
     expect(forged.status()).toBe(403);
     expect(forged.headers()["location"]).toBeUndefined();
     const crossSite = await fetch(`${world.locksmithUrl}/oauth/authorize/consent`, {

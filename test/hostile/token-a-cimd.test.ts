@@ -19,7 +19,29 @@ const timers = new Set<NodeJS.Timeout>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-cimd-hostile-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=cimd.test", "-addext", "subjectAltName=DNS:cimd.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=cimd.test",
+      "-addext",
+      "subjectAltName=DNS:cimd.test",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   cert = readFileSync(join(dir, "cert.pem"), "utf8");
   server = createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (_req, res) => {
     // Slowloris: a valid start, then one byte of whitespace at a time, never idle long enough for a socket timeout.

@@ -17,7 +17,15 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url !== "/.well-known/openid-configuration") return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["ES256"] }),
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        response_types_supported: ["code"],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["ES256"],
+      }),
     );
   }).listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -25,5 +25,9 @@ test("a NUL in the client_id is a 400 like any unknown client, not a 503 from th
   const res = await request(sut.locksmith.http).get(`/oauth/authorize?client_id=${encodeURIComponent("nobody\u0000")}`);
   expect(res.status).toBe(400);
   const rows = await sut.locksmith.ledger.page({ type: "authorization_refused" }, 0n, 10);
-  expect(rows.some((row) => row.reason === "unknown_client" && String(row.detail?.client_id).startsWith("nobody") && !String(row.detail?.client_id).includes("\u0000"))).toBe(true);
+  expect(
+    rows.some(
+      (row) => row.reason === "unknown_client" && String(row.detail?.client_id).startsWith("nobody") && !String(row.detail?.client_id).includes("\u0000"),
+    ),
+  ).toBe(true);
 }, 60_000);

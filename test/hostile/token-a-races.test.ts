@@ -99,7 +99,13 @@ function holdAt(method: "create" | "noteAccessToken"): { store: GrantStore; ente
 async function freshCode(person: Person = mary): Promise<{ code: string; verifier: string }> {
   const verifier = randomBytes(32).toString("base64url");
   const agent = policy.agents.get("desktop")!;
-  const request = { client: { agent, redirectUris: [REDIRECT], name: "desktop" }, redirectUri: REDIRECT, scopes: ["crm:read"], resource: MCP, codeChallenge: createHash("sha256").update(verifier).digest("base64url") };
+  const request = {
+    client: { agent, redirectUris: [REDIRECT], name: "desktop" },
+    redirectUri: REDIRECT,
+    scopes: ["crm:read"],
+    resource: MCP,
+    codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
+  };
   const prompt = await promptConsent(services, request, person, call);
   if (prompt.kind !== "ask") throw new Error("nothing on offer");
   const session = randomBytes(32).toString("base64url");
@@ -108,7 +114,8 @@ async function freshCode(person: Person = mary): Promise<{ code: string; verifie
   return { code: new URL(answer.redirect).searchParams.get("code")!, verifier };
 }
 
-const redeem = (s: AuthorizationServices, code: string, verifier: string) => redeemAuthorizationCode(s, { code, clientId: "desktop", redirectUri: REDIRECT, codeVerifier: verifier, resource: MCP }, call);
+const redeem = (s: AuthorizationServices, code: string, verifier: string) =>
+  redeemAuthorizationCode(s, { code, clientId: "desktop", redirectUri: REDIRECT, codeVerifier: verifier, resource: MCP }, call);
 const refresh = (s: AuthorizationServices, refreshToken: string) => refreshAccessToken(s, { refreshToken, clientId: "desktop" }, call);
 
 /** Every access token the grant (named in the ledger rows of the code) ever issued is revoked, and so is the grant. */
@@ -124,7 +131,10 @@ test("a code replayed while its first redemption is still under way leaves no li
   const { code, verifier } = await freshCode();
   const held = holdAt("create");
   // The legitimate client spends the code first and is held before its grant exists…
-  const first = redeem({ ...services, grants: held.store }, code, verifier).then((tokens: PersonTokens) => tokens, (error: Error) => error);
+  const first = redeem({ ...services, grants: held.store }, code, verifier).then(
+    (tokens: PersonTokens) => tokens,
+    (error: Error) => error,
+  );
   await held.entered;
   // …while the attacker's copy of the code arrives: refused as a replay, which must revoke what the code yields.
   await expect(redeem(services, code, verifier)).rejects.toMatchObject({ code: "invalid_grant" });
@@ -142,7 +152,10 @@ test("a refresh token reused while its first rotation is still issuing leaves no
   const grantId = tokens.refreshToken.split(".")[0];
   const held = holdAt("noteAccessToken");
   // The legitimate refresh rotates and is held after minting, before its token is noted on the grant…
-  const first = refresh({ ...services, grants: held.store }, tokens.refreshToken).then((t: PersonTokens) => t, (error: Error) => error);
+  const first = refresh({ ...services, grants: held.store }, tokens.refreshToken).then(
+    (t: PersonTokens) => t,
+    (error: Error) => error,
+  );
   await held.entered;
   // …while the stolen copy comes back: reuse, which revokes the family.
   await expect(refresh(services, tokens.refreshToken)).rejects.toMatchObject({ code: "invalid_grant" });
@@ -161,7 +174,9 @@ test("a refresh asking wider scope, no scope or another resource is refused and 
     { resource: "https://other.example.com/mcp", error: "invalid_grant" },
   ];
   for (const { error, ...request } of bad) {
-    await expect(refreshAccessToken(services, { refreshToken: tokens.refreshToken, clientId: "desktop", ...request }, call)).rejects.toMatchObject({ code: error });
+    await expect(refreshAccessToken(services, { refreshToken: tokens.refreshToken, clientId: "desktop", ...request }, call)).rejects.toMatchObject({
+      code: error,
+    });
   }
   // A bad request changes nothing (HELPERS: "never a 5xx, and changes nothing"): had it rotated, this would be a reuse that revokes the person's grant.
   const next = await refresh(services, tokens.refreshToken);
@@ -171,7 +186,11 @@ test("a refresh asking wider scope, no scope or another resource is refused and 
 
 test("a code issued before a kill switch of its person, agent or environment is refused at redemption: no fresh grant outlives the kill switch", async () => {
   const admin = { kind: "admin", id: "ops" } as Principal;
-  const subjects: CredentialSubject[] = [{ kind: "user", id: "mary" }, { kind: "agent", id: "desktop" }, { kind: "environment", id: "production" }];
+  const subjects: CredentialSubject[] = [
+    { kind: "user", id: "mary" },
+    { kind: "agent", id: "desktop" },
+    { kind: "environment", id: "production" },
+  ];
   for (const subject of subjects) {
     (world.clock as FixedClock).advance(1000);
     const { code, verifier } = await freshCode({ ...mary, signedInAt: world.clock.now() });

@@ -18,9 +18,14 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
 
   const asApprover = async (subject: string, groups: string[]) => ({ authorization: `Bearer ${await approverToken(subject, groups)}` });
   const vote = async (id: string, subject: string, groups: string[], decision: string, comment?: string) =>
-    request(api.app).post(`/v1/approvals/${id}`).set(await asApprover(subject, groups)).send({ decision, ...(comment ? { comment } : {}) });
+    request(api.app)
+      .post(`/v1/approvals/${id}`)
+      .set(await asApprover(subject, groups))
+      .send({ decision, ...(comment ? { comment } : {}) });
   const poll = async (id: string, agent: "billing-agent" | "support-agent" = "billing-agent", wait?: number) =>
-    request(api.app).get(`/v1/credentials/requests/${id}${wait === undefined ? "" : `?wait=${wait}`}`).set(await api.headers(agent));
+    request(api.app)
+      .get(`/v1/credentials/requests/${id}${wait === undefined ? "" : `?wait=${wait}`}`)
+      .set(await api.headers(agent));
   const ask = async () => {
     const res = await api.issue("billing-agent", VOID);
     expect(res.status).toBe(202);
@@ -33,10 +38,16 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
     expect(res.body).toEqual({ request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: "pending_approval" });
     const id = res.body.request_id as string;
 
-    const listed = await request(api.app).get("/v1/approvals").set(await asApprover("alice", ["sre"]));
+    const listed = await request(api.app)
+      .get("/v1/approvals")
+      .set(await asApprover("alice", ["sre"]));
     expect(listed.status).toBe(200);
-    expect(listed.body.approvals).toContainEqual(expect.objectContaining({ request_id: id, agent: "billing-agent", scope: "billing:void", required: 2, approvals: 0, reason: "duplicate invoice" }));
-    const notMine = await request(api.app).get("/v1/approvals").set(await asApprover("dave", ["payments-leads"]));
+    expect(listed.body.approvals).toContainEqual(
+      expect.objectContaining({ request_id: id, agent: "billing-agent", scope: "billing:void", required: 2, approvals: 0, reason: "duplicate invoice" }),
+    );
+    const notMine = await request(api.app)
+      .get("/v1/approvals")
+      .set(await asApprover("dave", ["payments-leads"]));
     expect(notMine.body.approvals.map((a: { request_id: string }) => a.request_id)).not.toContain(id);
 
     expect((await poll(id)).body).toMatchObject({ request_id: id, status: "pending_approval", approvals: 0, required: 2 });
@@ -53,7 +64,16 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
 
     const collected = await poll(id);
     expect(collected.status).toBe(200);
-    expect(collected.body).toMatchObject({ request_id: id, status: "approved", token_type: "Bearer", scope: "billing:void", resource: "billing:invoices/7", audience: "https://billing.example.com", expires_in: 60, max_uses: 1 });
+    expect(collected.body).toMatchObject({
+      request_id: id,
+      status: "approved",
+      token_type: "Bearer",
+      scope: "billing:void",
+      resource: "billing:invoices/7",
+      audience: "https://billing.example.com",
+      expires_in: 60,
+      max_uses: 1,
+    });
     const claims = decodeJwt(collected.body.credential);
     expect(claims.iat! * 1000).toBeGreaterThanOrEqual(Math.floor(approvedAt / 1000) * 1000);
     expect(claims.exp! - claims.iat!).toBe(60);
@@ -101,9 +121,14 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
 
   it("never lets an agent approve: its assertion is not an identity provider token", async () => {
     const id = await ask();
-    const res = await request(api.app).post(`/v1/approvals/${id}`).set(await api.headers("billing-agent")).send({ decision: "approve" });
+    const res = await request(api.app)
+      .post(`/v1/approvals/${id}`)
+      .set(await api.headers("billing-agent"))
+      .send({ decision: "approve" });
     expectError(res, 401, "invalid_client");
-    const list = await request(api.app).get("/v1/approvals").set(await api.headers("security-oncall"));
+    const list = await request(api.app)
+      .get("/v1/approvals")
+      .set(await api.headers("security-oncall"));
     expectError(list, 401, "invalid_client");
   });
 
@@ -119,11 +144,31 @@ describe("the approval gate over HTTP (examples/company-policy.yaml: billing:voi
     expectError(await vote("00000000-0000-4000-8000-000000000000", "alice", ["sre"], "approve"), 404, "not_found");
     expectError(await request(api.app).post(`/v1/approvals/${id}`).send({ decision: "approve" }), 401, "invalid_client");
     const delegationOnly = await approverToken("alice", ["sre"], { audience: DELEGATION_AUDIENCE });
-    expectError(await request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${delegationOnly}` }).send({ decision: "approve" }), 401, "invalid_client");
+    expectError(
+      await request(api.app)
+        .post(`/v1/approvals/${id}`)
+        .set({ authorization: `Bearer ${delegationOnly}` })
+        .send({ decision: "approve" }),
+      401,
+      "invalid_client",
+    );
     const wrongAudience = await approverToken("alice", ["sre"], { audience: "someone-else" });
-    expectError(await request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${wrongAudience}` }).send({ decision: "approve" }), 401, "invalid_client");
+    expectError(
+      await request(api.app)
+        .post(`/v1/approvals/${id}`)
+        .set({ authorization: `Bearer ${wrongAudience}` })
+        .send({ decision: "approve" }),
+      401,
+      "invalid_client",
+    );
     const untrusted = await approverToken("alice", ["sre"], { issuer: "https://evil.example.com" });
-    expectError(await request(api.app).get("/v1/approvals").set({ authorization: `Bearer ${untrusted}` }), 401, "invalid_client");
+    expectError(
+      await request(api.app)
+        .get("/v1/approvals")
+        .set({ authorization: `Bearer ${untrusted}` }),
+      401,
+      "invalid_client",
+    );
     expectError(await poll(id, "billing-agent", 99), 400, "invalid_request");
   });
 });
@@ -141,13 +186,26 @@ describe("an approval request that waits too long", () => {
     const res = await api.issue("billing-agent", VOID);
     const id = res.body.request_id as string;
     await sleep(1100);
-    const late = await request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` }).send({ decision: "approve" });
+    const late = await request(api.app)
+      .post(`/v1/approvals/${id}`)
+      .set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` })
+      .send({ decision: "approve" });
     expectError(late, 409, "conflict", { reason: "expired" });
-    const polled = await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"));
+    const polled = await request(api.app)
+      .get(`/v1/credentials/requests/${id}`)
+      .set(await api.headers("billing-agent"));
     expect(polled.body).toMatchObject({ status: "expired" });
     expect(polled.body.credential).toBeUndefined();
-    expect((await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"))).body).toMatchObject({ status: "expired" });
-    const listed = await request(api.app).get("/v1/approvals").set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` });
+    expect(
+      (
+        await request(api.app)
+          .get(`/v1/credentials/requests/${id}`)
+          .set(await api.headers("billing-agent"))
+      ).body,
+    ).toMatchObject({ status: "expired" });
+    const listed = await request(api.app)
+      .get("/v1/approvals")
+      .set({ authorization: `Bearer ${await approverToken("alice", ["sre"])}` });
     expect(listed.body.approvals).toEqual([]);
     const expired = (await api.ledger({ type: "approval_expired" })).filter((e) => e.detail?.approval_request === id);
     expect(expired).toHaveLength(1);
@@ -157,7 +215,9 @@ describe("an approval request that waits too long", () => {
     const id = (await api.issue("billing-agent", VOID)).body.request_id as string;
     await sleep(1100);
     for (let i = 0; i < 3; i++) {
-      const polled = await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"));
+      const polled = await request(api.app)
+        .get(`/v1/credentials/requests/${id}`)
+        .set(await api.headers("billing-agent"));
       expect(polled.body).toMatchObject({ status: "expired" });
     }
     const expired = (await api.ledger({ type: "approval_expired" })).filter((e) => e.detail?.approval_request === id);

@@ -32,8 +32,14 @@ afterAll(async () => {
 });
 
 const vote = async (id: string, subject: string) =>
-  request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${await approverToken(subject, ["sre"])}` }).send({ decision: "approve" });
-const poll = async (id: string) => request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"));
+  request(api.app)
+    .post(`/v1/approvals/${id}`)
+    .set({ authorization: `Bearer ${await approverToken(subject, ["sre"])}` })
+    .send({ decision: "approve" });
+const poll = async (id: string) =>
+  request(api.app)
+    .get(`/v1/credentials/requests/${id}`)
+    .set(await api.headers("billing-agent"));
 
 /** Asks for billing:void (two SREs must approve), optionally for a person; returns the approved request's id. */
 async function approvedRequest(onBehalfOf?: string): Promise<string> {
@@ -53,7 +59,10 @@ async function collect(id: string): Promise<{ credential: string; jti: string }>
 }
 
 const revokeBy = async (subject: Record<string, string>) =>
-  request(api.app).post("/v1/revocations").set(await api.headers("security-oncall")).send(subject);
+  request(api.app)
+    .post("/v1/revocations")
+    .set(await api.headers("security-oncall"))
+    .send(subject);
 
 describe("an approved credential and the kill switches", () => {
   test.each([
@@ -80,7 +89,13 @@ describe("an approved delegated credential", () => {
 
     const issued = (await api.ledger({ jti })).filter((row) => row.type === "issued");
     expect(issued).toHaveLength(1);
-    expect(issued[0]).toMatchObject({ user: "john", agent: "billing-agent", environment: "production", audience: BILLING, detail: expect.objectContaining({ approval_request: id, approvals: "alice bob" }) });
+    expect(issued[0]).toMatchObject({
+      user: "john",
+      agent: "billing-agent",
+      environment: "production",
+      audience: BILLING,
+      detail: expect.objectContaining({ approval_request: id, approvals: "alice bob" }),
+    });
     expect((await api.redeem("billing-prod", { credential })).body).toMatchObject({ active: true, sub: "john", user: "john", agent: "billing-agent" });
   });
 });
@@ -88,13 +103,17 @@ describe("an approved delegated credential", () => {
 describe("collecting an approved request decides it again (issue 18 item 10)", () => {
   const original = () => readFileSync(COMPANY_POLICY, "utf8");
   const reload = async () => {
-    const res = await request(api.app).post("/v1/admin/policy/reload").set(await api.headers("security-oncall"));
+    const res = await request(api.app)
+      .post("/v1/admin/policy/reload")
+      .set(await api.headers("security-oncall"));
     expect(res.status).toBe(200);
   };
   afterEach(async () => {
     writeFileSync(policyFile, original());
     await reload();
-    await request(api.app).post("/v1/agents/billing-agent/resume").set(await api.headers("security-oncall"));
+    await request(api.app)
+      .post("/v1/agents/billing-agent/resume")
+      .set(await api.headers("security-oncall"));
   });
 
   test("a deny rule loaded after the approval refuses the collection: 403 with the reason, and a denied row", async () => {
@@ -109,7 +128,13 @@ describe("collecting an approved request decides it again (issue 18 item 10)", (
     expect(res.body.credential).toBeUndefined();
     const rows = await api.ledger({ requestId: String(res.headers["x-request-id"]) });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ type: "denied", decision: "deny", reason: "explicit_deny", agent: "billing-agent", detail: expect.objectContaining({ approval_request: id }) });
+    expect(rows[0]).toMatchObject({
+      type: "denied",
+      decision: "deny",
+      reason: "explicit_deny",
+      agent: "billing-agent",
+      detail: expect.objectContaining({ approval_request: id }),
+    });
     expect(await api.ledger({ type: "issued", agent: "billing-agent" }).then((all) => all.filter((row) => row.detail?.approval_request === id))).toEqual([]);
   });
 
@@ -117,8 +142,22 @@ describe("collecting an approved request decides it again (issue 18 item 10)", (
     const id = await approvedRequest();
     const admin = async () => api.headers("security-oncall");
     expect((await revokeBy({ agent: "billing-agent" })).status).toBe(200);
-    expect((await request(api.app).post("/v1/agents/billing-agent/suspend").set(await admin()).send({})).status).toBe(200);
-    expect((await request(api.app).post("/v1/agents/billing-agent/resume").set(await admin()).send({})).status).toBe(200);
+    expect(
+      (
+        await request(api.app)
+          .post("/v1/agents/billing-agent/suspend")
+          .set(await admin())
+          .send({})
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await request(api.app)
+          .post("/v1/agents/billing-agent/resume")
+          .set(await admin())
+          .send({})
+      ).status,
+    ).toBe(200);
 
     const res = await poll(id);
     expectError(res, 403, "permission_denied", { reason: "agent_suspended" });

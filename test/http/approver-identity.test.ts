@@ -24,9 +24,21 @@ describe("approver identity is a separate trust (examples/company-policy.yaml: b
     expect(res.status).toBe(202);
     return String(res.body.request_id);
   };
-  const voteWith = (token: string, id: string) => request(api.app).post(`/v1/approvals/${id}`).set({ authorization: `Bearer ${token}` }).send({ decision: "approve" });
-  const listWith = (token: string) => request(api.app).get("/v1/approvals").set({ authorization: `Bearer ${token}` });
-  const status = async (id: string) => (await request(api.app).get(`/v1/credentials/requests/${id}`).set(await api.headers("billing-agent"))).body;
+  const voteWith = (token: string, id: string) =>
+    request(api.app)
+      .post(`/v1/approvals/${id}`)
+      .set({ authorization: `Bearer ${token}` })
+      .send({ decision: "approve" });
+  const listWith = (token: string) =>
+    request(api.app)
+      .get("/v1/approvals")
+      .set({ authorization: `Bearer ${token}` });
+  const status = async (id: string) =>
+    (
+      await request(api.app)
+        .get(`/v1/credentials/requests/${id}`)
+        .set(await api.headers("billing-agent"))
+    ).body;
 
   test("the user tokens an agent holds for delegation cast no vote: two of them leave the request pending", async () => {
     const id = await ask();
@@ -50,7 +62,11 @@ describe("approver identity is a separate trust (examples/company-policy.yaml: b
     const signIn = await approverToken("alice", ["sre"], { claims: { scope: "billing:read" } });
     expectError(await api.issue("billing-agent", { scope: "billing:read", resource: "billing:invoices/7", on_behalf_of: signIn }), 401, "invalid_token");
     // The same person's token for delegation works: the refusal is about the audience, not the person.
-    const delegated = await api.issue("billing-agent", { scope: "billing:read", resource: "billing:invoices/7", on_behalf_of: await delegationToken("alice", { scope: "billing:read" }) });
+    const delegated = await api.issue("billing-agent", {
+      scope: "billing:read",
+      resource: "billing:invoices/7",
+      on_behalf_of: await delegationToken("alice", { scope: "billing:read" }),
+    });
     expect(delegated.status).toBe(201);
     api.secrets.push(delegated.body.credential);
   });

@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => sut.close());
 
-const get = async (path: string, as: ExamplePrincipal = "security-auditor") => request(api.app).get(path).set(await api.headers(as));
+const get = async (path: string, as: ExamplePrincipal = "security-auditor") =>
+  request(api.app)
+    .get(path)
+    .set(await api.headers(as));
 const b = (s: string) => Buffer.from(s, "base64");
 
 describe("who may read the ledger", () => {
@@ -110,11 +113,21 @@ describe("querying", () => {
     const res = await get("/v1/audit/export?after_seq=1&until_seq=4");
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^application\/x-ndjson/);
-    const lines = res.text.trim().split("\n").map((line) => JSON.parse(line));
+    const lines = res.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.seq)).toEqual([2, 3, 4]);
     const leaves = await sut.locksmith.ledger.leafHashes(2, 4);
     lines.forEach((line, i) => {
-      const stored = { ...line, occurredAt: new Date(line.time), policyVersion: line.policy_version, requestId: line.request_id, clientIp: line.client_ip, traceId: line.trace_id };
+      const stored = {
+        ...line,
+        occurredAt: new Date(line.time),
+        policyVersion: line.policy_version,
+        requestId: line.request_id,
+        clientIp: line.client_ip,
+        traceId: line.trace_id,
+      };
       expect(eventLeafHash(BigInt(line.seq), stored).equals(leaves[i])).toBe(true);
     });
   });
@@ -151,7 +164,9 @@ describe("proofs", () => {
 
 describe("load", () => {
   test("200 concurrent issuances: every returned jti has exactly one committed `issued` event, seqs stay gapless", async () => {
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => api.issue("support-agent", { scope: "crm:read", resource: `crm:customers/${1000 + i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => api.issue("support-agent", { scope: "crm:read", resource: `crm:customers/${1000 + i}` })),
+    );
     const jtis = results.filter((r) => r.status === 201).map((r) => r.body.jti as string);
     expect(jtis).toHaveLength(200);
     const issued = (await sut.locksmith.ledger.page({ type: "issued" }, 0n, 10_000)).filter((e) => e.jti && jtis.includes(e.jti));

@@ -25,8 +25,7 @@ afterAll(async () => {
 const POLICY_VERSION = `sha256:${createHash("sha256").update(readFileSync(EXAMPLE_POLICY)).digest("hex")}`;
 
 /** Rows of one request, read straight from PostgreSQL by another connection. */
-const committedRows = async (requestId: string) =>
-  (await db.query("SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq", [requestId])).rows;
+const committedRows = async (requestId: string) => (await db.query("SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq", [requestId])).rows;
 
 describe("each decision leaves its row", () => {
   test("issued: committed before the 201 arrives, with the rule, the policy version and the request id", async () => {
@@ -199,7 +198,10 @@ describe("the ledger itself", () => {
     await api.issue("support-agent", { scope: "crm:delete", resource: "crm:customers/42" });
     const before = (await db.query("SELECT * FROM audit_events ORDER BY seq")).rows;
 
-    expect((await db.query("SELECT current_user, usesuper FROM pg_user WHERE usename = current_user")).rows[0]).toEqual({ current_user: "postgres", usesuper: true });
+    expect((await db.query("SELECT current_user, usesuper FROM pg_user WHERE usename = current_user")).rows[0]).toEqual({
+      current_user: "postgres",
+      usesuper: true,
+    });
     await expect(db.query(sql)).rejects.toThrow(/append-only/);
     await db.query("SET session_replication_role = replica");
     try {

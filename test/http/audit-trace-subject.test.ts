@@ -14,9 +14,17 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 const read = { scope: "crm:read", resource: "crm:customers/42" };
-const trace = async (jti: string) => (await request(api.app).get(`/v1/audit/trace/${jti}`).set(await api.headers("security-auditor"))).body;
+const trace = async (jti: string) =>
+  (
+    await request(api.app)
+      .get(`/v1/audit/trace/${jti}`)
+      .set(await api.headers("security-auditor"))
+  ).body;
 const killSwitch = async (body: object) => {
-  const res = await request(api.app).post("/v1/revocations").set(await api.headers("security-oncall")).send(body);
+  const res = await request(api.app)
+    .post("/v1/revocations")
+    .set(await api.headers("security-oncall"))
+    .send(body);
   expect(res.status).toBe(200);
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,7 +58,11 @@ test("revoked by agent: the agent's earlier credential is revoked; one issued af
 
 test("killed by a suspension: revoked, also after the agent is resumed", async () => {
   const before = await api.issued("support-agent", read);
-  const admin = async (action: string) => request(api.app).post(`/v1/agents/support-agent/${action}`).set(await api.headers("security-oncall")).send({});
+  const admin = async (action: string) =>
+    request(api.app)
+      .post(`/v1/agents/support-agent/${action}`)
+      .set(await api.headers("security-oncall"))
+      .send({});
   expect((await admin("suspend")).status).toBe(200);
   expect((await admin("resume")).status).toBe(200);
   expect(await trace(before.jti)).toMatchObject({ status: "revoked", revoked_at: expect.any(String) });

@@ -27,7 +27,10 @@ afterAll(async () => {
 
 const tripEvents = (agent: string) => replicas[0].ledger({ agent, type: "circuit_breaker_tripped" });
 const admin = async (agent: string, action: "suspend" | "resume") =>
-  request(replicas[0].app).post(`/v1/agents/${agent}/${action}`).set(await replicas[0].headers("security-oncall")).send({});
+  request(replicas[0].app)
+    .post(`/v1/agents/${agent}/${action}`)
+    .set(await replicas[0].headers("security-oncall"))
+    .send({});
 
 test("below both thresholds nothing trips: 4 denials and 2 destructive requests in the window, spread over both replicas", async () => {
   for (let i = 0; i < 4; i++) {
@@ -40,7 +43,9 @@ test("below both thresholds nothing trips: 4 denials and 2 destructive requests 
 
 test("the destructive request that crosses its threshold is refused and suspends the agent, even though policy allows it", async () => {
   expectError(await replicas[0].issue("staging-deploy-agent", STAGING_DEPLOY), 403, "permission_denied", { reason: "agent_suspended" });
-  expectError(await replicas[1].issue("staging-deploy-agent", { scope: "infra:read", resource: "infra:staging/web" }), 403, "permission_denied", { reason: "agent_suspended" });
+  expectError(await replicas[1].issue("staging-deploy-agent", { scope: "infra:read", resource: "infra:staging/web" }), 403, "permission_denied", {
+    reason: "agent_suspended",
+  });
   const [event] = await tripEvents("staging-deploy-agent");
   expect(event).toMatchObject({ decision: "deny", actor: "circuit_breaker", reason: "destructive_requests", environment: "staging" });
   expect(event.detail).toMatchObject({ threshold: 2, window_seconds: 60, already_suspended: false });
@@ -63,7 +68,9 @@ test("a runaway loop of denials on two replicas trips the breaker: then an allow
   expect(trips[0].detail).toMatchObject({ threshold: 4, window_seconds: 60, suspend_for_seconds: null });
 
   // Security teams see it through the audit API.
-  const listed = await request(replicas[1].app).get("/v1/audit/events?type=circuit_breaker_tripped&agent=support-agent").set(await replicas[1].headers("security-auditor"));
+  const listed = await request(replicas[1].app)
+    .get("/v1/audit/events?type=circuit_breaker_tripped&agent=support-agent")
+    .set(await replicas[1].headers("security-auditor"));
   expect(listed.status).toBe(200);
   expect(listed.body.events).toHaveLength(1);
   expect(listed.body.events[0]).toMatchObject({ type: "circuit_breaker_tripped", agent: "support-agent", reason: "denials" });

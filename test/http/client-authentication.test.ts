@@ -35,7 +35,8 @@ const ROUTES: ProtectedRoute[] = [
     caller: "support-agent",
     ok: 201,
     refused: ["crm-prod", "infra-staging", "security-oncall"],
-    call: (authorization) => withAuth(request(sut.locksmith.http).post("/v1/credentials"), authorization).send({ scope: "crm:read", resource: "crm:customers/42" }),
+    call: (authorization) =>
+      withAuth(request(sut.locksmith.http).post("/v1/credentials"), authorization).send({ scope: "crm:read", resource: "crm:customers/42" }),
   },
   {
     name: "POST /v1/credentials/redeem",
@@ -73,14 +74,22 @@ const BAD_CREDENTIALS: [string, (id: ExamplePrincipal) => Promise<string | undef
   ["Bearer with nothing after it", async () => "Bearer ", /send Authorization: Bearer/],
   ["a bearer value with characters a JWT never has", async () => "Bearer {not a jwt}", /send Authorization: Bearer/],
   ["a garbage bearer value", async () => "Bearer garbage", /not a compact JWT/],
-  ["an assertion for another audience, naming the one expected", (id) => bearer(assertionFor(id, "https://not-locksmith.example.com")), new RegExp(`"aud" is invalid: expected "${TEST_ISSUER}"`)],
+  [
+    "an assertion for another audience, naming the one expected",
+    (id) => bearer(assertionFor(id, "https://not-locksmith.example.com")),
+    new RegExp(`"aud" is invalid: expected "${TEST_ISSUER}"`),
+  ],
   ["an expired assertion", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { iat: now() - 200, exp: now() - 60 }))), /expired/],
   ["an assertion issued in the future", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { iat: now() + 120, exp: now() + 180 }))), /future/],
   ["an assertion living longer than 5 minutes", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { exp: now() + 600 }))), /lifetime/],
   ["an assertion without jti", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { jti: undefined }))), /"jti"/],
   ["an assertion without exp", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { exp: undefined }))), /"exp"/],
   ["an assertion whose sub is not its iss", (id) => bearer(craftAssertion(id, assertionClaims(id, TEST_ISSUER, { sub: "someone-else" }))), /"sub"/],
-  ["an unknown principal", () => bearer(craftAssertion("support-agent", assertionClaims("mallory-agent", TEST_ISSUER))), /iss must name a client of the policy/],
+  [
+    "an unknown principal",
+    () => bearer(craftAssertion("support-agent", assertionClaims("mallory-agent", TEST_ISSUER))),
+    /iss must name a client of the policy/,
+  ],
   [
     "an assertion signed with another principal's key",
     (id) => bearer(craftAssertion(id === "crm-prod" ? "support-agent" : "crm-prod", assertionClaims(id, TEST_ISSUER), { kid: `${id}-1` })),
@@ -133,7 +142,10 @@ describe.each(ROUTES)("$name", (route) => {
 test("an assertion used on one route is spent for every other route", async () => {
   const assertion = await assertionFor("support-agent", TEST_ISSUER);
 
-  const issue = await request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${assertion}`).send({ scope: "crm:read", resource: "crm:customers/1" });
+  const issue = await request(sut.locksmith.http)
+    .post("/v1/credentials")
+    .set("authorization", `Bearer ${assertion}`)
+    .send({ scope: "crm:read", resource: "crm:customers/1" });
   const revoke = await request(sut.locksmith.http).delete(`/v1/credentials/${issue.body.jti}`).set("authorization", `Bearer ${assertion}`);
 
   expect(issue.status).toBe(201);
@@ -142,7 +154,10 @@ test("an assertion used on one route is spent for every other route", async () =
 
 test("a 401 never echoes the assertion", async () => {
   const assertion = await assertionFor("support-agent", "https://not-locksmith.example.com");
-  const res = await request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${assertion}`).send({ scope: "crm:read", resource: "crm:customers/1" });
+  const res = await request(sut.locksmith.http)
+    .post("/v1/credentials")
+    .set("authorization", `Bearer ${assertion}`)
+    .send({ scope: "crm:read", resource: "crm:customers/1" });
 
   expectError(res, 401, "invalid_client");
   for (const part of assertion.split(".")) expect(res.text).not.toContain(part);

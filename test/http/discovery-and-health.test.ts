@@ -21,9 +21,7 @@ describe("GET /.well-known/jwks.json", () => {
     expect(res.headers["content-type"]).toMatch(/^application\/json/);
     expect(res.headers["cache-control"]).toMatch(/public/);
     const keys = res.body.keys as JWK[];
-    expect(keys.map((k) => k.kid).sort()).toEqual(
-      [sut.locksmith.keys.signingKey("production")?.kid, sut.locksmith.keys.signingKey("staging")?.kid].sort(),
-    );
+    expect(keys.map((k) => k.kid).sort()).toEqual([sut.locksmith.keys.signingKey("production")?.kid, sut.locksmith.keys.signingKey("staging")?.kid].sort());
     for (const key of keys) {
       expect(key).toEqual({ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: expect.any(String), alg: "EdDSA", use: "sig" });
       for (const privatePart of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(key).not.toHaveProperty(privatePart);
@@ -51,7 +49,11 @@ describe("health", () => {
     const res = await request(sut.locksmith.http).get("/readyz");
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ready", policy_version: sut.locksmith.policySource.current().version, checks: { redis: "ok", postgres: "ok", keys: "ok", policy: "ok" } });
+    expect(res.body).toEqual({
+      status: "ready",
+      policy_version: sut.locksmith.policySource.current().version,
+      checks: { redis: "ok", postgres: "ok", keys: "ok", policy: "ok" },
+    });
   });
 
   test("neither needs nor reads credentials, and neither says anything about the stores' addresses", async () => {

@@ -81,7 +81,14 @@ describe("every answer", () => {
       [await api.issue("support-agent", { scope: "crm:delete", resource: "crm:customers/1" }), 403, "permission_denied"],
       [await api.redeem("support-agent", { credential: "x" }), 403, "permission_denied"],
       [await request(sut.locksmith.http).get("/v1/nothing"), 404, "not_found"],
-      [await request(sut.locksmith.http).post("/v1/credentials/redeem").set("content-type", "application/json").send(JSON.stringify({ credential: "x".repeat(33_000) })), 413, "payload_too_large"],
+      [
+        await request(sut.locksmith.http)
+          .post("/v1/credentials/redeem")
+          .set("content-type", "application/json")
+          .send(JSON.stringify({ credential: "x".repeat(33_000) })),
+        413,
+        "payload_too_large",
+      ],
       [await request(sut.locksmith.http).post("/v1/credentials/redeem").set("content-type", "text/plain").send("x"), 415, "unsupported_media_type"],
     ];
     for (const [res, status, code] of errors) expectError(res, status, code);
@@ -104,10 +111,16 @@ describe("logs", () => {
     await api.issue("staging-deploy-agent", { scope: "infra:deploy", resource: "infra:production/db" });
     const replayed = await assertionFor("support-agent", TEST_ISSUER);
     for (let i = 0; i < 2; i++) {
-      await request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${replayed}`).send({ scope: "crm:read", resource: "crm:customers/1" });
+      await request(sut.locksmith.http)
+        .post("/v1/credentials")
+        .set("authorization", `Bearer ${replayed}`)
+        .send({ scope: "crm:read", resource: "crm:customers/1" });
     }
     const foreign = await assertionFor("support-agent", "https://elsewhere.example.com");
-    await request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${foreign}`).send({ scope: "crm:read", resource: "crm:customers/1" });
+    await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set("authorization", `Bearer ${foreign}`)
+      .send({ scope: "crm:read", resource: "crm:customers/1" });
     const last = await api.redeem("crm-prod", { credential: `${deploy.credential}x` });
     await requestLogOf(last);
 
@@ -125,7 +138,10 @@ describe("logs", () => {
   test("each request writes one line with its req_id, method, path, status and caller, and never its headers or body", async () => {
     const issued = await api.issue("support-agent", { scope: "crm:read", resource: "crm:customers/42" });
     const denied = await api.issue("support-agent", { scope: "crm:delete", resource: "crm:customers/42" });
-    const anonymous = await request(sut.locksmith.http).post("/v1/credentials").set("x-request-id", "anonymous-call-1").send({ scope: "crm:read", resource: "crm:customers/42" });
+    const anonymous = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set("x-request-id", "anonymous-call-1")
+      .send({ scope: "crm:read", resource: "crm:customers/42" });
     const revoked = await api.revoke("support-agent", issued.body.jti);
 
     const expected: [Response, string, string, number, string | undefined][] = [

@@ -25,8 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => sut?.close());
 
-const ask = async (token: string, body: object) =>
-  request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${token}`).send(body);
+const ask = async (token: string, body: object) => request(sut.locksmith.http).post("/v1/credentials").set("authorization", `Bearer ${token}`).send(body);
 
 describe("the example bundle's federated CI agent", () => {
   test("gets a staging deploy credential with its CI job's token, no key of its own", async () => {

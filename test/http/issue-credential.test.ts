@@ -27,9 +27,7 @@ describe("a credential the policy allows", () => {
     const res = await api.issue("support-agent", { scope: "crm:read", resource: "crm:customers/42", ttl: 120 });
 
     expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(
-      ["audience", "credential", "expires_at", "expires_in", "jti", "resource", "scope", "token_type"],
-    );
+    expect(Object.keys(res.body).sort()).toEqual(["audience", "credential", "expires_at", "expires_in", "jti", "resource", "scope", "token_type"]);
     expect(res.body).toMatchObject({
       token_type: "Bearer",
       scope: "crm:read",
@@ -98,7 +96,12 @@ describe("a credential the policy allows", () => {
   });
 
   test("accepts ttl as seconds or with a unit, up to the grant's max_ttl", async () => {
-    for (const [ttl, seconds] of [[30, 30], ["45s", 45], ["5m", 300], [300, 300]] as const) {
+    for (const [ttl, seconds] of [
+      [30, 30],
+      ["45s", 45],
+      ["5m", 300],
+      [300, 300],
+    ] as const) {
       const body = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42", ttl });
       expect(body.expires_in).toBe(seconds);
     }
@@ -236,9 +239,19 @@ describe("a request that is not a JSON object", () => {
   });
 
   test("a body that is not application/json is 415", async () => {
-    const text = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "text/plain").send("scope=crm:read");
-    const form = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).type("form").send({ scope: "crm:read", resource: "crm:customers/42" });
-    const none = await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent"));
+    const text = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("content-type", "text/plain")
+      .send("scope=crm:read");
+    const form = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .type("form")
+      .send({ scope: "crm:read", resource: "crm:customers/42" });
+    const none = await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"));
 
     expectError(text, 415, "unsupported_media_type");
     expectError(form, 415, "unsupported_media_type");

@@ -35,7 +35,10 @@ afterAll(async () => {
 const jwksOf = async (sut: LocksmithUnderTest): Promise<JSONWebKeySet> => (await request(sut.locksmith.http).get("/.well-known/jwks.json")).body;
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const rotate = async (api: LocksmithApi, body: object) =>
-  request(api.app).post("/v1/admin/keys/rotate").set(await api.headers("security-oncall")).send(body);
+  request(api.app)
+    .post("/v1/admin/keys/rotate")
+    .set(await api.headers("security-oncall"))
+    .send(body);
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -77,7 +80,10 @@ test("tokens signed before, during and after a rotation verify with the JWKS; th
   expectError(await rotate(b, { environment: "production" }), 400, "invalid_request");
   const rotated = await rotate(b, { environment: "production", force: true });
   expect(rotated.body).toMatchObject({ outcome: "rotated", activated: next, retiring: before });
-  await eventually(() => first.locksmith.keys.signingKey("production")!.kid === next && second.locksmith.keys.signingKey("production")!.kid === next, "both replicas sign with the new key");
+  await eventually(
+    () => first.locksmith.keys.signingKey("production")!.kid === next && second.locksmith.keys.signingKey("production")!.kid === next,
+    "both replicas sign with the new key",
+  );
   await new Promise((r) => setTimeout(r, 200));
   const issued = await load.stop();
 
@@ -96,10 +102,17 @@ test("tokens signed before, during and after a rotation verify with the JWKS; th
   const retireAt = Date.parse(rotated.body.retire_at);
   expect(retireAt - Date.now()).toBeGreaterThanOrEqual((longestCredentialLifetime(policy) + RETIRE_SKEW_SECONDS - 60) * 1000);
   offsetMs = retireAt - Date.now() + 1000;
-  await eventually(async () => !(await jwksOf(second)).keys.some((k) => k.kid === before) && !(await jwksOf(first)).keys.some((k) => k.kid === before), "the retired key leaves the JWKS");
+  await eventually(
+    async () => !(await jwksOf(second)).keys.some((k) => k.kid === before) && !(await jwksOf(first)).keys.some((k) => k.kid === before),
+    "the retired key leaves the JWKS",
+  );
   const after = createLocalJWKSet(await jwksOf(second));
   for (const credential of issued.filter((c) => kidOf(c.credential) === before)) {
-    const verifying = jwtVerify(credential.credential, after, { issuer: TEST_ISSUER, audience: "https://crm.example.com", currentDate: new Date(Date.parse(credential.expires_at) - 1000) });
+    const verifying = jwtVerify(credential.credential, after, {
+      issuer: TEST_ISSUER,
+      audience: "https://crm.example.com",
+      currentDate: new Date(Date.parse(credential.expires_at) - 1000),
+    });
     await expect(verifying).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
   }
   offsetMs = 0;
@@ -113,7 +126,10 @@ test("tokens signed before, during and after a rotation verify with the JWKS; th
 });
 
 test("only an admin may rotate, and only an environment of the policy", async () => {
-  const res = await request(a.app).post("/v1/admin/keys/rotate").set(await a.headers("support-agent")).send({ environment: "production" });
+  const res = await request(a.app)
+    .post("/v1/admin/keys/rotate")
+    .set(await a.headers("support-agent"))
+    .send({ environment: "production" });
   expectError(res, 403, "permission_denied");
   expectError(await rotate(a, { environment: "moon" }), 400, "invalid_request");
   expectError(await rotate(a, { environment: "staging", extra: 1 }), 400, "invalid_request");
@@ -126,7 +142,10 @@ test("`locksmith keys rotate` rotates the shared file, records key_rotated, and 
 
   expect(stdout).toMatch(/^staging: \S+ published as next/);
   const next = stdout.split(" ")[1];
-  await eventually(async () => (await jwksOf(first)).keys.some((k) => k.kid === next) && (await jwksOf(second)).keys.some((k) => k.kid === next), "both replicas publish the CLI's next key");
+  await eventually(
+    async () => (await jwksOf(first)).keys.some((k) => k.kid === next) && (await jwksOf(second)).keys.some((k) => k.kid === next),
+    "both replicas publish the CLI's next key",
+  );
   const refused = await execFileAsync("node", [CLI, "keys", "rotate", "--env", "staging"], { env }).catch((error) => error);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/published \d+s ago; verifiers may cache the JWKS for 300s/);

@@ -53,7 +53,9 @@ test("GET /metrics counts issued, denied, redeemed and rejected credentials by e
   // Six decisions, and the policy_loaded event every start records.
   expect(line(text, /^locksmith_audit_append_lag_seconds_count 7$/)).toBeDefined();
   expect(line(text, /^locksmith_http_request_duration_seconds_count\{method="POST",route="\/v1\/credentials",status="201"\} 2$/)).toBeDefined();
-  expect(line(text, /^locksmith_http_request_duration_seconds_bucket\{method="DELETE",route="\/v1\/credentials\/:jti",status="204",le="0\.5"\} 1$/)).toBeDefined();
+  expect(
+    line(text, /^locksmith_http_request_duration_seconds_bucket\{method="DELETE",route="\/v1\/credentials\/:jti",status="204",le="0\.5"\} 1$/),
+  ).toBeDefined();
   // Never a jti, a token or a caller's id in a label.
   expect(text).not.toContain(issued.jti);
   expect(text).not.toContain("support-agent");
@@ -110,7 +112,9 @@ test("an issuance is one server span with decide, sign, store and record inside,
   expect(server.attributes).toMatchObject({ "http.route": "/v1/credentials", "http.response.status_code": 201 });
   const traceId = server.spanContext().traceId;
   const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
-  expect(inTrace.map((s) => s.name).sort()).toEqual(["POST /v1/credentials", "locksmith.decide", "locksmith.record", "locksmith.sign", "locksmith.store"].sort());
+  expect(inTrace.map((s) => s.name).sort()).toEqual(
+    ["POST /v1/credentials", "locksmith.decide", "locksmith.record", "locksmith.sign", "locksmith.store"].sort(),
+  );
   for (const span of inTrace.filter((s) => s !== server)) expect(span.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
 
   const logLine = sut.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.req_id === requestIdOf(res));

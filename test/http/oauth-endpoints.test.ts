@@ -25,7 +25,10 @@ async function clientAuth(id: ExamplePrincipal) {
   return { client_assertion_type: JWT_BEARER, client_assertion: await assertionFor(id, TEST_ISSUER) };
 }
 async function token(params: Record<string, string>, client: ExamplePrincipal = "support-agent") {
-  return request(app()).post("/oauth/token").type("form").send({ ...(await clientAuth(client)), ...params });
+  return request(app())
+    .post("/oauth/token")
+    .type("form")
+    .send({ ...(await clientAuth(client)), ...params });
 }
 const clientCredentials = { grant_type: "client_credentials", scope: "crm:read", resource: "crm:customers/42" };
 
@@ -37,15 +40,30 @@ describe("POST /oauth/token", () => {
     expect(res.headers["cache-control"]).toBe("no-store");
     expect(res.headers["pragma"]).toBe("no-cache");
     expect(res.body).toEqual({ access_token: expect.any(String), token_type: "Bearer", expires_in: 60, scope: "crm:read" });
-    expect(decodeJwt(res.body.access_token)).toMatchObject({ iss: TEST_ISSUER, sub: "support-agent", client_id: "support-agent", aud: "https://crm.example.com" });
+    expect(decodeJwt(res.body.access_token)).toMatchObject({
+      iss: TEST_ISSUER,
+      sub: "support-agent",
+      client_id: "support-agent",
+      aud: "https://crm.example.com",
+    });
   });
 
   test("token exchange acts for the user: sub = user, act = agent, nested act kept, issued_token_type set", async () => {
     const subject = await world.corp.token("mary", { scope: "crm:read", act: { sub: "orchestrator" } });
-    const res = await token({ ...clientCredentials, grant_type: EXCHANGE, subject_token: subject, subject_token_type: JWT_TYPE, audience: "https://crm.example.com" });
+    const res = await token({
+      ...clientCredentials,
+      grant_type: EXCHANGE,
+      subject_token: subject,
+      subject_token_type: JWT_TYPE,
+      audience: "https://crm.example.com",
+    });
     expect(res.status).toBe(200);
     expect(res.body.issued_token_type).toBe("urn:ietf:params:oauth:token-type:access_token");
-    expect(decodeJwt(res.body.access_token)).toMatchObject({ sub: "mary", client_id: "support-agent", act: { sub: "support-agent", act: { sub: "orchestrator" } } });
+    expect(decodeJwt(res.body.access_token)).toMatchObject({
+      sub: "mary",
+      client_id: "support-agent",
+      act: { sub: "support-agent", act: { sub: "orchestrator" } },
+    });
   });
 
   test("token exchange for a user without the scope is invalid_scope with reason user_lacks_scope", async () => {
@@ -65,9 +83,30 @@ describe("POST /oauth/token", () => {
     ["a requires_user scope without a user", { ...clientCredentials, scope: "crm:export" }, 400, "unauthorized_client"],
     ["expires_in that is not seconds", { ...clientCredentials, expires_in: "5m" }, 400, "invalid_request"],
     ["token exchange without subject_token", { ...clientCredentials, grant_type: EXCHANGE }, 400, "invalid_request"],
-    ["token exchange with a garbage subject_token", { ...clientCredentials, grant_type: EXCHANGE, subject_token: "garbage", subject_token_type: JWT_TYPE }, 400, "invalid_request"],
-    ["an unsupported subject_token_type", { ...clientCredentials, grant_type: EXCHANGE, subject_token: "x.y.z", subject_token_type: "urn:x:saml" }, 400, "invalid_request"],
-    ["an unsupported requested_token_type", { ...clientCredentials, grant_type: EXCHANGE, subject_token: "x.y.z", subject_token_type: JWT_TYPE, requested_token_type: "urn:ietf:params:oauth:token-type:refresh_token" }, 400, "invalid_request"],
+    [
+      "token exchange with a garbage subject_token",
+      { ...clientCredentials, grant_type: EXCHANGE, subject_token: "garbage", subject_token_type: JWT_TYPE },
+      400,
+      "invalid_request",
+    ],
+    [
+      "an unsupported subject_token_type",
+      { ...clientCredentials, grant_type: EXCHANGE, subject_token: "x.y.z", subject_token_type: "urn:x:saml" },
+      400,
+      "invalid_request",
+    ],
+    [
+      "an unsupported requested_token_type",
+      {
+        ...clientCredentials,
+        grant_type: EXCHANGE,
+        subject_token: "x.y.z",
+        subject_token_type: JWT_TYPE,
+        requested_token_type: "urn:ietf:params:oauth:token-type:refresh_token",
+      },
+      400,
+      "invalid_request",
+    ],
   ])("%s is %i %s", async (_name, params, status, code) => {
     expectError(await token(params as Record<string, string>), status, code);
   });
@@ -75,7 +114,14 @@ describe("POST /oauth/token", () => {
   test("without client authentication, or with a bad assertion type, is 401 invalid_client", async () => {
     expectError(await request(app()).post("/oauth/token").type("form").send(clientCredentials), 401, "invalid_client");
     const auth = await clientAuth("support-agent");
-    expectError(await request(app()).post("/oauth/token").type("form").send({ ...clientCredentials, ...auth, client_assertion_type: "x" }), 401, "invalid_client");
+    expectError(
+      await request(app())
+        .post("/oauth/token")
+        .type("form")
+        .send({ ...clientCredentials, ...auth, client_assertion_type: "x" }),
+      401,
+      "invalid_client",
+    );
   });
 
   test("a client_id that is not the authenticated client is invalid_client; a resource server is unauthorized_client", async () => {
@@ -85,7 +131,13 @@ describe("POST /oauth/token", () => {
 
   test("a JSON body and a repeated parameter are invalid_request (RFC 6749 §3.2)", async () => {
     const auth = await clientAuth("support-agent");
-    expectError(await request(app()).post("/oauth/token").send({ ...clientCredentials, ...auth }), 400, "invalid_request");
+    expectError(
+      await request(app())
+        .post("/oauth/token")
+        .send({ ...clientCredentials, ...auth }),
+      400,
+      "invalid_request",
+    );
     const form = new URLSearchParams({ ...clientCredentials, ...(await clientAuth("support-agent")) });
     form.append("scope", "crm:note");
     expectError(await request(app()).post("/oauth/token").type("form").send(form.toString()), 400, "invalid_request");
@@ -95,11 +147,19 @@ describe("POST /oauth/token", () => {
 describe("workload identity federation", () => {
   test("an agent with no key gets a token with its CI workload token as client_assertion", async () => {
     const workload = await world.ci.token(CI_SUBJECT, { repository_owner: "acme" }, TEST_ISSUER);
-    const res = await request(app()).post("/oauth/token").type("form")
-      .send({ grant_type: "client_credentials", scope: "infra:read", resource: "infra:staging/web", client_assertion_type: JWT_BEARER, client_assertion: workload });
+    const res = await request(app()).post("/oauth/token").type("form").send({
+      grant_type: "client_credentials",
+      scope: "infra:read",
+      resource: "infra:staging/web",
+      client_assertion_type: JWT_BEARER,
+      client_assertion: workload,
+    });
     expect(res.status).toBe(200);
     expect(decodeJwt(res.body.access_token)).toMatchObject({ sub: "ci-deployer", env: "staging" });
-    const v1 = await request(app()).post("/v1/credentials").set("authorization", `Bearer ${workload}`).send({ scope: "infra:read", resource: "infra:staging/web" });
+    const v1 = await request(app())
+      .post("/v1/credentials")
+      .set("authorization", `Bearer ${workload}`)
+      .send({ scope: "infra:read", resource: "infra:staging/web" });
     expect(v1.status).toBe(201);
   });
 
@@ -108,13 +168,19 @@ describe("workload identity federation", () => {
     ["a required claim missing", () => world.ci.token(CI_SUBJECT, {}, TEST_ISSUER)],
     ["another audience", () => world.ci.token(CI_SUBJECT, { repository_owner: "acme" }, "https://elsewhere.example.com")],
   ])("a workload token with %s is 401 invalid_client", async (_name, make) => {
-    const res = await request(app()).post("/v1/credentials").set("authorization", `Bearer ${await make()}`).send({ scope: "infra:read", resource: "infra:staging/web" });
+    const res = await request(app())
+      .post("/v1/credentials")
+      .set("authorization", `Bearer ${await make()}`)
+      .send({ scope: "infra:read", resource: "infra:staging/web" });
     expectError(res, 401, "invalid_client");
   });
 });
 
 async function introspect(tokenValue: string, server: ExamplePrincipal = "crm-prod") {
-  return request(app()).post("/oauth/introspect").type("form").send({ token: tokenValue, ...(await clientAuth(server)) });
+  return request(app())
+    .post("/oauth/introspect")
+    .type("form")
+    .send({ token: tokenValue, ...(await clientAuth(server)) });
 }
 
 describe("POST /oauth/introspect", () => {
@@ -123,7 +189,17 @@ describe("POST /oauth/introspect", () => {
     const res = await introspect(issued.credential);
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^application\/json/);
-    expect(res.body).toMatchObject({ active: true, scope: "crm:note", client_id: "support-agent", sub: "support-agent", iss: TEST_ISSUER, aud: "https://crm.example.com", token_type: "Bearer", jti: issued.jti, uses_remaining: 2 });
+    expect(res.body).toMatchObject({
+      active: true,
+      scope: "crm:note",
+      client_id: "support-agent",
+      sub: "support-agent",
+      iss: TEST_ISSUER,
+      aud: "https://crm.example.com",
+      token_type: "Bearer",
+      jti: issued.jti,
+      uses_remaining: 2,
+    });
     expect(typeof res.body.exp).toBe("number");
     expect(typeof res.body.iat).toBe("number");
     expect((await api.ledger({ jti: issued.jti })).map((row) => row.type)).toContain("redeemed");
@@ -140,7 +216,14 @@ describe("POST /oauth/introspect", () => {
   });
 
   test("requires a token and an authenticated resource server", async () => {
-    expectError(await request(app()).post("/oauth/introspect").type("form").send(await clientAuth("crm-prod")), 400, "invalid_request");
+    expectError(
+      await request(app())
+        .post("/oauth/introspect")
+        .type("form")
+        .send(await clientAuth("crm-prod")),
+      400,
+      "invalid_request",
+    );
     expectError(await request(app()).post("/oauth/introspect").type("form").send({ token: "x" }), 401, "invalid_client");
     expectError(await introspect("x", "support-agent"), 400, "unauthorized_client");
   });
@@ -149,17 +232,30 @@ describe("POST /oauth/introspect", () => {
 describe("POST /oauth/revoke", () => {
   test("revokes the holder's token (then inactive) and answers 200 for unknown and garbage tokens alike", async () => {
     const issued = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42" });
-    const res = await request(app()).post("/oauth/revoke").type("form").send({ token: issued.credential, token_type_hint: "access_token", ...(await clientAuth("support-agent")) });
+    const res = await request(app())
+      .post("/oauth/revoke")
+      .type("form")
+      .send({ token: issued.credential, token_type_hint: "access_token", ...(await clientAuth("support-agent")) });
     expect(res.status).toBe(200);
     expect((await introspect(issued.credential)).body).toEqual({ active: false });
     for (const value of ["garbage", issued.credential]) {
-      expect((await request(app()).post("/oauth/revoke").type("form").send({ token: value, ...(await clientAuth("support-agent")) })).status).toBe(200);
+      expect(
+        (
+          await request(app())
+            .post("/oauth/revoke")
+            .type("form")
+            .send({ token: value, ...(await clientAuth("support-agent")) })
+        ).status,
+      ).toBe(200);
     }
   });
 
   test("refuses another client's token with unauthorized_client, and the token stays live", async () => {
     const issued = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42" });
-    const res = await request(app()).post("/oauth/revoke").type("form").send({ token: issued.credential, ...(await clientAuth("staging-deploy-agent")) });
+    const res = await request(app())
+      .post("/oauth/revoke")
+      .type("form")
+      .send({ token: issued.credential, ...(await clientAuth("staging-deploy-agent")) });
     expectError(res, 400, "unauthorized_client");
     expect((await introspect(issued.credential)).body.active).toBe(true);
   });
@@ -172,7 +268,10 @@ describe("POST /v1/revocations (kill switch)", () => {
     const b = await api.issued("support-agent", { scope: "crm:note", resource: "crm:customers/1/notes", on_behalf_of: mary });
     const own = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/1" });
 
-    const res = await request(app()).post("/v1/revocations").set(await api.headers("security-oncall")).send({ user: "mary-ks" });
+    const res = await request(app())
+      .post("/v1/revocations")
+      .set(await api.headers("security-oncall"))
+      .send({ user: "mary-ks" });
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { revoked: 2 } });
     expect((await introspect(a.credential)).body).toEqual({ active: false });
     expect((await api.redeem("crm-prod", { credential: b.credential })).body).toEqual({ active: false });
@@ -182,7 +281,11 @@ describe("POST /v1/revocations (kill switch)", () => {
 
   test("revokes by agent and by environment; an agent may not call it; exactly one subject is required", async () => {
     const staging = await api.issued("staging-deploy-agent", { scope: "infra:read", resource: "infra:staging/web" });
-    const send = async (caller: ExamplePrincipal, body: object) => request(app()).post("/v1/revocations").set(await api.headers(caller)).send(body);
+    const send = async (caller: ExamplePrincipal, body: object) =>
+      request(app())
+        .post("/v1/revocations")
+        .set(await api.headers(caller))
+        .send(body);
     expect((await send("security-oncall", { environment: "staging" })).body.revoked).toBeGreaterThanOrEqual(1);
     expect((await api.redeem("crm-staging", { credential: staging.credential })).body).toEqual({ active: false });
     expect((await send("security-oncall", { agent: "staging-deploy-agent" })).status).toBe(200);

@@ -62,7 +62,10 @@ function servedRoutes(app: Express): string[] {
   return walk((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
 }
 
-const documented = () => Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`)).sort();
+const documented = () =>
+  Object.entries(document.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
 
 /** A value each path parameter accepts, so a request reaches the route's authentication. */
 const EXAMPLE_PARAM: Record<string, string> = { jti: "jti-1", id: "00000000-0000-4000-8000-000000000000", seq: "1" };

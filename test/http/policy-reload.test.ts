@@ -13,7 +13,7 @@ const ORIGINAL = readFileSync(COMPANY_POLICY, "utf8");
 /** The same rules with other bytes: a new version that decides alike. */
 const SAME_RULES = `${ORIGINAL}\n# reformatted\n`;
 /** support-agent may now read for 10 minutes. */
-const LONGER_READS = ORIGINAL.replace("resources: [\"crm:customers/*\"]\n        max_ttl: 5m", "resources: [\"crm:customers/*\"]\n        max_ttl: 10m");
+const LONGER_READS = ORIGINAL.replace('resources: ["crm:customers/*"]\n        max_ttl: 5m', 'resources: ["crm:customers/*"]\n        max_ttl: 10m');
 
 describe("hot reload of the policy bundle", () => {
   let dir: string;
@@ -32,7 +32,10 @@ describe("hot reload of the policy bundle", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const reload = async () => request(api.app).post("/v1/admin/policy/reload").set(await api.headers("security-oncall"));
+  const reload = async () =>
+    request(api.app)
+      .post("/v1/admin/policy/reload")
+      .set(await api.headers("security-oncall"));
   const version = () => sut.locksmith.policySource.current().version;
 
   it("records the bundle in force at start", async () => {
@@ -109,7 +112,13 @@ describe("hot reload of the policy bundle", () => {
   });
 
   it("is for admins only", async () => {
-    expectError(await request(api.app).post("/v1/admin/policy/reload").set(await api.headers("support-agent")), 403, "permission_denied");
+    expectError(
+      await request(api.app)
+        .post("/v1/admin/policy/reload")
+        .set(await api.headers("support-agent")),
+      403,
+      "permission_denied",
+    );
   });
 });
 
@@ -139,7 +148,8 @@ describe("outside dev mode, a reload to a bundle with the public demo keys", () 
     const file = join(dir, "policy.yaml");
     const { publicKey } = generateKeyPairSync("ed25519");
     const own = publicKey.export({ format: "jwk" }).x!;
-    const bundle = (x: string) => `environments: [staging, production]\nadmins:\n  ops:\n    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: "${x}" }] } }\n`;
+    const bundle = (x: string) =>
+      `environments: [staging, production]\nadmins:\n  ops:\n    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: "${x}" }] } }\n`;
     writeFileSync(file, bundle(own));
     const sut = await startLocksmith({ policyFile: file, env: { LOCKSMITH_ALLOW_DEMO_KEYS: "false" } });
     try {

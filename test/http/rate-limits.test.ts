@@ -46,13 +46,36 @@ test("an agent at 429 on /v1/credentials also gets 429 on /oauth/token (both gra
   const api = new LocksmithApi(first);
   expectError(await api.issue("support-agent", { scope: "crm:read", resource: "crm:customers/42" }), 429, "too_many_requests");
   const form = async (path: string, params: Record<string, string>) =>
-    request(api.app).post(path).type("form").send({ client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: await assertionFor("support-agent", TEST_ISSUER), ...params });
+    request(api.app)
+      .post(path)
+      .type("form")
+      .send({
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: await assertionFor("support-agent", TEST_ISSUER),
+        ...params,
+      });
   const calls: [string, () => Promise<Response>][] = [
     ["client_credentials", () => form("/oauth/token", { grant_type: "client_credentials", scope: "crm:read", resource: "crm:customers/42" })],
-    ["token exchange", () => form("/oauth/token", { grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", scope: "crm:read", resource: "crm:customers/42", subject_token: "x.y.z", subject_token_type: "urn:ietf:params:oauth:token-type:jwt" })],
+    [
+      "token exchange",
+      () =>
+        form("/oauth/token", {
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          scope: "crm:read",
+          resource: "crm:customers/42",
+          subject_token: "x.y.z",
+          subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        }),
+    ],
     ["DELETE", () => api.revoke("support-agent", randomUUID())],
     ["/oauth/revoke", () => form("/oauth/revoke", { token: "x.y.z" })],
-    ["collect", async () => request(api.app).get(`/v1/credentials/requests/${randomUUID()}`).set(await api.headers("support-agent"))],
+    [
+      "collect",
+      async () =>
+        request(api.app)
+          .get(`/v1/credentials/requests/${randomUUID()}`)
+          .set(await api.headers("support-agent")),
+    ],
   ];
   for (const [name, call] of calls) {
     const res = await call();

@@ -169,7 +169,6 @@ describe("a credential that must not be honoured is {active:false} with the reas
     await expectRejected(await api.redeem("crm-prod", { credential: untyped }), "malformed");
   });
 
-
   test("validly signed but never issued (no live state in Redis)", async () => {
     const issued = await readCustomer();
     const claims = JSON.parse(Buffer.from(issued.credential.split(".")[1], "base64url").toString());

@@ -71,17 +71,27 @@ test("an assertion accepted by one process is a replay at the other", async () =
   const body = { scope: "crm:read", resource: "crm:customers/42" };
 
   expect((await call(replicas[0], "support-agent", "POST", "/v1/credentials", body, assertion)).status).toBe(201);
-  expect(await call(replicas[1], "support-agent", "POST", "/v1/credentials", body, assertion)).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  expect(await call(replicas[1], "support-agent", "POST", "/v1/credentials", body, assertion)).toMatchObject({
+    status: 401,
+    body: { error: "invalid_client" },
+  });
 });
 
 test("use counts are spent once across processes, under concurrent alternating redemptions", async () => {
   const issued = await call(next(), "support-agent", "POST", "/v1/credentials", { scope: "crm:note", resource: "crm:customers/9/notes" });
   expect(issued.body.max_uses).toBe(3);
 
-  const answers = await Promise.all(Array.from({ length: 12 }, () => call(next(), "crm-prod", "POST", "/v1/credentials/redeem", { credential: issued.body.credential })));
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, () => call(next(), "crm-prod", "POST", "/v1/credentials/redeem", { credential: issued.body.credential })),
+  );
 
   expect(answers.every((a) => a.status === 200)).toBe(true);
-  expect(answers.filter((a) => a.body.active === true).map((a) => a.body.uses_remaining).sort()).toEqual([0, 1, 2]);
+  expect(
+    answers
+      .filter((a) => a.body.active === true)
+      .map((a) => a.body.uses_remaining)
+      .sort(),
+  ).toEqual([0, 1, 2]);
 });
 
 test("a revocation at one process is seen at once by the other; both record to one ledger", async () => {
@@ -94,7 +104,7 @@ test("a revocation at one process is seen at once by the other; both record to o
 
   const ledger = new Client({ connectionString: database.url });
   await ledger.connect();
-  const { rows } = await ledger.query('SELECT type, reason FROM audit_events WHERE jti = $1 ORDER BY seq', [issued.body.jti]);
+  const { rows } = await ledger.query("SELECT type, reason FROM audit_events WHERE jti = $1 ORDER BY seq", [issued.body.jti]);
   await ledger.end();
   expect(rows).toEqual([
     { type: "issued", reason: null },

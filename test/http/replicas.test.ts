@@ -44,9 +44,7 @@ test("an assertion accepted by one replica is a replay at the other", async () =
 test("a max_uses credential is spent once across replicas", async () => {
   const issued = await a.issued("support-agent", { scope: "crm:note", resource: "crm:customers/7/notes" });
 
-  const answers = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).redeem("crm-prod", { credential: issued.credential })),
-  );
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).redeem("crm-prod", { credential: issued.credential })));
 
   expect(answers.filter((res) => res.body.active === true)).toHaveLength(3);
 });

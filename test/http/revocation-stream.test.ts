@@ -16,12 +16,16 @@ describe("GET /v1/revocations/stream", () => {
   });
 
   test("403 for an agent: only resource servers listen", async () => {
-    const res = await request(sut.locksmith.http).get("/v1/revocations/stream").set(await api.headers("support-agent"));
+    const res = await request(sut.locksmith.http)
+      .get("/v1/revocations/stream")
+      .set(await api.headers("support-agent"));
     expectError(res, 403, "permission_denied", { reason: "wrong_principal_kind" });
   });
 
   test("400 invalid_request for a Last-Event-ID it never sent", async () => {
-    const res = await request(sut.locksmith.http).get("/v1/revocations/stream").set({ ...(await api.headers("crm-prod")), "last-event-id": "not-an-id" });
+    const res = await request(sut.locksmith.http)
+      .get("/v1/revocations/stream")
+      .set({ ...(await api.headers("crm-prod")), "last-event-id": "not-an-id" });
     expectError(res, 400, "invalid_request");
   });
 });

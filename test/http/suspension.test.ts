@@ -22,7 +22,10 @@ describe("suspending an agent (POST /v1/agents/{id}/suspend|resume, admin)", () 
   });
 
   const admin = async (agent: string, action: "suspend" | "resume", body: object = {}) =>
-    request(api.app).post(`/v1/agents/${agent}/${action}`).set(await api.headers("security-oncall")).send(body);
+    request(api.app)
+      .post(`/v1/agents/${agent}/${action}`)
+      .set(await api.headers("security-oncall"))
+      .send(body);
 
   it("denies new requests and revokes live credentials on every replica; resume lifts the block but not the revocation", async () => {
     const live = await api.issued("support-agent", READ);
@@ -56,7 +59,10 @@ describe("suspending an agent (POST /v1/agents/{id}/suspend|resume, admin)", () 
   });
 
   it("is for admins only", async () => {
-    const res = await request(api.app).post("/v1/agents/support-agent/suspend").set(await api.headers("billing-agent")).send({});
+    const res = await request(api.app)
+      .post("/v1/agents/support-agent/suspend")
+      .set(await api.headers("billing-agent"))
+      .send({});
     expectError(res, 403, "permission_denied", { reason: "wrong_principal_kind" });
     expectError(await request(api.app).post("/v1/agents/support-agent/suspend").send({}), 401, "invalid_client");
   });

@@ -8,7 +8,13 @@ import { startLocksmith, type LocksmithUnderTest } from "../support/locksmith-un
 
 const READ = { scope: "crm:read", resource: "crm:customers/42" };
 const forwarded = async (api: LocksmithApi, sut: LocksmithUnderTest, chain: string) =>
-  api.rowOf(await request(sut.locksmith.http).post("/v1/credentials").set(await api.headers("support-agent")).set("x-forwarded-for", chain).send(READ));
+  api.rowOf(
+    await request(sut.locksmith.http)
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("x-forwarded-for", chain)
+      .send(READ),
+  );
 
 describe("behind a trusted proxy (LOCKSMITH_TRUST_PROXY=loopback)", () => {
   let sut: LocksmithUnderTest;

@@ -61,7 +61,11 @@ async function eventually(check: () => Promise<boolean>, withinMs = 10_000): Pro
   }
 }
 
-const sessionEnded = (client: Client) => () => client.query("SELECT 1").then(() => false, () => true);
+const sessionEnded = (client: Client) => () =>
+  client.query("SELECT 1").then(
+    () => false,
+    () => true,
+  );
 
 test("a db:read credential is a fresh login role, valid until the credential expires, that can SELECT", async () => {
   const { res, database } = await databaseCredential();
@@ -80,7 +84,14 @@ test("a db:read credential is a fresh login role, valid until the credential exp
 test("it cannot DROP, DELETE, UPDATE, INSERT or create anything", async () => {
   const { database } = await databaseCredential();
   const client = await connectAs(database);
-  for (const sql of ["DROP TABLE app.customers", "DELETE FROM app.customers", "UPDATE app.customers SET name = 'x'", "INSERT INTO app.customers VALUES (3, 'Eve')", "CREATE TABLE public.evil (id int)", "TRUNCATE app.customers"]) {
+  for (const sql of [
+    "DROP TABLE app.customers",
+    "DELETE FROM app.customers",
+    "UPDATE app.customers SET name = 'x'",
+    "INSERT INTO app.customers VALUES (3, 'Eve')",
+    "CREATE TABLE public.evil (id int)",
+    "TRUNCATE app.customers",
+  ]) {
     await expect(client.query(sql)).rejects.toThrow(/permission denied|must be owner/);
   }
   expect((await client.query("SELECT count(*)::int AS n FROM app.customers")).rows[0].n).toBe(2);
@@ -89,7 +100,14 @@ test("it cannot DROP, DELETE, UPDATE, INSERT or create anything", async () => {
 test("the ledger records the issuance with the upstream and role, never the password", async () => {
   const { res, jti, database } = await databaseCredential();
   const row = (await world.api.ledger({ requestId: requestIdOf(res) }))[0];
-  expect(row).toMatchObject({ type: "issued", jti, agent: "support-agent", resource: "app-db:app", audience: "urn:locksmith:upstream:app-db", detail: { upstream: "app-db", db_role: database.username } });
+  expect(row).toMatchObject({
+    type: "issued",
+    jti,
+    agent: "support-agent",
+    resource: "app-db:app",
+    audience: "urn:locksmith:upstream:app-db",
+    detail: { upstream: "app-db", db_role: database.username },
+  });
   expect(JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(database.password);
 });
 
@@ -105,7 +123,12 @@ test("revoking the credential ends its open session within a bounded wait and dr
   expect(await roleRow(database.username)).toBeUndefined();
   const dropped = await world.api.ledger({ type: "upstream_role_dropped", jti });
   expect(dropped).toHaveLength(1);
-  expect(dropped[0]).toMatchObject({ reason: "revoked", agent: "support-agent", requestId: requestIdOf(res), detail: { upstream: "app-db", db_role: database.username } });
+  expect(dropped[0]).toMatchObject({
+    reason: "revoked",
+    agent: "support-agent",
+    requestId: requestIdOf(res),
+    detail: { upstream: "app-db", db_role: database.username },
+  });
 });
 
 test("the reaper drops the role once the credential expires", async () => {
@@ -113,11 +136,17 @@ test("the reaper drops the role once the credential expires", async () => {
   const { jti, database } = await databaseCredential("support-agent", { ttl: 1 });
   expect(await eventually(async () => (await roleRow(database.username)) === undefined, 20_000)).toBe(true);
   expect(await eventually(async () => (await world.api.ledger({ type: "upstream_role_dropped", jti })).length === 1, 20_000)).toBe(true);
-  expect((await world.api.ledger({ type: "upstream_role_dropped", jti }))[0]).toMatchObject({ reason: "expired", agent: "support-agent", detail: { db_role: database.username } });
+  expect((await world.api.ledger({ type: "upstream_role_dropped", jti }))[0]).toMatchObject({
+    reason: "expired",
+    agent: "support-agent",
+    detail: { db_role: database.username },
+  });
 });
 
 test("a staging agent cannot get a production database credential, and gets a staging one", async () => {
-  expectError(await world.api.issue("staging-deploy-agent", { scope: "db:read", resource: "app-db:app" }), 403, "permission_denied", { reason: "environment_wall" });
+  expectError(await world.api.issue("staging-deploy-agent", { scope: "db:read", resource: "app-db:app" }), 403, "permission_denied", {
+    reason: "environment_wall",
+  });
   const staging = await world.api.issue("staging-deploy-agent", { scope: "db:read", resource: "staging-db:app" });
   expect(staging.status).toBe(201);
   world.api.secrets.push(staging.body.database.password);
@@ -130,7 +159,11 @@ test("each kill switch (user, environment, agent) ends the sessions and drops th
   const stagingLogin = (staging as unknown as { database: DatabaseBody }).database;
   const plain = await databaseCredential();
   const sessions = [await connectAs(forMary.database), await connectAs(stagingLogin), await connectAs(plain.database)];
-  const kill = async (subject: object) => request(world.sut.locksmith.http).post("/v1/revocations").set(await world.api.headers("security-oncall")).send(subject);
+  const kill = async (subject: object) =>
+    request(world.sut.locksmith.http)
+      .post("/v1/revocations")
+      .set(await world.api.headers("security-oncall"))
+      .send(subject);
 
   expect((await kill({ user: "mary" })).status).toBe(200);
   expect(await eventually(sessionEnded(sessions[0]), 1000)).toBe(true);
@@ -144,17 +177,24 @@ test("each kill switch (user, environment, agent) ends the sessions and drops th
   expect((await kill({ agent: "support-agent" })).status).toBe(200);
   expect(await eventually(sessionEnded(sessions[2]), 1000)).toBe(true);
   expect(await roleRow(plain.database.username)).toBeUndefined();
-  expect((await world.api.ledger({ type: "upstream_role_dropped", jti: forMary.jti }))[0]).toMatchObject({ user: "mary", agent: "support-agent", reason: "revoked" });
+  expect((await world.api.ledger({ type: "upstream_role_dropped", jti: forMary.jti }))[0]).toMatchObject({
+    user: "mary",
+    agent: "support-agent",
+    reason: "revoked",
+  });
 });
 
 test("POST /oauth/token (client_credentials) for a database upstream hands out the login with the token", async () => {
-  const res = await request(world.sut.locksmith.http).post("/oauth/token").type("form").send({
-    grant_type: "client_credentials",
-    scope: "db:read",
-    resource: "app-db:app",
-    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-    client_assertion: (await world.api.headers("support-agent")).authorization.slice("Bearer ".length),
-  });
+  const res = await request(world.sut.locksmith.http)
+    .post("/oauth/token")
+    .type("form")
+    .send({
+      grant_type: "client_credentials",
+      scope: "db:read",
+      resource: "app-db:app",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: (await world.api.headers("support-agent")).authorization.slice("Bearer ".length),
+    });
   expect(res.status).toBe(200);
   world.api.secrets.push(res.body.database.password);
   const client = await connectAs(res.body.database);
@@ -166,11 +206,21 @@ test("suspending the agent ends its database sessions and drops its roles at onc
   const session = await connectAs(database);
   const admin = async () => world.api.headers("security-oncall");
 
-  expect((await request(world.sut.locksmith.http).post("/v1/agents/support-agent/suspend").set(await admin()).send({ reason: "runaway" })).status).toBe(200);
+  expect(
+    (
+      await request(world.sut.locksmith.http)
+        .post("/v1/agents/support-agent/suspend")
+        .set(await admin())
+        .send({ reason: "runaway" })
+    ).status,
+  ).toBe(200);
   try {
     expect(await eventually(sessionEnded(session), 1000)).toBe(true);
     expect(await roleRow(database.username)).toBeUndefined();
   } finally {
-    await request(world.sut.locksmith.http).post("/v1/agents/support-agent/resume").set(await admin()).send({});
+    await request(world.sut.locksmith.http)
+      .post("/v1/agents/support-agent/resume")
+      .set(await admin())
+      .send({});
   }
 });

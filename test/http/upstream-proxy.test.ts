@@ -16,8 +16,13 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 const app = () => world.sut.locksmith.http;
-const credential = async (scope: string, resource: string, extra: object = {}) => (await world.api.issued("support-agent", { scope, resource, ...extra })).credential;
-const proxy = (method: "get" | "post" | "delete" | "put", path: string, token: string) => request(app())[method](`/v1/proxy${path}`).set("authorization", `Bearer ${token}`).set("x-request-id", `proxy-${Math.random().toString(36).slice(2)}`);
+const credential = async (scope: string, resource: string, extra: object = {}) =>
+  (await world.api.issued("support-agent", { scope, resource, ...extra })).credential;
+const proxy = (method: "get" | "post" | "delete" | "put", path: string, token: string) =>
+  request(app())
+    [method](`/v1/proxy${path}`)
+    .set("authorization", `Bearer ${token}`)
+    .set("x-request-id", `proxy-${Math.random().toString(36).slice(2)}`);
 const reachedCount = () => world.upstream.seen.length;
 
 test("an allowed method and path reach the upstream with its key, and the answer comes back", async () => {
@@ -69,7 +74,13 @@ test("a write scope posts its body through", async () => {
 test("a declared body over 1 MiB is a 413 before anything is decided, and reaches nothing", async () => {
   const token = await credential("crm:write", "crm-api:customers/42");
   const before = reachedCount();
-  expectError(await proxy("post", "/crm-api/customers/42/notes", token).set("content-type", "text/plain").send("x".repeat(1024 * 1024 + 1)), 413, "payload_too_large");
+  expectError(
+    await proxy("post", "/crm-api/customers/42/notes", token)
+      .set("content-type", "text/plain")
+      .send("x".repeat(1024 * 1024 + 1)),
+    413,
+    "payload_too_large",
+  );
   expect(reachedCount()).toBe(before);
 });
 
@@ -98,10 +109,13 @@ test("a backslash in the raw request path (as sent on the wire, not normalised b
   try {
     const { port } = server.address() as AddressInfo;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port, path: "/v1/proxy/crm-api/customers/42\\..\\..\\admin", headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = httpRequest(
+        { host: "127.0.0.1", port, path: "/v1/proxy/crm-api/customers/42\\..\\..\\admin", headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -196,11 +210,15 @@ test("acting for a person: the ledger names person → agent → upstream → op
   });
 
   const john = await world.corp.token("john", { scope: "crm:note" });
-  expectError(await world.api.issue("support-agent", { scope: "crm:read", resource: "crm-api:customers/42", on_behalf_of: john }), 403, "permission_denied", { reason: "user_lacks_scope" });
+  expectError(await world.api.issue("support-agent", { scope: "crm:read", resource: "crm-api:customers/42", on_behalf_of: john }), 403, "permission_denied", {
+    reason: "user_lacks_scope",
+  });
 });
 
 test("an upstream allows only its own scopes, whatever the role grants", async () => {
-  expectError(await world.api.issue("support-agent", { scope: "db:write", resource: "app-db:app" }), 403, "permission_denied", { reason: "upstream_lacks_scope" });
+  expectError(await world.api.issue("support-agent", { scope: "db:write", resource: "app-db:app" }), 403, "permission_denied", {
+    reason: "upstream_lacks_scope",
+  });
 });
 
 test("an unknown upstream is a 404", async () => {
@@ -210,10 +228,16 @@ test("an unknown upstream is a 404", async () => {
 
 describe("the platform team's secrets API (admins only, metadata out, values never)", () => {
   const admin = async () => world.api.headers("security-oncall");
-  const rotate = async (upstream: string, value: string) => request(app()).post(`/v1/admin/secrets/${upstream}/rotate`).set(await admin()).send({ value });
+  const rotate = async (upstream: string, value: string) =>
+    request(app())
+      .post(`/v1/admin/secrets/${upstream}/rotate`)
+      .set(await admin())
+      .send({ value });
 
   test("lists names and metadata only", async () => {
-    const res = await request(app()).get("/v1/admin/secrets").set(await admin());
+    const res = await request(app())
+      .get("/v1/admin/secrets")
+      .set(await admin());
     expect(res.status).toBe(200);
     expect(res.body.secrets.map((s: { upstream: string }) => s.upstream)).toEqual(["app-db", "billing-api", "crm-api", "staging-db"]);
     expect(Object.keys(res.body.secrets[0]).sort()).toEqual(["created_at", "kek_id", "owner", "updated_at", "updated_by", "upstream", "version"]);
@@ -222,15 +246,43 @@ describe("the platform team's secrets API (admins only, metadata out, values nev
 
   test("an agent or an auditor may not touch them", async () => {
     for (const who of ["support-agent", "security-auditor"] as const) {
-      expectError(await request(app()).get("/v1/admin/secrets").set(await world.api.headers(who)), 403, "permission_denied", { reason: "wrong_principal_kind" });
-      expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await world.api.headers(who)).send({ value: "x" }), 403, "permission_denied");
+      expectError(
+        await request(app())
+          .get("/v1/admin/secrets")
+          .set(await world.api.headers(who)),
+        403,
+        "permission_denied",
+        { reason: "wrong_principal_kind" },
+      );
+      expectError(
+        await request(app())
+          .put("/v1/admin/secrets/crm-api")
+          .set(await world.api.headers(who))
+          .send({ value: "x" }),
+        403,
+        "permission_denied",
+      );
     }
   });
 
   test("a second put is 409, a rotate of an undeclared upstream 400, an unknown field 400", async () => {
-    expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: "x" }), 409, "conflict");
+    expectError(
+      await request(app())
+        .put("/v1/admin/secrets/crm-api")
+        .set(await admin())
+        .send({ value: "x" }),
+      409,
+      "conflict",
+    );
     expectError(await rotate("nope-api", "x"), 400, "invalid_request");
-    expectError(await request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: "x", owner: "mary" }), 400, "invalid_request");
+    expectError(
+      await request(app())
+        .put("/v1/admin/secrets/crm-api")
+        .set(await admin())
+        .send({ value: "x", owner: "mary" }),
+      400,
+      "invalid_request",
+    );
   });
 
   test("a rotated key is used from the next call on; a key with a line break cannot inject a header (502, nothing injected)", async () => {
@@ -250,12 +302,31 @@ describe("the platform team's secrets API (admins only, metadata out, values nev
 
   test("once deleted, the proxy answers 503 and nothing is sent upstream", async () => {
     const token = await credential("billing:read", "billing-api:invoices/1");
-    expect((await request(app()).delete("/v1/admin/secrets/billing-api").set(await admin())).status).toBe(204);
-    expect((await request(app()).delete("/v1/admin/secrets/billing-api").set(await admin())).status).toBe(204);
+    expect(
+      (
+        await request(app())
+          .delete("/v1/admin/secrets/billing-api")
+          .set(await admin())
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await request(app())
+          .delete("/v1/admin/secrets/billing-api")
+          .set(await admin())
+      ).status,
+    ).toBe(204);
     const before = reachedCount();
     expectError(await proxy("get", "/billing-api/invoices/1", token), 503, "temporarily_unavailable");
     expect(reachedCount()).toBe(before);
-    expect((await request(app()).put("/v1/admin/secrets/billing-api").set(await admin()).send({ value: world.upstream.key })).status).toBe(201);
+    expect(
+      (
+        await request(app())
+          .put("/v1/admin/secrets/billing-api")
+          .set(await admin())
+          .send({ value: world.upstream.key })
+      ).status,
+    ).toBe(201);
   });
 });
 
@@ -266,7 +337,9 @@ test("audit trace tells a delegated upstream credential's story: person → agen
   await proxy("delete", "/crm-api/customers/42", issued.credential);
   await world.api.revoke("support-agent", issued.jti);
 
-  const res = await request(app()).get(`/v1/audit/trace/${issued.jti}`).set(await world.api.headers("security-auditor"));
+  const res = await request(app())
+    .get(`/v1/audit/trace/${issued.jti}`)
+    .set(await world.api.headers("security-auditor"));
 
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ status: "revoked", agent: "support-agent", user: "mary", redemptions: 1, rejected_redemptions: 1 });

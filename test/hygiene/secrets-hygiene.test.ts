@@ -68,11 +68,38 @@ const accessTokenOf = (res: Response) => (typeof res.body?.access_token === "str
 /** Every kind of call: issue, deny, approval, delegation, redeem, introspect, revoke, OAuth, admin, audit, errors. */
 async function runSession(): Promise<void> {
   const post = (path: string) => request(app()).post(path);
-  const issued = await send("issue", post("/v1/credentials").set(await api.headers("support-agent")).send(READ), credentialOf);
-  const second = await send("issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, ttl: "1m" }), credentialOf);
-  await send("deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:delete", resource: "crm:customers/42" }));
-  await send("wall", post("/v1/credentials").set(await api.headers("staging-deploy-agent")).send({ scope: "infra:deploy", resource: "infra:production/db" }));
-  const approval = await send("approval", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:refund", resource: "crm:orders/7" }));
+  const issued = await send(
+    "issue",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send(READ),
+    credentialOf,
+  );
+  const second = await send(
+    "issue",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ ...READ, ttl: "1m" }),
+    credentialOf,
+  );
+  await send(
+    "deny",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "crm:delete", resource: "crm:customers/42" }),
+  );
+  await send(
+    "wall",
+    post("/v1/credentials")
+      .set(await api.headers("staging-deploy-agent"))
+      .send({ scope: "infra:deploy", resource: "infra:production/db" }),
+  );
+  const approval = await send(
+    "approval",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "crm:refund", resource: "crm:orders/7" }),
+  );
   const mary = await world.corp.token("mary", { scope: "crm:read crm:export" });
   const john = await world.corp.token("john", { scope: "crm:note" });
   const lena = await world.corp.token("lena", { groups: ["payments-leads"] }, `${TEST_ISSUER}/v1/approvals`);
@@ -80,11 +107,38 @@ async function runSession(): Promise<void> {
   const vote = (token: string) => post(`/v1/approvals/${approval.body.request_id}`).set("authorization", `Bearer ${token}`);
   expect((await send("approver vote", vote(lena).send({ decision: "approve", comment: "hygiene" }))).status).toBe(200);
   expect((await send("user token as a vote", vote(mary).send({ decision: "approve" }))).status).toBe(401);
-  await send("delegated issue", post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:export", resource: "crm:customers/42", on_behalf_of: mary }), credentialOf);
-  await send("delegated deny", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: john }));
-  await send("bad user token", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, on_behalf_of: `${mary.slice(0, -4)}AAAA` }));
-  await send("bad body", post("/v1/credentials").set(await api.headers("support-agent")).send({ ...READ, extra: true }));
-  await send("malformed json", post("/v1/credentials").set(await api.headers("support-agent")).set("content-type", "application/json").send('{"scope":'));
+  await send(
+    "delegated issue",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "crm:export", resource: "crm:customers/42", on_behalf_of: mary }),
+    credentialOf,
+  );
+  await send(
+    "delegated deny",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ ...READ, on_behalf_of: john }),
+  );
+  await send(
+    "bad user token",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ ...READ, on_behalf_of: `${mary.slice(0, -4)}AAAA` }),
+  );
+  await send(
+    "bad body",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ ...READ, extra: true }),
+  );
+  await send(
+    "malformed json",
+    post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .set("content-type", "application/json")
+      .send('{"scope":'),
+  );
   const replayed = (await api.headers("support-agent")).authorization;
   await send("fresh assertion", post("/v1/credentials").set("authorization", replayed).send(READ), credentialOf);
   await send("replayed assertion", post("/v1/credentials").set("authorization", replayed).send(READ));
@@ -93,26 +147,113 @@ async function runSession(): Promise<void> {
   const credential = issued.body.credential as string;
   const tampered = `${credential.slice(0, -6)}AAAAAA`;
   secrets.add(tampered);
-  await send("redeem", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential }));
-  await send("redeem tampered", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential: tampered }));
-  await send("redeem wrong audience", post("/v1/credentials/redeem").set(await api.headers("crm-staging")).send({ credential }));
-  await send("introspect", post("/oauth/introspect").type("form").send({ token: credential, ...(await clientAuth("crm-prod")) }));
-  await send("introspect garbage", post("/oauth/introspect").type("form").send({ token: tampered, ...(await clientAuth("crm-prod")) }));
-  await send("revoke", request(app()).delete(`/v1/credentials/${issued.body.jti}`).set(await api.headers("support-agent")));
-  await send("redeem revoked", post("/v1/credentials/redeem").set(await api.headers("crm-prod")).send({ credential }));
-  await send("oauth revoke", post("/oauth/revoke").type("form").send({ token: second.body.credential, ...(await clientAuth("support-agent")) }));
+  await send(
+    "redeem",
+    post("/v1/credentials/redeem")
+      .set(await api.headers("crm-prod"))
+      .send({ credential }),
+  );
+  await send(
+    "redeem tampered",
+    post("/v1/credentials/redeem")
+      .set(await api.headers("crm-prod"))
+      .send({ credential: tampered }),
+  );
+  await send(
+    "redeem wrong audience",
+    post("/v1/credentials/redeem")
+      .set(await api.headers("crm-staging"))
+      .send({ credential }),
+  );
+  await send(
+    "introspect",
+    post("/oauth/introspect")
+      .type("form")
+      .send({ token: credential, ...(await clientAuth("crm-prod")) }),
+  );
+  await send(
+    "introspect garbage",
+    post("/oauth/introspect")
+      .type("form")
+      .send({ token: tampered, ...(await clientAuth("crm-prod")) }),
+  );
+  await send(
+    "revoke",
+    request(app())
+      .delete(`/v1/credentials/${issued.body.jti}`)
+      .set(await api.headers("support-agent")),
+  );
+  await send(
+    "redeem revoked",
+    post("/v1/credentials/redeem")
+      .set(await api.headers("crm-prod"))
+      .send({ credential }),
+  );
+  await send(
+    "oauth revoke",
+    post("/oauth/revoke")
+      .type("form")
+      .send({ token: second.body.credential, ...(await clientAuth("support-agent")) }),
+  );
 
   const clientCredentials = { grant_type: "client_credentials", ...READ };
-  await send("oauth token", post("/oauth/token").type("form").send({ ...clientCredentials, ...(await clientAuth("support-agent")) }), accessTokenOf);
-  await send("token exchange", post("/oauth/token").type("form").send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: mary, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }), accessTokenOf);
-  await send("token exchange denied", post("/oauth/token").type("form").send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: john, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }));
-  await send("oauth bad client", post("/oauth/token").type("form").send({ ...clientCredentials, client_assertion_type: JWT_BEARER, client_assertion: tampered }));
+  await send(
+    "oauth token",
+    post("/oauth/token")
+      .type("form")
+      .send({ ...clientCredentials, ...(await clientAuth("support-agent")) }),
+    accessTokenOf,
+  );
+  await send(
+    "token exchange",
+    post("/oauth/token")
+      .type("form")
+      .send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: mary, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }),
+    accessTokenOf,
+  );
+  await send(
+    "token exchange denied",
+    post("/oauth/token")
+      .type("form")
+      .send({ ...clientCredentials, grant_type: EXCHANGE, subject_token: john, subject_token_type: JWT_TYPE, ...(await clientAuth("support-agent")) }),
+  );
+  await send(
+    "oauth bad client",
+    post("/oauth/token")
+      .type("form")
+      .send({ ...clientCredentials, client_assertion_type: JWT_BEARER, client_assertion: tampered }),
+  );
 
-  await send("suspend", post("/v1/agents/staging-deploy-agent/suspend").set(await api.headers("security-oncall")).send({ reason: "hygiene" }));
-  await send("resume", post("/v1/agents/staging-deploy-agent/resume").set(await api.headers("security-oncall")).send({}));
-  await send("audit events", request(app()).get("/v1/audit/events?limit=1000").set(await api.headers("security-auditor")));
-  await send("audit trace", request(app()).get(`/v1/audit/trace/${issued.body.jti}`).set(await api.headers("security-auditor")));
-  await send("audit export", request(app()).get("/v1/audit/export?after_seq=0").set(await api.headers("security-auditor")));
+  await send(
+    "suspend",
+    post("/v1/agents/staging-deploy-agent/suspend")
+      .set(await api.headers("security-oncall"))
+      .send({ reason: "hygiene" }),
+  );
+  await send(
+    "resume",
+    post("/v1/agents/staging-deploy-agent/resume")
+      .set(await api.headers("security-oncall"))
+      .send({}),
+  );
+  await send(
+    "audit events",
+    request(app())
+      .get("/v1/audit/events?limit=1000")
+      .set(await api.headers("security-auditor")),
+  );
+  await send(
+    "audit trace",
+    request(app())
+      .get(`/v1/audit/trace/${issued.body.jti}`)
+      .set(await api.headers("security-auditor")),
+  );
+  await send(
+    "audit export",
+    request(app())
+      .get("/v1/audit/export?after_seq=0")
+      .set(await api.headers("security-auditor")),
+  );
   await send("jwks", request(app()).get("/.well-known/jwks.json"));
   await send("metadata", request(app()).get("/.well-known/oauth-authorization-server"));
   await send("health", request(app()).get("/readyz"));
@@ -126,16 +267,56 @@ async function runUpstreamSession(): Promise<void> {
   const admin = async () => api.headers("security-oncall");
   const key = world.upstream.key;
   secrets.add(key).add(encodeURIComponent(key)).add(world.appDb.url);
-  for (const [upstream, value] of [["crm-api", "sk_old_value_to_be_rotated"], ["billing-api", key], ["app-db", world.appDb.url]]) {
-    await send("secret put", request(app()).put(`/v1/admin/secrets/${upstream}`).set(await admin()).send({ value }));
+  for (const [upstream, value] of [
+    ["crm-api", "sk_old_value_to_be_rotated"],
+    ["billing-api", key],
+    ["app-db", world.appDb.url],
+  ]) {
+    await send(
+      "secret put",
+      request(app())
+        .put(`/v1/admin/secrets/${upstream}`)
+        .set(await admin())
+        .send({ value }),
+    );
   }
   secrets.add("sk_old_value_to_be_rotated");
-  await send("secret put conflict", request(app()).put("/v1/admin/secrets/crm-api").set(await admin()).send({ value: key }));
-  await send("secret rotate", request(app()).post("/v1/admin/secrets/crm-api/rotate").set(await admin()).send({ value: key }));
-  await send("secret list", request(app()).get("/v1/admin/secrets").set(await admin()));
-  await send("secret put by an agent", request(app()).put("/v1/admin/secrets/crm-api").set(await api.headers("support-agent")).send({ value: key }));
+  await send(
+    "secret put conflict",
+    request(app())
+      .put("/v1/admin/secrets/crm-api")
+      .set(await admin())
+      .send({ value: key }),
+  );
+  await send(
+    "secret rotate",
+    request(app())
+      .post("/v1/admin/secrets/crm-api/rotate")
+      .set(await admin())
+      .send({ value: key }),
+  );
+  await send(
+    "secret list",
+    request(app())
+      .get("/v1/admin/secrets")
+      .set(await admin()),
+  );
+  await send(
+    "secret put by an agent",
+    request(app())
+      .put("/v1/admin/secrets/crm-api")
+      .set(await api.headers("support-agent"))
+      .send({ value: key }),
+  );
 
-  const read = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "crm:read", resource: "crm-api" }), credentialOf);
+  const read = await send(
+    "upstream issue",
+    request(app())
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "crm:read", resource: "crm-api" }),
+    credentialOf,
+  );
   const token = read.body.credential as string;
   const proxy = (method: "get" | "delete", path: string) => request(app())[method](`/v1/proxy${path}`).set("authorization", `Bearer ${token}`);
   await send("proxy allowed", proxy("get", "/crm-api/customers/42"));
@@ -143,12 +324,36 @@ async function runUpstreamSession(): Promise<void> {
   await send("proxy chunked echo", proxy("get", "/crm-api/big"));
   await send("proxy refused", proxy("delete", "/crm-api/customers/42"));
   await send("proxy traversal", proxy("get", "/crm-api/customers/%2e%2e/admin"));
-  const billing = await send("upstream issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "billing:read", resource: "billing-api:invoices/7" }), credentialOf);
+  const billing = await send(
+    "upstream issue",
+    request(app())
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "billing:read", resource: "billing-api:invoices/7" }),
+    credentialOf,
+  );
   await send("proxy query key", request(app()).get("/v1/proxy/billing-api/invoices/7").set("authorization", `Bearer ${billing.body.credential}`));
 
-  const database = await send("database issue", request(app()).post("/v1/credentials").set(await api.headers("support-agent")).send({ scope: "db:read", resource: "app-db:app" }), credentialOf);
-  await send("database revoke", request(app()).delete(`/v1/credentials/${database.body.jti}`).set(await api.headers("support-agent")));
-  await send("secret delete", request(app()).delete("/v1/admin/secrets/billing-api").set(await admin()));
+  const database = await send(
+    "database issue",
+    request(app())
+      .post("/v1/credentials")
+      .set(await api.headers("support-agent"))
+      .send({ scope: "db:read", resource: "app-db:app" }),
+    credentialOf,
+  );
+  await send(
+    "database revoke",
+    request(app())
+      .delete(`/v1/credentials/${database.body.jti}`)
+      .set(await api.headers("support-agent")),
+  );
+  await send(
+    "secret delete",
+    request(app())
+      .delete("/v1/admin/secrets/billing-api")
+      .set(await admin()),
+  );
 }
 
 /** Every private key's `d`: the example principals', the generated signing keys', the ledger key's. */
@@ -157,8 +362,9 @@ function privateKeyMaterial(): string[] {
   const collect = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(collect);
     else if (value && typeof value === "object") {
-      for (const [key, inner] of Object.entries(value)) if (key === "d" && typeof inner === "string") ds.push(inner);
-      else collect(inner);
+      for (const [key, inner] of Object.entries(value))
+        if (key === "d" && typeof inner === "string") ds.push(inner);
+        else collect(inner);
     }
   };
   for (const file of readdirSync(KEYS_DIR).filter((f) => f.endsWith(".jwk.json"))) collect(JSON.parse(readFileSync(join(KEYS_DIR, file), "utf8")));
@@ -176,7 +382,8 @@ const needles = (secret: string): string[] => {
 function expectNoSecretIn(where: string, text: string, except: readonly string[] = []): void {
   for (const secret of secrets) {
     if (except.includes(secret)) continue;
-    for (const needle of needles(secret)) if (text.includes(needle)) throw new Error(`${where} contains a secret used or produced by the run (${needle === secret ? "whole" : "its signature"})`);
+    for (const needle of needles(secret))
+      if (text.includes(needle)) throw new Error(`${where} contains a secret used or produced by the run (${needle === secret ? "whole" : "its signature"})`);
   }
   for (const d of privateKeyMaterial()) if (text.includes(d)) throw new Error(`${where} contains private key material`);
 }
@@ -211,7 +418,9 @@ test("no log line carries a credential, assertion, user token or private key", (
 });
 
 test("no span name, attribute or event carries one", () => {
-  const spans = exporter.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })), status: s.status }));
+  const spans = exporter
+    .getFinishedSpans()
+    .map((s) => ({ name: s.name, attributes: s.attributes, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })), status: s.status }));
   expectNoSecretIn("spans", JSON.stringify(spans));
 });
 
@@ -221,7 +430,10 @@ test("no ledger row carries one", async () => {
   try {
     const { rows } = await client.query("SELECT * FROM audit_events ORDER BY seq");
     expect(rows.length).toBeGreaterThan(20);
-    expectNoSecretIn("audit_events", JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : Buffer.isBuffer(v) ? v.toString("base64") : v)));
+    expectNoSecretIn(
+      "audit_events",
+      JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : Buffer.isBuffer(v) ? v.toString("base64") : v)),
+    );
   } finally {
     await client.end();
   }

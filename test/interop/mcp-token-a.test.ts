@@ -47,7 +47,7 @@ async function finish(session: Awaited<ReturnType<typeof connectAs>>) {
 
 const ledger = async (user: string): Promise<StoredAuditEvent[]> => world.sut.locksmith.ledger.page({ user }, 0n, 100_000);
 const types = (events: StoredAuditEvent[]) => events.map((e) => e.type);
-const textOf = (result: unknown) => JSON.parse(((result as { content: { text: string }[] }).content[0]).text);
+const textOf = (result: unknown) => JSON.parse((result as { content: { text: string }[] }).content[0].text);
 
 async function refresh(refreshToken: string) {
   return fetch(`${world.locksmithUrl}/oauth/token`, {
@@ -80,16 +80,30 @@ describe("an unmodified MCP client signs a person in through Locksmith", () => {
 
     const client = await finish(session);
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["add_note", "read_customer"]);
-    expect(textOf(await client.callTool({ name: "read_customer", arguments: { id: "42" } }))).toEqual({ id: "42", name: "Ada Lovelace", read_for: "mary", through: MCP_CLIENT });
+    expect(textOf(await client.callTool({ name: "read_customer", arguments: { id: "42" } }))).toEqual({
+      id: "42",
+      name: "Ada Lovelace",
+      read_for: "mary",
+      through: MCP_CLIENT,
+    });
 
     const tokens = session.provider.tokens()!;
     const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ iss: world.locksmithUrl, sub: "mary", act: { sub: MCP_CLIENT }, client_id: MCP_CLIENT, aud: world.mcpUrl, scope: "crm:read crm:note" });
+    expect(claims).toMatchObject({
+      iss: world.locksmithUrl,
+      sub: "mary",
+      act: { sub: MCP_CLIENT },
+      client_id: MCP_CLIENT,
+      aud: world.mcpUrl,
+      scope: "crm:read crm:note",
+    });
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
     expect(tokens.refresh_token).toBeDefined();
 
     const events = await ledger("mary");
-    expect(types(events)).toEqual(expect.arrayContaining(["authorization_requested", "login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]));
+    expect(types(events)).toEqual(
+      expect.arrayContaining(["authorization_requested", "login", "consent_given", "code_issued", "issued", "code_redeemed", "redeemed"]),
+    );
     for (const event of events.filter((e) => e.type !== "login")) expect(event).toMatchObject({ user: "mary", agent: MCP_CLIENT, resource: world.mcpUrl });
     expect(events.find((e) => e.type === "login")).toMatchObject({ agent: MCP_CLIENT, resource: world.mcpUrl, detail: { identity_provider: "corp" } });
     await client.close();
@@ -106,7 +120,11 @@ describe("an unmodified MCP client signs a person in through Locksmith", () => {
     await expect(client.callTool({ name: "add_note", arguments: { id: "7", note: "hi" } })).rejects.toThrow(/403/);
     const raw = await fetch(world.mcpUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${session.provider.tokens()!.access_token}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${session.provider.tokens()!.access_token}`,
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "add_note", arguments: { id: "7", note: "hi" } } }),
     });
     expect(raw.status).toBe(403);
@@ -121,7 +139,9 @@ describe("an unmodified MCP client signs a person in through Locksmith", () => {
     expect(session.consent.consentText).toMatch(/Nothing to allow/);
     expect(session.consent.consentText).toMatch(/you hold none of the permissions/);
     expect(session.consent.landed.pathname).toBe("/oauth/authorize");
-    expect(await ledger("eve")).toEqual(expect.arrayContaining([expect.objectContaining({ type: "consent_denied", reason: "nothing_on_offer", agent: MCP_CLIENT })]));
+    expect(await ledger("eve")).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: "consent_denied", reason: "nothing_on_offer", agent: MCP_CLIENT })]),
+    );
     expect(types(await ledger("eve"))).not.toContain("code_issued");
     await session.context.close();
   }, 60_000);
@@ -185,19 +205,23 @@ describe("refresh stops when it must", () => {
     ["the agent kill switch", () => admin("/v1/revocations", { agent: MCP_CLIENT }), "grant_revoked"],
     ["the environment kill switch", () => admin("/v1/revocations", { environment: "production" }), "grant_revoked"],
     ["suspending the agent", () => admin(`/v1/agents/${MCP_CLIENT}/suspend`, { reason: "test" }), "agent_suspended"],
-  ])("%s stops the next refresh, and the ledger says why", async (_name, kill, reason) => {
-    const session = await connectAs("mary", `kill-${reason}`);
-    await finish(session);
-    const killed = await kill("mary");
-    expect(killed.status).toBe(200);
-    const answer = await refresh(session.provider.tokens()!.refresh_token!);
-    expect(answer.status).toBe(400);
-    expect(await answer.json()).toMatchObject({ error: "invalid_grant" });
-    const rejected = (await ledger("mary")).filter((e) => e.type === "refresh_rejected").at(-1);
-    expect(rejected).toMatchObject({ reason, agent: MCP_CLIENT, resource: world.mcpUrl });
-    if (reason === "agent_suspended") expect((await admin(`/v1/agents/${MCP_CLIENT}/resume`, {})).status).toBe(200);
-    await session.context.close();
-  }, 60_000);
+  ])(
+    "%s stops the next refresh, and the ledger says why",
+    async (_name, kill, reason) => {
+      const session = await connectAs("mary", `kill-${reason}`);
+      await finish(session);
+      const killed = await kill("mary");
+      expect(killed.status).toBe(200);
+      const answer = await refresh(session.provider.tokens()!.refresh_token!);
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: "invalid_grant" });
+      const rejected = (await ledger("mary")).filter((e) => e.type === "refresh_rejected").at(-1);
+      expect(rejected).toMatchObject({ reason, agent: MCP_CLIENT, resource: world.mcpUrl });
+      if (reason === "agent_suspended") expect((await admin(`/v1/agents/${MCP_CLIENT}/resume`, {})).status).toBe(200);
+      await session.context.close();
+    },
+    60_000,
+  );
 });
 
 describe("secrets hygiene of Token A", () => {

@@ -76,7 +76,9 @@ describe("openid-client → Locksmith → express-oauth2-jwt-bearer", () => {
   test("the middleware rejects a Locksmith token minted for another audience", async () => {
     const tokens = await client.clientCredentialsGrant(config, { scope: "crm:read", resource: "crm:customers/42" });
     const elsewhere = express();
-    elsewhere.use(auth({ issuer: TEST_ISSUER, audience: "https://infra.example.com", jwksUri: `${base}/.well-known/jwks.json`, tokenSigningAlg: "EdDSA", strict: true }));
+    elsewhere.use(
+      auth({ issuer: TEST_ISSUER, audience: "https://infra.example.com", jwksUri: `${base}/.well-known/jwks.json`, tokenSigningAlg: "EdDSA", strict: true }),
+    );
     elsewhere.get("/x", (_req, res) => void res.json({}));
     elsewhere.use(((error, _req, res, _next) => void res.status(error.status ?? 500).json({ error: error.code })) as express.ErrorRequestHandler);
     const res = await request(elsewhere).get("/x").set("authorization", `Bearer ${tokens.access_token}`);
@@ -86,7 +88,12 @@ describe("openid-client → Locksmith → express-oauth2-jwt-bearer", () => {
   test("introspection and revocation through openid-client", async () => {
     const tokens = await client.clientCredentialsGrant(config, { scope: "crm:read", resource: "crm:customers/42" });
     const rsKey = exampleKey("crm-prod");
-    const rsConfig = new client.Configuration(config.serverMetadata(), "crm-prod", {}, client.PrivateKeyJwt({ key: (await importJWK(rsKey, "EdDSA")) as CryptoKey, kid: rsKey.kid }));
+    const rsConfig = new client.Configuration(
+      config.serverMetadata(),
+      "crm-prod",
+      {},
+      client.PrivateKeyJwt({ key: (await importJWK(rsKey, "EdDSA")) as CryptoKey, kid: rsKey.kid }),
+    );
     rsConfig[client.customFetch] = toLoopback;
     client.allowInsecureRequests(rsConfig);
     expect(await client.tokenIntrospection(rsConfig, tokens.access_token)).toMatchObject({ active: true, sub: "support-agent", client_id: "support-agent" });

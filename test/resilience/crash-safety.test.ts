@@ -143,10 +143,14 @@ test(`SIGKILL under load ${ROUNDS} times: every credential received has its comm
   expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   expect(issued.size).toBe(rows.filter((row) => row.type === "issued").length);
   // And the ledger verifies: every leaf and checkpoint recomputed by `locksmith audit verify`.
-  const verify = await promisify(execFile)(process.execPath, [resolve(__dirname, "..", "..", "bin", "locksmith.js"), "audit", "verify", "--key-file", join(keysDir, "ledger-key.json")], {
-    env: { ...process.env, DATABASE_URL: postgres.url },
-    timeout: 60_000,
-  });
+  const verify = await promisify(execFile)(
+    process.execPath,
+    [resolve(__dirname, "..", "..", "bin", "locksmith.js"), "audit", "verify", "--key-file", join(keysDir, "ledger-key.json")],
+    {
+      env: { ...process.env, DATABASE_URL: postgres.url },
+      timeout: 60_000,
+    },
+  );
   expect(verify.stdout).toMatch(/^ledger OK: \d+ events/);
 
   // After a restart, every received credential is still live and redeemable (its Redis state survived the crash).
@@ -165,7 +169,9 @@ test("SIGTERM lets requests in flight finish (201, recorded), then exits 0", asy
   let inFlight: Promise<{ status: number; body: Record<string, unknown> }[]>;
   try {
     const before = (await replayMarkersGrowing(0)).length;
-    inFlight = Promise.all(Array.from({ length: 8 }, () => call(child.url, "/v1/credentials", "support-agent", { scope: "crm:read", resource: "crm:customers/42" })));
+    inFlight = Promise.all(
+      Array.from({ length: 8 }, () => call(child.url, "/v1/credentials", "support-agent", { scope: "crm:read", resource: "crm:customers/42" })),
+    );
     // In flight = authenticated (its assertion's replay marker is in Redis) and now waiting on the paused ledger.
     await untilLength(await replayMarkersGrowing(before + 8), before + 8);
     child.child.kill("SIGTERM");

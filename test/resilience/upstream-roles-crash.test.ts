@@ -42,7 +42,9 @@ async function rolesWithPrefix(): Promise<string[]> {
   const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
   await admin.connect();
   try {
-    return (await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", [world.rolePrefix])).rows.map((r) => r.rolname);
+    return (await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", [world.rolePrefix])).rows.map(
+      (r) => r.rolname,
+    );
   } finally {
     await admin.end();
   }
@@ -62,7 +64,12 @@ test("roles made by a Locksmith killed mid-flight are reaped on the next start, 
   const first = await spawnLocksmith(childEnv());
   children.push(first);
   const handedOut: string[] = [];
-  const inFlight = Array.from({ length: 6 }, () => askForDatabase(first.url).then((name) => name && handedOut.push(name), () => undefined));
+  const inFlight = Array.from({ length: 6 }, () =>
+    askForDatabase(first.url).then(
+      (name) => name && handedOut.push(name),
+      () => undefined,
+    ),
+  );
   // Kill it as soon as one credential is out, while the others are still being made.
   const deadline = Date.now() + 30_000;
   while (handedOut.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));

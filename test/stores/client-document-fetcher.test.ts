@@ -23,11 +23,40 @@ const resolve = async (host: string) => {
   return host === "cimd.test" ? [{ address: "127.0.0.1", family: 4 }] : [];
 };
 const url = (path: string) => `https://cimd.test:${port}${path}`;
-const doc = (path: string, extra: object = {}) => JSON.stringify({ client_id: url(path), client_name: "Lab client", redirect_uris: ["http://127.0.0.1:3333/callback"], token_endpoint_auth_method: "none", ...extra });
+const doc = (path: string, extra: object = {}) =>
+  JSON.stringify({
+    client_id: url(path),
+    client_name: "Lab client",
+    redirect_uris: ["http://127.0.0.1:3333/callback"],
+    token_endpoint_auth_method: "none",
+    ...extra,
+  });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-cimd-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=cimd.test", "-addext", "subjectAltName=DNS:cimd.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=cimd.test",
+      "-addext",
+      "subjectAltName=DNS:cimd.test",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   cert = readFileSync(join(dir, "cert.pem"), "utf8");
   server = createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
     const found = documents[req.url ?? ""];
@@ -44,7 +73,11 @@ afterAll(async () => {
 });
 
 const fetcher = () => new HttpsClientDocumentFetcher(resolve, cert);
-const problem = (promise: Promise<unknown>) => promise.then(() => "fetched", (error: ClientDocumentError) => error.problem ?? String(error));
+const problem = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "fetched",
+    (error: ClientDocumentError) => error.problem ?? String(error),
+  );
 
 test("a name resolving to a private or loopback address is refused before any connection", async () => {
   documents["/ok.json"] = { body: doc("/ok.json") };
@@ -54,7 +87,11 @@ test("a name resolving to a private or loopback address is refused before any co
 test("with private addresses allowed (a lab), a valid document gives its redirect URIs and name, and is cached", async () => {
   documents["/cached.json"] = { body: doc("/cached.json") };
   const f = fetcher();
-  expect(await f.fetch(url("/cached.json"), { allowPrivateAddresses: true })).toEqual({ clientId: url("/cached.json"), clientName: "Lab client", redirectUris: ["http://127.0.0.1:3333/callback"] });
+  expect(await f.fetch(url("/cached.json"), { allowPrivateAddresses: true })).toEqual({
+    clientId: url("/cached.json"),
+    clientName: "Lab client",
+    redirectUris: ["http://127.0.0.1:3333/callback"],
+  });
   delete documents["/cached.json"];
   expect((await f.fetch(url("/cached.json"), { allowPrivateAddresses: true })).clientId).toBe(url("/cached.json"));
 });
@@ -62,7 +99,12 @@ test("with private addresses allowed (a lab), a valid document gives its redirec
 test.each([
   ["a redirect (never followed)", "/redirect.json", { status: 302, body: "", headers: { location: "http://169.254.169.254/latest/meta-data" } }, "unreachable"],
   ["a document larger than 5 KiB", "/large.json", { body: JSON.stringify({ pad: "x".repeat(6000) }) }, "too_large"],
-  ["a document naming another client_id", "/other.json", { body: JSON.stringify({ client_id: "https://evil.example/c.json", redirect_uris: ["https://evil.example/cb"] }) }, "invalid_document"],
+  [
+    "a document naming another client_id",
+    "/other.json",
+    { body: JSON.stringify({ client_id: "https://evil.example/c.json", redirect_uris: ["https://evil.example/cb"] }) },
+    "invalid_document",
+  ],
   ["a confidential client", "/secret.json", { body: "" }, "invalid_document"],
   ["a redirect URI over plain http to a public host", "/http.json", { body: "" }, "invalid_document"],
   ["not JSON", "/garbage.json", { body: "<html>" }, "invalid_document"],
@@ -78,6 +120,19 @@ test("only https documents are fetched", async () => {
 });
 
 test("private, loopback, link-local and mapped addresses are recognised; public ones are not", () => {
-  for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]) expect([address, isPrivateAddress(address)]).toEqual([address, true]);
+  for (const address of [
+    "127.0.0.1",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+    "::1",
+    "fd00::1",
+    "fe80::1",
+    "::ffff:127.0.0.1",
+  ])
+    expect([address, isPrivateAddress(address)]).toEqual([address, true]);
   for (const address of ["93.184.216.34", "2606:4700::1111", "8.8.8.8"]) expect([address, isPrivateAddress(address)]).toEqual([address, false]);
 });

@@ -55,39 +55,47 @@ test("keeps its generated signing keys in LOCKSMITH_DATA_DIR, readable by the ow
   expect((await stat(join(dataDir, "pgdata"))).isDirectory()).toBe(true);
 });
 
-test("the banner's commands get a credential as the support agent and redeem it as the CRM", async () => {
-  const issued = JSON.parse(await runBannerCommand("credential"));
-  expect(issued).toEqual({
-    credential: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-    token_type: "Bearer",
-    jti: expect.any(String),
-    scope: "crm:read",
-    resource: "crm:customers/42",
-    audience: "https://crm.example.com",
-    expires_at: expect.any(String),
-    expires_in: expect.any(Number),
-  });
+test(
+  "the banner's commands get a credential as the support agent and redeem it as the CRM",
+  async () => {
+    const issued = JSON.parse(await runBannerCommand("credential"));
+    expect(issued).toEqual({
+      credential: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      token_type: "Bearer",
+      jti: expect.any(String),
+      scope: "crm:read",
+      resource: "crm:customers/42",
+      audience: "https://crm.example.com",
+      expires_at: expect.any(String),
+      expires_in: expect.any(Number),
+    });
 
-  const redeemed = JSON.parse(await runBannerCommand("redeem", issued.credential));
-  expect(redeemed).toMatchObject({ active: true, jti: issued.jti, agent: "support-agent", scope: "crm:read", resource: "crm:customers/42" });
-}, 2 * CLI_TIMEOUT_MS + 5_000);
+    const redeemed = JSON.parse(await runBannerCommand("redeem", issued.credential));
+    expect(redeemed).toMatchObject({ active: true, jti: issued.jti, agent: "support-agent", scope: "crm:read", resource: "crm:customers/42" });
+  },
+  2 * CLI_TIMEOUT_MS + 5_000,
+);
 
-test("stops cleanly on SIGTERM with exit code 0, ending an open revocation stream instead of waiting on it", async () => {
-  const url = /running in dev mode at (http:\/\/\S+)/.exec(banner)![1];
-  const stream = await fetch(`${url}/v1/revocations/stream`, {
-    headers: { authorization: `Bearer ${await assertionFor("crm-prod", url)}` },
-    signal: AbortSignal.timeout(SHUTDOWN_TIMEOUT_MS),
-  });
-  expect(stream.status).toBe(200);
-  const body = stream.body!.getReader();
-  server.kill("SIGTERM");
-  const [code, signal] = await within("the server to exit after SIGTERM", SHUTDOWN_TIMEOUT_MS, exited);
-  expect({ code, signal }).toEqual({ code: 0, signal: null });
-  // The server ended the stream: the reader sees its end rather than hanging.
-  let done = false;
-  while (!done) done = (await body.read()).done;
-  expect(done).toBe(true);
-}, SHUTDOWN_TIMEOUT_MS + 5_000);
+test(
+  "stops cleanly on SIGTERM with exit code 0, ending an open revocation stream instead of waiting on it",
+  async () => {
+    const url = /running in dev mode at (http:\/\/\S+)/.exec(banner)![1];
+    const stream = await fetch(`${url}/v1/revocations/stream`, {
+      headers: { authorization: `Bearer ${await assertionFor("crm-prod", url)}` },
+      signal: AbortSignal.timeout(SHUTDOWN_TIMEOUT_MS),
+    });
+    expect(stream.status).toBe(200);
+    const body = stream.body!.getReader();
+    server.kill("SIGTERM");
+    const [code, signal] = await within("the server to exit after SIGTERM", SHUTDOWN_TIMEOUT_MS, exited);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // The server ended the stream: the reader sees its end rather than hanging.
+    let done = false;
+    while (!done) done = (await body.read()).done;
+    expect(done).toBe(true);
+  },
+  SHUTDOWN_TIMEOUT_MS + 5_000,
+);
 
 /** Runs `npx locksmith <command> …` from the banner as `node bin/locksmith.js <command> …`; resolves with its stdout. */
 async function runBannerCommand(command: "credential" | "redeem", credential?: string): Promise<string> {
@@ -105,7 +113,6 @@ function devEnvironment(port: number, dir: string): NodeJS.ProcessEnv {
   );
   return { ...env, PORT: String(port), LOCKSMITH_DATA_DIR: dir };
 }
-
 
 /** Polls `check` until it gives a value; fails early if the server exits, and after `timeoutMs` in any case. */
 async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {

@@ -56,7 +56,15 @@ describe("the locksmith_app role", () => {
 
   test("even the owner cannot UPDATE, DELETE or TRUNCATE while the ENABLE ALWAYS triggers stand, replica mode included", async () => {
     for (const replica of [false, true]) {
-      for (const sql of ["UPDATE audit_checkpoints SET note = 'x'", "DELETE FROM audit_checkpoints", "TRUNCATE audit_checkpoints", "UPDATE audit_events SET type = 'x'", "TRUNCATE audit_events", "DELETE FROM audit_subtrees", "TRUNCATE audit_subtrees"]) {
+      for (const sql of [
+        "UPDATE audit_checkpoints SET note = 'x'",
+        "DELETE FROM audit_checkpoints",
+        "TRUNCATE audit_checkpoints",
+        "UPDATE audit_events SET type = 'x'",
+        "TRUNCATE audit_events",
+        "DELETE FROM audit_subtrees",
+        "TRUNCATE audit_subtrees",
+      ]) {
         await client.query("BEGIN");
         if (replica) await client.query("SET LOCAL session_replication_role = replica");
         await expect(client.query(sql)).rejects.toMatchObject({ message: expect.stringMatching(/append-only/) });

@@ -14,7 +14,18 @@ import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, type TestDatabase } from "../support/services";
 
 function event(i: number): AuditEvent {
-  return { type: "issued", decision: "allow", occurredAt: new Date(Date.UTC(2026, 10, 21, 10, 0, 0, i)), agent: "support-agent", environment: "production", scope: "crm:read", resource: `crm:customers/${i}`, jti: `jti-${i}`, policyVersion: "sha256:abc", detail: { ttl: 300 } };
+  return {
+    type: "issued",
+    decision: "allow",
+    occurredAt: new Date(Date.UTC(2026, 10, 21, 10, 0, 0, i)),
+    agent: "support-agent",
+    environment: "production",
+    scope: "crm:read",
+    resource: `crm:customers/${i}`,
+    jti: `jti-${i}`,
+    policyVersion: "sha256:abc",
+    detail: { ttl: 300 },
+  };
 }
 
 /** The reader, counting what proofs read from it. */

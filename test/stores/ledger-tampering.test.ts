@@ -73,7 +73,18 @@ async function ledgerOf40(): Promise<Ledger> {
 }
 
 function event(i: number): AuditEvent {
-  return { type: "issued", decision: "allow", occurredAt: new Date(Date.UTC(2026, 10, 21, 10, 0, i)), agent: "support-agent", environment: "production", scope: "crm:read", resource: `crm:customers/${i}`, jti: `jti-${i}`, policyVersion: "sha256:abc", detail: { ttl: 300 } };
+  return {
+    type: "issued",
+    decision: "allow",
+    occurredAt: new Date(Date.UTC(2026, 10, 21, 10, 0, i)),
+    agent: "support-agent",
+    environment: "production",
+    scope: "crm:read",
+    resource: `crm:customers/${i}`,
+    jti: `jti-${i}`,
+    policyVersion: "sha256:abc",
+    detail: { ttl: 300 },
+  };
 }
 
 describe("audit verify detects tampering and names the first bad seq", () => {
@@ -90,7 +101,9 @@ describe("audit verify detects tampering and names the first bad seq", () => {
     await ledger.tamper("UPDATE audit_events SET resource = 'crm:customers/71' WHERE seq = 17");
     const report = await ledger.verify();
     expect(report.problems[0]).toMatchObject({ seq: 17, kind: "changed" });
-    const cli = await promisify(execFile)(process.execPath, [CLI, "audit", "verify", "--verifier-key", ledger.verifierKey], { env: { ...process.env, DATABASE_URL: ledger.database.url } }).catch((error) => error);
+    const cli = await promisify(execFile)(process.execPath, [CLI, "audit", "verify", "--verifier-key", ledger.verifierKey], {
+      env: { ...process.env, DATABASE_URL: ledger.database.url },
+    }).catch((error) => error);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain("first bad seq 17 (changed)");
   });
@@ -118,7 +131,9 @@ describe("audit verify detects tampering and names the first bad seq", () => {
 
   test("two rows swapped (seq 5 and 6) are `reordered` at 5", async () => {
     ledger = await ledgerOf40();
-    await ledger.tamper("UPDATE audit_events SET seq = -5 WHERE seq = 5; UPDATE audit_events SET seq = 5 WHERE seq = 6; UPDATE audit_events SET seq = 6 WHERE seq = -5");
+    await ledger.tamper(
+      "UPDATE audit_events SET seq = -5 WHERE seq = 5; UPDATE audit_events SET seq = 5 WHERE seq = 6; UPDATE audit_events SET seq = 6 WHERE seq = -5",
+    );
     expect((await ledger.verify()).problems[0]).toMatchObject({ seq: 5, kind: "reordered" });
   });
 

@@ -16,9 +16,17 @@ interface MigrationRow {
 
 /** Every migration directory in the repo, with the SHA-256 of its migration.sql as Prisma computes it. */
 async function shippedMigrations(dir = MIGRATIONS_DIR): Promise<{ name: string; checksum: string }[]> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   return Promise.all(
-    names.map(async (name) => ({ name, checksum: createHash("sha256").update(await readFile(join(dir, name, "migration.sql"))).digest("hex") })),
+    names.map(async (name) => ({
+      name,
+      checksum: createHash("sha256")
+        .update(await readFile(join(dir, name, "migration.sql")))
+        .digest("hex"),
+    })),
   );
 }
 

@@ -72,7 +72,9 @@ test("a keys file sealed with another KEK", async () => {
 });
 
 test("a keys file that is missing, or not a keys file", async () => {
-  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: join(dir, "nope.json") })).toMatch(/^locksmith: LOCKSMITH_KEYS_FILE: cannot read .*ENOENT.*keys generate/);
+  expect(await startFails({ ...base, LOCKSMITH_KEYS_FILE: join(dir, "nope.json") })).toMatch(
+    /^locksmith: LOCKSMITH_KEYS_FILE: cannot read .*ENOENT.*keys generate/,
+  );
   const garbage = join(dir, "garbage.json");
   writeFileSync(garbage, '{"version":1,"keys":[{"d":"secret-looking"}]}');
   const line = await startFails({ ...base, LOCKSMITH_KEYS_FILE: garbage });
@@ -87,7 +89,9 @@ test("a Redis that does not answer, in standalone and cluster mode", async () =>
 });
 
 test("a read replica without the ledger", async () => {
-  expect(await startFails({ ...base, DATABASE_READ_URL: unmigrated.url })).toMatch(/^locksmith: DATABASE_READ_URL: cannot query the ledger on the read replica/);
+  expect(await startFails({ ...base, DATABASE_READ_URL: unmigrated.url })).toMatch(
+    /^locksmith: DATABASE_READ_URL: cannot query the ledger on the read replica/,
+  );
 });
 
 test("bad operating settings, all named at once", async () => {
@@ -100,26 +104,73 @@ test("bad operating settings, all named at once", async () => {
 describe("every misconfiguration is one line naming the setting and the cause", () => {
   const cases: [string, () => Promise<Record<string, string>>, string, RegExp][] = [
     ["a missing policy file", async () => ({ LOCKSMITH_POLICY: join(dir, "nope.yaml") }), "LOCKSMITH_POLICY", /nope\.yaml.*ENOENT/],
-    ["a policy file that is not YAML", async () => ({ LOCKSMITH_POLICY: write("broken.yaml", "roles: [unclosed\n") }), "LOCKSMITH_POLICY", /broken\.yaml:\d+ YAML: /],
-    ["a policy file that is not a bundle", async () => ({ LOCKSMITH_POLICY: write("other.yaml", "hello: world\n") }), "LOCKSMITH_POLICY", /other\.yaml:\d+ .*hello/],
-    ["a missing ledger key file", async () => ({ LOCKSMITH_LEDGER_KEY_FILE: join(dir, "nope-ledger.json") }), "LOCKSMITH_LEDGER_KEY_FILE", /nope-ledger\.json.*ENOENT/],
-    ["a ledger key file that is not JSON", async () => ({ LOCKSMITH_LEDGER_KEY_FILE: write("ledger-garbage.json", "not json") }), "LOCKSMITH_LEDGER_KEY_FILE", /not JSON/],
+    [
+      "a policy file that is not YAML",
+      async () => ({ LOCKSMITH_POLICY: write("broken.yaml", "roles: [unclosed\n") }),
+      "LOCKSMITH_POLICY",
+      /broken\.yaml:\d+ YAML: /,
+    ],
+    [
+      "a policy file that is not a bundle",
+      async () => ({ LOCKSMITH_POLICY: write("other.yaml", "hello: world\n") }),
+      "LOCKSMITH_POLICY",
+      /other\.yaml:\d+ .*hello/,
+    ],
+    [
+      "a missing ledger key file",
+      async () => ({ LOCKSMITH_LEDGER_KEY_FILE: join(dir, "nope-ledger.json") }),
+      "LOCKSMITH_LEDGER_KEY_FILE",
+      /nope-ledger\.json.*ENOENT/,
+    ],
+    [
+      "a ledger key file that is not JSON",
+      async () => ({ LOCKSMITH_LEDGER_KEY_FILE: write("ledger-garbage.json", "not json") }),
+      "LOCKSMITH_LEDGER_KEY_FILE",
+      /not JSON/,
+    ],
     [
       "a ledger key file without its private part",
-      async () => ({ LOCKSMITH_LEDGER_KEY_FILE: write("ledger-half.json", '{"version":1,"name":"x/audit","private_jwk":{"kty":"OKP","crv":"Ed25519","x":"secret-looking"}}') }),
+      async () => ({
+        LOCKSMITH_LEDGER_KEY_FILE: write("ledger-half.json", '{"version":1,"name":"x/audit","private_jwk":{"kty":"OKP","crv":"Ed25519","x":"secret-looking"}}'),
+      }),
       "LOCKSMITH_LEDGER_KEY_FILE",
       /private_jwk\.d/,
     ],
-    ["a keys file with a missing field", async () => ({ LOCKSMITH_KEYS_FILE: write("keys-half.json", '{"version":1,"keys":[{"d":"secret-looking"}]}') }), "LOCKSMITH_KEYS_FILE", /keys\[0\]\.\w+/],
+    [
+      "a keys file with a missing field",
+      async () => ({ LOCKSMITH_KEYS_FILE: write("keys-half.json", '{"version":1,"keys":[{"d":"secret-looking"}]}') }),
+      "LOCKSMITH_KEYS_FILE",
+      /keys\[0\]\.\w+/,
+    ],
     ["a Redis URL with a database index Redis does not have", async () => ({ REDIS_URL: "redis://127.0.0.1:6379/9999" }), "REDIS_URL", /DB index/i],
     ["a Redis URL that points at PostgreSQL", async () => ({ REDIS_URL: "redis://127.0.0.1:5432" }), "REDIS_URL", /cannot reach Redis \(standalone: \S/],
-    ["a PostgreSQL that does not answer", async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x` }), "DATABASE_URL", /cannot reach PostgreSQL \(Can't reach database server at 127\.0\.0\.1:\d+\)/],
+    [
+      "a PostgreSQL that does not answer",
+      async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x` }),
+      "DATABASE_URL",
+      /cannot reach PostgreSQL \(Can't reach database server at 127\.0\.0\.1:\d+\)/,
+    ],
     ["a PostgreSQL database that does not exist", async () => ({ DATABASE_URL: `${database.url}_nope` }), "DATABASE_URL", /database "\w+_nope" does not exist/],
-    ["a PostgreSQL role that does not exist", async () => ({ DATABASE_URL: database.url.replace("postgres@", "nobody_here@") }), "DATABASE_URL", /role "nobody_here" does not exist/],
-    ["a DATABASE_URL that points at Redis", async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:6379/x` }), "DATABASE_URL", /cannot reach PostgreSQL \(\S/],
+    [
+      "a PostgreSQL role that does not exist",
+      async () => ({ DATABASE_URL: database.url.replace("postgres@", "nobody_here@") }),
+      "DATABASE_URL",
+      /role "nobody_here" does not exist/,
+    ],
+    [
+      "a DATABASE_URL that points at Redis",
+      async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:6379/x` }),
+      "DATABASE_URL",
+      /cannot reach PostgreSQL \(\S/,
+    ],
     ["a PORT that is not a number", async () => ({ PORT: "eighty" }), "PORT", /invalid settings: PORT: /],
     ["a PORT already taken", async () => ({ PORT: String(taken) }), "PORT", /cannot listen on 127\.0\.0\.1:\d+ \(.*EADDRINUSE/],
-    ["a HOST that does not resolve", async () => ({ HOST: "no-such-host.invalid" }), "HOST", /cannot listen on no-such-host\.invalid:\d+ \(.*(ENOTFOUND|EAI_AGAIN)/],
+    [
+      "a HOST that does not resolve",
+      async () => ({ HOST: "no-such-host.invalid" }),
+      "HOST",
+      /cannot listen on no-such-host\.invalid:\d+ \(.*(ENOTFOUND|EAI_AGAIN)/,
+    ],
     ["a HOST that is not this machine's", async () => ({ HOST: "192.0.2.1" }), "HOST", /cannot listen on 192\.0\.2\.1:\d+ \(.*EADDRNOTAVAIL/],
   ];
   let taken: number;
@@ -163,7 +214,7 @@ describe("the public demo keys of examples/keys/ outside dev mode", () => {
         "agents:",
         "  my-agent:",
         "    environment: production",
-        "    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: \"k6mDp6fV32tPb3LnMgLadlsHO5lfEfztwrHkS7Cdq58\" }] } }",
+        '    auth: { method: private_key_jwt, jwks: { keys: [{ kty: OKP, crv: Ed25519, x: "k6mDp6fV32tPb3LnMgLadlsHO5lfEfztwrHkS7Cdq58" }] } }',
         "",
       ].join("\n"),
     );

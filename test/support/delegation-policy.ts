@@ -28,7 +28,14 @@ export const CI_SUBJECT = "repo:acme/app:ref:refs/heads/main";
 export function writeDelegationPolicy(issuers: TrustedIssuers): string {
   const bundle = parse(readFileSync(EXAMPLE_POLICY, "utf8"));
   bundle.identity_providers = {
-    corp: { issuer: issuers.corpIssuer, jwks_uri: issuers.corpJwksUri, audience: "locksmith", entitlements_claim: "scope", jwks_cooldown: 0, algorithms: ["ES256"] },
+    corp: {
+      issuer: issuers.corpIssuer,
+      jwks_uri: issuers.corpJwksUri,
+      audience: "locksmith",
+      entitlements_claim: "scope",
+      jwks_cooldown: 0,
+      algorithms: ["ES256"],
+    },
     "corp-groups": {
       issuer: `${issuers.corpIssuer}-groups`,
       jwks_uri: issuers.corpJwksUri,

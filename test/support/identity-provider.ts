@@ -20,7 +20,10 @@ export class TestIdentityProvider {
   private keys: IdpKey[] = [];
   private available = true;
 
-  private constructor(private readonly server: Server, readonly issuer: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly issuer: string,
+  ) {}
 
   static async start(name = "idp"): Promise<TestIdentityProvider> {
     let idp: TestIdentityProvider | undefined;

@@ -13,7 +13,10 @@ export class Interposer {
   private streamCut = false;
   private readonly streams = new Set<Socket>();
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(target: string): Promise<Interposer> {
     let self: Interposer | undefined;

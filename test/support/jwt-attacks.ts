@@ -35,12 +35,9 @@ function publicPart(key: Ed25519Jwk) {
  * is the public key a verifier holds (the HMAC-with-public-key attack uses it as
  * the secret). `jkuTarget` is a URL a verifier must never fetch.
  */
-export function attackVariants(
-  claims: Record<string, unknown>,
-  key: Ed25519Jwk,
-  options: { typ?: string; jkuTarget: string },
-): [string, string][] {
-  const header = (extra: Record<string, unknown> = {}) => JSON.stringify({ alg: "EdDSA", ...(key.kid ? { kid: key.kid } : {}), ...(options.typ ? { typ: options.typ } : {}), ...extra });
+export function attackVariants(claims: Record<string, unknown>, key: Ed25519Jwk, options: { typ?: string; jkuTarget: string }): [string, string][] {
+  const header = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ alg: "EdDSA", ...(key.kid ? { kid: key.kid } : {}), ...(options.typ ? { typ: options.typ } : {}), ...extra });
   const payload = JSON.stringify(claims);
   const genuine = signRaw(header(), payload, key);
   const [h, p, s] = genuine.split(".");
@@ -69,7 +66,7 @@ export function attackVariants(
     ["kid with a path traversal", signRaw(header({ kid: "../../../../dev/null" }), payload, attacker)],
     ["kid with SQL", signRaw(header({ kid: "' OR '1'='1" }), payload, attacker)],
     ["kid of 4 KiB", signRaw(header({ kid: "k".repeat(4096) }), payload, attacker)],
-    ['crit naming an unknown extension', signRaw(header({ crit: ["x-locksmith-bypass"], "x-locksmith-bypass": true }), payload, key)],
+    ["crit naming an unknown extension", signRaw(header({ crit: ["x-locksmith-bypass"], "x-locksmith-bypass": true }), payload, key)],
     ["duplicate claim (iss twice)", signRaw(header(), payload.replace(/^\{/, `{"iss":"someone-else",`), key)],
     // The same name twice, once escaped: JSON.parse decodes both to "sub" and keeps the last (issue 18, item 14).
     ["duplicate claim, escaped (sub and \\u0073ub)", signRaw(header(), payload.replace(/^\{/, `{"\\u0073ub":"someone-else",`), key)],

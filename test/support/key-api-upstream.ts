@@ -18,7 +18,11 @@ export interface SeenRequest {
 export class KeyApiUpstream {
   readonly seen: SeenRequest[] = [];
 
-  private constructor(private readonly server: Server, readonly url: string, readonly key: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly key: string,
+  ) {}
 
   static async start(key: string): Promise<KeyApiUpstream> {
     let upstream: KeyApiUpstream | undefined;

@@ -33,10 +33,13 @@ export async function startListeningLocksmith(options: StartOptions = {}): Promi
  * claims and header given: for what the middleware must refuse (wrong `typ`,
  * expired) even though the signature is genuine.
  */
-export async function forgeWithLocksmithKey(sut: LocksmithUnderTest, claims: Record<string, unknown>, header: Record<string, unknown> = {}, environment = "production"): Promise<string> {
+export async function forgeWithLocksmithKey(
+  sut: LocksmithUnderTest,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+  environment = "production",
+): Promise<string> {
   const file = JSON.parse(await readFile(sut.keysFile, "utf8")) as { keys: { environment: string; kid: string; status: string; private_jwk: object }[] };
   const key = file.keys.find((k) => k.environment === environment && k.status === "active")!;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: key.kid, ...header })
-    .sign(await importJWK(key.private_jwk, "EdDSA"));
+  return new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: key.kid, ...header }).sign(await importJWK(key.private_jwk, "EdDSA"));
 }

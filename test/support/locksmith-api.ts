@@ -36,7 +36,10 @@ export class LocksmithApi {
   }
 
   async issue(agent: ExamplePrincipal, body: object): Promise<Response> {
-    const res = await request(this.app).post("/v1/credentials").set(await this.headers(agent)).send(body);
+    const res = await request(this.app)
+      .post("/v1/credentials")
+      .set(await this.headers(agent))
+      .send(body);
     if (typeof res.body?.credential === "string") this.secrets.push(res.body.credential);
     return res;
   }
@@ -49,11 +52,16 @@ export class LocksmithApi {
   }
 
   async redeem(server: ExamplePrincipal, body: object): Promise<Response> {
-    return request(this.app).post("/v1/credentials/redeem").set(await this.headers(server)).send(body);
+    return request(this.app)
+      .post("/v1/credentials/redeem")
+      .set(await this.headers(server))
+      .send(body);
   }
 
   async revoke(caller: ExamplePrincipal, jti: string): Promise<Response> {
-    return request(this.app).delete(`/v1/credentials/${encodeURIComponent(jti)}`).set(await this.headers(caller));
+    return request(this.app)
+      .delete(`/v1/credentials/${encodeURIComponent(jti)}`)
+      .set(await this.headers(caller));
   }
 
   /** Headers for one call: `Authorization: Bearer <fresh assertion>` and a fresh request id. */

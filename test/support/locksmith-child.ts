@@ -28,7 +28,10 @@ export async function startLocksmithProcess(env: Record<string, string>): Promis
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/readyz`).then((res) => res.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (child.exitCode !== null || i > 200) {
       child.kill("SIGKILL");

@@ -11,14 +11,23 @@ export class InMemoryOAuthClientProvider implements OAuthClientProvider {
   private saved?: OAuthTokens;
   private verifier?: string;
 
-  constructor(readonly clientId: string, private readonly redirect: string) {}
+  constructor(
+    readonly clientId: string,
+    private readonly redirect: string,
+  ) {}
 
   get redirectUrl(): string {
     return this.redirect;
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: "Test MCP client", redirect_uris: [this.redirect], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "none" };
+    return {
+      client_name: "Test MCP client",
+      redirect_uris: [this.redirect],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
   }
 
   clientInformation(): OAuthClientInformationMixed {

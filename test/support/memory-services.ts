@@ -64,7 +64,13 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
   const suspensions = new MemorySuspensionStore(clock);
   const approvals = new MemoryApprovalStore(clock);
   const revocations = new MemoryRevocationFeed(clock);
-  const secrets = new SecretVault({ store: new MemorySecretStore(), wrapper: environmentKekProtector(randomBytes(32).toString("base64"), "unit"), policy, audit, clock });
+  const secrets = new SecretVault({
+    store: new MemorySecretStore(),
+    wrapper: environmentKekProtector(randomBytes(32).toString("base64"), "unit"),
+    policy,
+    audit,
+    clock,
+  });
   const roleAdmin = new MemoryRoleAdmin();
   const roles = new MemoryRoleRegistry();
   const upstreams = new DatabaseCredentials({ policy, secrets, registry: roles, admin: roleAdmin, audit, clock });

@@ -22,14 +22,38 @@ export async function startPrivateRedisCluster(size = 3): Promise<PrivateRedisCl
   const ports: number[] = [];
   for (let i = 0; i < size; i++) ports.push(await freePort());
   const servers: ChildProcess[] = ports.map((port) =>
-    spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--save", "", "--appendonly", "no", "--dir", dir], {
-      stdio: "ignore",
-    }),
+    spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ],
+      {
+        stdio: "ignore",
+      },
+    ),
   );
   const stop = async () => {
     await Promise.all(
       servers.map((server) =>
-        server.exitCode === null ? new Promise((r) => { server.once("exit", r); server.kill("SIGTERM"); }) : undefined,
+        server.exitCode === null
+          ? new Promise((r) => {
+              server.once("exit", r);
+              server.kill("SIGTERM");
+            })
+          : undefined,
       ),
     );
     rmSync(dir, { recursive: true, force: true });

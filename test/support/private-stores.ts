@@ -109,7 +109,8 @@ export async function startPrivatePostgres(options: { readonly password?: string
     chownSync(dir, uid, gid);
   }
   chmodSync(dir, 0o700);
-  const asPostgres = (command: string, args: string[]) => (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]) as [string, string[]];
+  const asPostgres = (command: string, args: string[]) =>
+    (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]) as [string, string[]];
   // With a password, TCP logins need SCRAM-SHA-256 (the superuser's is `password`), as on a real server.
   const pwfile = join(dir, "pwfile");
   if (options.password !== undefined) writeFileSync(pwfile, `${options.password}\n`, { mode: 0o644 });
@@ -132,7 +133,10 @@ export async function startPrivatePostgres(options: { readonly password?: string
     } catch {
       return [];
     }
-    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" }).stdout.split("\n").map(Number).filter(Boolean);
+    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" })
+      .stdout.split("\n")
+      .map(Number)
+      .filter(Boolean);
     return [postmaster, ...children];
   };
   const signalAll = (signal: NodeJS.Signals) => {

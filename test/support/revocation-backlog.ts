@@ -10,7 +10,10 @@ import { assertionFor, type ExamplePrincipal } from "./principals";
  * now: every revocation event of the retention window (its environment's), and
  * the data of the `ready` event that ends the backlog.
  */
-export async function revocationBacklog(sut: LocksmithUnderTest, server: ExamplePrincipal = "crm-prod"): Promise<{ events: Record<string, unknown>[]; ready: Record<string, unknown> }> {
+export async function revocationBacklog(
+  sut: LocksmithUnderTest,
+  server: ExamplePrincipal = "crm-prod",
+): Promise<{ events: Record<string, unknown>[]; ready: Record<string, unknown> }> {
   const listening: Server = sut.locksmith.http.listen(0, "127.0.0.1");
   await new Promise((resolve) => listening.once("listening", resolve));
   const abort = new AbortController();

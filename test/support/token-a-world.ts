@@ -56,7 +56,12 @@ export async function startTokenAWorld(): Promise<TokenAWorld> {
   const loginSecret = `secret-${Math.random().toString(36).slice(2)}`;
   process.env[LOGIN_SECRET_ENV] = loginSecret;
 
-  const idp = await startIdp(dir, { issuer: idpUrl, port: idpPort, clients: [{ client_id: "locksmith", client_secret: loginSecret, redirect_uris: [`${locksmithUrl}/oauth/login/callback`] }], accounts: PEOPLE });
+  const idp = await startIdp(dir, {
+    issuer: idpUrl,
+    port: idpPort,
+    clients: [{ client_id: "locksmith", client_secret: loginSecret, redirect_uris: [`${locksmithUrl}/oauth/login/callback`] }],
+    accounts: PEOPLE,
+  });
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const mcpKey = { ...(await exportJWK(privateKey)), kid: "crm-mcp-1" } as PrivateJwk;
   const policyFile = join(dir, "policy.yaml");
@@ -105,8 +110,16 @@ function tokenABundle(o: { idpUrl: string; mcpUrl: string; redirectUri: string; 
       login: { client_id: "locksmith", client_secret_env: LOGIN_SECRET_ENV, scopes: ["entitlements", "groups"] },
     },
   };
-  bundle.resource_servers["crm-mcp"] = { environment: "production", audience: o.mcpUrl, resources: [o.mcpUrl], auth: { method: "private_key_jwt", jwks: { keys: [o.mcpPublicKey] } } };
-  bundle.roles["crm-assistant"] = { grants: [{ scopes: ["crm:read", "crm:note"], resources: [o.mcpUrl], max_ttl: "5m" }], deny: [{ scopes: ["*:delete"], resources: ["**"] }] };
+  bundle.resource_servers["crm-mcp"] = {
+    environment: "production",
+    audience: o.mcpUrl,
+    resources: [o.mcpUrl],
+    auth: { method: "private_key_jwt", jwks: { keys: [o.mcpPublicKey] } },
+  };
+  bundle.roles["crm-assistant"] = {
+    grants: [{ scopes: ["crm:read", "crm:note"], resources: [o.mcpUrl], max_ttl: "5m" }],
+    deny: [{ scopes: ["*:delete"], resources: ["**"] }],
+  };
   // A metadata-document client whose URL resolves to loopback: refused by the SSRF guard (the bundle does not allow private addresses).
   bundle.client_metadata_documents = { clients: [{ url: CIMD_PRIVATE, environment: "production", roles: ["crm-assistant"] }] };
   bundle.agents[MCP_CLIENT] = { environment: "production", roles: ["crm-assistant"], auth: { method: "none", redirect_uris: [o.redirectUri] } };
@@ -160,7 +173,11 @@ export async function signInAndConsent(
     await Promise.all([page.waitForNavigation({ waitUntil: "domcontentloaded" }), page.click('button[type="submit"]')]);
   }
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-2-locksmith.png`), fullPage: true });
-  const consentText = await page.locator("main").textContent().then((t) => t ?? "").catch(() => "");
+  const consentText = await page
+    .locator("main")
+    .textContent()
+    .then((t) => t ?? "")
+    .catch(() => "");
   if (decision !== "none" && (await page.locator(`button[value="${decision}"]`).count())) {
     await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/oauth/authorize")), page.click(`button[value="${decision}"]`)]);
   }

@@ -70,7 +70,9 @@ export async function createAppDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase({ migrate: false });
   const client = new Client({ connectionString: db.url });
   await client.connect();
-  await client.query("CREATE SCHEMA app; CREATE TABLE app.customers (id int PRIMARY KEY, name text); INSERT INTO app.customers VALUES (1, 'Ada'), (2, 'Grace')");
+  await client.query(
+    "CREATE SCHEMA app; CREATE TABLE app.customers (id int PRIMARY KEY, name text); INSERT INTO app.customers VALUES (1, 'Ada'), (2, 'Grace')",
+  );
   // Nobody but the admin may create objects or connect elsewhere by default (least privilege at the server).
   await client.query("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
   await client.end();
@@ -101,7 +103,14 @@ export async function startUpstreamWorld(options: { settings?: Record<string, st
   const key = `sk_live_${randomBytes(18).toString("base64url")}`;
   const [corp, upstream, appDb] = await Promise.all([TestIdentityProvider.start("corp"), KeyApiUpstream.start(key), createAppDatabase()]);
   const rolePrefix = `t${randomBytes(4).toString("hex")}_`;
-  const base = writeDelegationPolicy({ corpIssuer: corp.issuer, corpJwksUri: corp.jwksUri, deadIssuer: "http://127.0.0.1:1/dead", deadJwksUri: "http://127.0.0.1:1/jwks", ciIssuer: `${corp.issuer}-ci`, ciJwksUri: corp.jwksUri });
+  const base = writeDelegationPolicy({
+    corpIssuer: corp.issuer,
+    corpJwksUri: corp.jwksUri,
+    deadIssuer: "http://127.0.0.1:1/dead",
+    deadJwksUri: "http://127.0.0.1:1/jwks",
+    ciIssuer: `${corp.issuer}-ci`,
+    ciJwksUri: corp.jwksUri,
+  });
   const bundle = parse(readFileSync(base, "utf8"));
   rmSync(dirname(base), { recursive: true, force: true });
   addUpstreams(bundle, upstream.url, rolePrefix);
@@ -111,8 +120,16 @@ export async function startUpstreamWorld(options: { settings?: Record<string, st
   const sut = await startLocksmith({ policyFile, settings });
   const api = new LocksmithApi(sut);
   if (options.putSecrets !== false) {
-    for (const [upstreamId, value] of [["crm-api", key], ["billing-api", key], ["app-db", appDb.url], ["staging-db", appDb.url]]) {
-      const res = await request(sut.locksmith.http).put(`/v1/admin/secrets/${upstreamId}`).set(await api.headers("security-oncall")).send({ value });
+    for (const [upstreamId, value] of [
+      ["crm-api", key],
+      ["billing-api", key],
+      ["app-db", appDb.url],
+      ["staging-db", appDb.url],
+    ]) {
+      const res = await request(sut.locksmith.http)
+        .put(`/v1/admin/secrets/${upstreamId}`)
+        .set(await api.headers("security-oncall"))
+        .send({ value });
       if (res.status !== 201) throw new Error(`secret put for ${upstreamId}: ${res.status} ${res.text}`);
     }
   }

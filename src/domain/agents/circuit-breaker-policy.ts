@@ -26,7 +26,11 @@ const seconds = (min: number, max: number, example: string) =>
     return parsed;
   });
 
-const pattern = z.string().min(1).max(512).regex(/^[\x21-\x7E]+$/, "must be printable ASCII without spaces");
+const pattern = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[\x21-\x7E]+$/, "must be printable ASCII without spaces");
 const threshold = z.number().int().min(1).max(1_000_000);
 
 export const circuitBreakerSchema = z
@@ -39,7 +43,10 @@ export const circuitBreakerSchema = z
   })
   .strict()
   .refine((spec) => spec.max_denials !== undefined || spec.max_destructive_requests !== undefined, "set max_denials, max_destructive_requests or both")
-  .refine((spec) => (spec.max_destructive_requests === undefined) === (spec.destructive_scopes === undefined), "max_destructive_requests and destructive_scopes go together");
+  .refine(
+    (spec) => (spec.max_destructive_requests === undefined) === (spec.destructive_scopes === undefined),
+    "max_destructive_requests and destructive_scopes go together",
+  );
 
 export interface CircuitBreakerPolicy {
   readonly windowSeconds: number;

@@ -20,7 +20,10 @@ export type BreakerCause = "denials" | "destructive_requests";
  * counts afresh.
  */
 export class CircuitBreaker {
-  constructor(private readonly counter: WindowCounter, private readonly suspension: SuspensionServices) {}
+  constructor(
+    private readonly counter: WindowCounter,
+    private readonly suspension: SuspensionServices,
+  ) {}
 
   /** Counts a request naming a destructive scope; true when it tripped the breaker (the caller refuses it). */
   async countDestructive(policy: Policy, agent: AgentPolicy, scopes: readonly string[], call: CallContext): Promise<boolean> {

@@ -42,7 +42,13 @@ export async function collectApproved(services: ApprovalServices, agent: string,
     const decision = await redecideApproved(services, policy, request);
     if (decision.outcome === "deny") {
       await services.audit.append(
-        approvalEvent(request, undefined, now, call, { type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule, ...ledgerEnvelope(call, policy.version) }),
+        approvalEvent(request, undefined, now, call, {
+          type: "denied",
+          decision: "deny",
+          reason: decision.reason,
+          rule: decision.rule,
+          ...ledgerEnvelope(call, policy.version),
+        }),
       );
       throw new LocksmithError("permission_denied", decision.description, { reason: decision.reason, ...(decision.rule ? { rule: decision.rule } : {}) });
     }

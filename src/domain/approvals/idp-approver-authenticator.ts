@@ -20,7 +20,11 @@ const MAX_TOKEN_LENGTH = 16_384;
  */
 export class IdpApproverAuthenticator implements ApproverAuthenticator {
   /** @param issuer Locksmith's own issuer URL: the default approvals audience is `{issuer}/v1/approvals`. */
-  constructor(private readonly policy: PolicySource, private readonly clock: Clock, private readonly issuer: string) {}
+  constructor(
+    private readonly policy: PolicySource,
+    private readonly clock: Clock,
+    private readonly issuer: string,
+  ) {}
 
   async verify(token: string): Promise<Approver> {
     if (token.length > MAX_TOKEN_LENGTH) throw invalidClient("token too large");

@@ -23,7 +23,10 @@ export async function redecideApproved(services: CredentialServices, policy: Pol
   }
   const killedAt = await services.tokens.lastRevocation(subjectsOf(r));
   if (killedAt !== undefined && killedAt >= r.createdAt) {
-    return deny("revoked_since_request", `the credentials of agent ${r.agent}${r.user ? `, user ${r.user}` : ""} or environment ${r.environment} were revoked after this request was made`);
+    return deny(
+      "revoked_since_request",
+      `the credentials of agent ${r.agent}${r.user ? `, user ${r.user}` : ""} or environment ${r.environment} were revoked after this request was made`,
+    );
   }
   const scopes = r.scope.split(" ");
   const user = r.user === undefined ? undefined : { id: r.user, entitlements: { covers: (scope: string) => scopes.includes(scope) } };

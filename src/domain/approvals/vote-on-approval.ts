@@ -39,7 +39,8 @@ export async function voteOnApproval(
   }
   const now = services.clock.now();
   const { outcome, request: after } = await services.approvals.vote(id, { subject: approver.subject, at: now, comment: vote.comment }, vote.approve, now);
-  const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) => services.audit.append(approvalEvent(request, approver.subject, now, call, event));
+  const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
+    services.audit.append(approvalEvent(request, approver.subject, now, call, event));
   switch (outcome) {
     case "unknown":
       throw new LocksmithError("not_found", "no such approval request");
@@ -56,7 +57,11 @@ export async function voteOnApproval(
       await record({ type: "approval_rejected", decision: "deny", reason: "rejected_by_approver" });
       return after!;
     default:
-      await record({ type: "approval_given", decision: outcome === "approved" ? "allow" : "pending", detail: { approvals: after!.approvals.length, required: request.count } });
+      await record({
+        type: "approval_given",
+        decision: outcome === "approved" ? "allow" : "pending",
+        detail: { approvals: after!.approvals.length, required: request.count },
+      });
       return after!;
   }
 }

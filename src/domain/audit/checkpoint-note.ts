@@ -45,7 +45,8 @@ export function verifyCheckpointNote(note: string, verifierKey: string): NoteChe
   const body = note.slice(0, split + 1);
   const lines = body.split("\n");
   const size = Number(lines[1]);
-  if (lines.length !== 4 || !/^\d+$/.test(lines[1] ?? "") || !Number.isSafeInteger(size)) return { ok: false, problem: "not a checkpoint body (origin, size, root)" };
+  if (lines.length !== 4 || !/^\d+$/.test(lines[1] ?? "") || !Number.isSafeInteger(size))
+    return { ok: false, problem: "not a checkpoint body (origin, size, root)" };
   const root = Buffer.from(lines[2], "base64");
   if (root.length !== 32) return { ok: false, problem: "checkpoint root is not 32 bytes" };
   const { name } = splitVerifierKey(verifierKey);
@@ -56,7 +57,10 @@ export function verifyCheckpointNote(note: string, verifierKey: string): NoteChe
     .split("\n")
     .filter((line) => line.startsWith(`${SIGNATURE_PREFIX}${name} `))
     .map((line) => Buffer.from(line.slice(SIGNATURE_PREFIX.length + name.length + 1), "base64"))
-    .some((sig) => sig.length === 68 && sig.subarray(0, 4).equals(keyHash) && verifySignature(null, Buffer.from(body, "utf8"), ed25519Key(publicKey), sig.subarray(4)));
+    .some(
+      (sig) =>
+        sig.length === 68 && sig.subarray(0, 4).equals(keyHash) && verifySignature(null, Buffer.from(body, "utf8"), ed25519Key(publicKey), sig.subarray(4)),
+    );
   if (!signed) return { ok: false, problem: `no valid signature by ${name}` };
   return { ok: true, checkpoint: { origin: lines[0], size, root } };
 }

@@ -24,7 +24,8 @@ export interface EventFilter {
  * (the PostgreSQL reader says the same in SQL; the contract suite holds both to it).
  */
 export function matchesFilter(event: AuditEvent, filter: EventFilter): boolean {
-  const equal = <K extends "agent" | "user" | "environment" | "resource" | "jti" | "type" | "decision">(key: K) => filter[key] === undefined || event[key] === filter[key];
+  const equal = <K extends "agent" | "user" | "environment" | "resource" | "jti" | "type" | "decision">(key: K) =>
+    filter[key] === undefined || event[key] === filter[key];
   return (
     (filter.from === undefined || event.occurredAt >= filter.from) &&
     (filter.to === undefined || event.occurredAt < filter.to) &&

@@ -45,9 +45,7 @@ export function inclusionProof(leaves: readonly Hash[], index: number, size: num
   const path = (m: number, from: number, n: number): Hash[] => {
     if (n === 1) return [];
     const k = split(n);
-    return m < k
-      ? [...path(m, from, k), rootOf(leaves.slice(from + k, from + n))]
-      : [...path(m - k, from + k, n - k), rootOf(leaves.slice(from, from + k))];
+    return m < k ? [...path(m, from, k), rootOf(leaves.slice(from + k, from + n))] : [...path(m - k, from + k, n - k), rootOf(leaves.slice(from, from + k))];
   };
   return path(index, 0, size);
 }

@@ -50,7 +50,11 @@ export async function verifyLedger(reader: LedgerReader, options: VerifyOptions)
   for (const checkpoint of stored) {
     const check = verifyCheckpointNote(checkpoint.note, options.verifierKey);
     if (!check.ok || check.checkpoint.size !== checkpoint.size || !check.checkpoint.root.equals(checkpoint.root)) {
-      problems.push({ seq: checkpoint.size, kind: "forged_checkpoint", message: `checkpoint of size ${checkpoint.size} in the database: ${check.ok ? "its row does not match its signed note" : check.problem}` });
+      problems.push({
+        seq: checkpoint.size,
+        kind: "forged_checkpoint",
+        message: `checkpoint of size ${checkpoint.size} in the database: ${check.ok ? "its row does not match its signed note" : check.problem}`,
+      });
     } else expect(check.checkpoint.size, check.checkpoint.root, "database checkpoint");
   }
   for (const exported of options.exportedNotes ?? []) {
@@ -68,7 +72,11 @@ export async function verifyLedger(reader: LedgerReader, options: VerifyOptions)
     for (const entry of page) {
       const seq = Number(entry.seq);
       if (seq !== size + 1 && !broken) {
-        problems.push({ seq: size + 1, kind: "missing", message: `seq ${size + 1}${seq > size + 2 ? `..${seq - 1}` : ""} missing: the next stored event is seq ${seq}` });
+        problems.push({
+          seq: size + 1,
+          kind: "missing",
+          message: `seq ${size + 1}${seq > size + 2 ? `..${seq - 1}` : ""} missing: the next stored event is seq ${seq}`,
+        });
         broken = true;
       }
       const leaf = eventLeafHash(entry.seq, entry);
@@ -78,7 +86,11 @@ export async function verifyLedger(reader: LedgerReader, options: VerifyOptions)
       size++;
       for (const expected of expectedRoots.get(size) ?? []) {
         if (!broken && !frontierRoot(frontier).equals(expected.root)) {
-          problems.push({ seq: size, kind: "checkpoint_mismatch", message: `${expected.source} of size ${size} does not match the events: an event at or before seq ${size} was changed, removed or inserted` });
+          problems.push({
+            seq: size,
+            kind: "checkpoint_mismatch",
+            message: `${expected.source} of size ${size} does not match the events: an event at or before seq ${size} was changed, removed or inserted`,
+          });
         }
       }
     }
@@ -86,7 +98,11 @@ export async function verifyLedger(reader: LedgerReader, options: VerifyOptions)
   }
   for (const [checkpointSize, sources] of expectedRoots) {
     if (checkpointSize > size) {
-      problems.push({ seq: size + 1, kind: "missing", message: `${sources[0].source} covers ${checkpointSize} events but the database holds ${size}: seq ${size + 1}..${checkpointSize} missing` });
+      problems.push({
+        seq: size + 1,
+        kind: "missing",
+        message: `${sources[0].source} covers ${checkpointSize} events but the database holds ${size}: seq ${size + 1}..${checkpointSize} missing`,
+      });
     }
   }
   problems.sort((a, b) => a.seq - b.seq);

@@ -102,7 +102,16 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
 }
 
 const provision = (services: HandOutServices, h: HandOut, upstream: UpstreamPolicy, minted: { jti: string; expiresAt: number }) =>
-  services.upstreams.provision({ upstream, jti: minted.jti, agent: h.agent, user: h.user, environment: h.environment, scopes: h.scope.split(" "), resource: h.resource, expiresAt: minted.expiresAt });
+  services.upstreams.provision({
+    upstream,
+    jti: minted.jti,
+    agent: h.agent,
+    user: h.user,
+    environment: h.environment,
+    scopes: h.scope.split(" "),
+    resource: h.resource,
+    expiresAt: minted.expiresAt,
+  });
 
 const liveState = (h: HandOut) => ({
   agent: h.agent,

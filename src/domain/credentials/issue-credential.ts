@@ -33,12 +33,7 @@ export type IssueOutcome =
  * → (open an approval request) → hand out (`handOutCredential`: mint, store,
  * record, fail closed). The OAuth grants come through here too.
  */
-export async function issueCredential(
-  services: CredentialServices,
-  agent: Principal,
-  request: IssueRequest,
-  call: CallContext,
-): Promise<IssueOutcome> {
+export async function issueCredential(services: CredentialServices, agent: Principal, request: IssueRequest, call: CallContext): Promise<IssueOutcome> {
   checkCanonicalRequest(request); // before anything is counted, decided or recorded: one string, one resource
   const policy = services.policy.current();
   const agentPolicy = policy.agents.get(agent.id);
@@ -95,8 +90,17 @@ export async function issueCredential(
   if (decision.outcome === "pending_approval") {
     const requestId = randomUUID();
     const waiting = newApprovalRequest({
-      id: requestId, agent: agent.id, environment: agentPolicy.environment, delegation, scope, resource: request.resource, purpose: request.purpose,
-      decision, policyVersion: policy.version, nowMs: services.clock.now(), timeoutMs: services.approvalTimeoutMs,
+      id: requestId,
+      agent: agent.id,
+      environment: agentPolicy.environment,
+      delegation,
+      scope,
+      resource: request.resource,
+      purpose: request.purpose,
+      decision,
+      policyVersion: policy.version,
+      nowMs: services.clock.now(),
+      timeoutMs: services.approvalTimeoutMs,
     });
     await services.approvals.create(waiting, APPROVAL_KEEP_MS);
     await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });

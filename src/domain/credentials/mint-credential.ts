@@ -54,4 +54,3 @@ export function mintCredential(keys: KeyRing, input: MintInput): MintedCredentia
   const token = signEdDsaJwt({ alg: "EdDSA", typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
   return { token, jti, expiresAt };
 }
-

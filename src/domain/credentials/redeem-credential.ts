@@ -46,12 +46,7 @@ export type RedeemOutcome =
  * Every way a token can fail is the same `{active:false}` to the caller
  * (RFC 7662 style) and a `redeem_rejected` event with the reason in the ledger.
  */
-export async function redeemCredential(
-  services: CredentialServices,
-  caller: Principal,
-  request: RedeemRequest,
-  call: CallContext,
-): Promise<RedeemOutcome> {
+export async function redeemCredential(services: CredentialServices, caller: Principal, request: RedeemRequest, call: CallContext): Promise<RedeemOutcome> {
   const policy = services.policy.current();
   const server = policy.resourceServers.find((rs) => rs.id === caller.id);
   if (!server) throw new Error(`authenticated resource server ${caller.id} is missing from policy ${policy.version}`);
@@ -62,7 +57,13 @@ export async function redeemCredential(
  * The same story for a redeemer named by policy rather than authenticated: an
  * upstream, redeemed by Locksmith's own egress proxy (`actor` is the upstream).
  */
-export async function redeemAt(services: CredentialServices, policy: Policy, server: ResourceServerPolicy, request: RedeemRequest, call: CallContext): Promise<RedeemOutcome> {
+export async function redeemAt(
+  services: CredentialServices,
+  policy: Policy,
+  server: ResourceServerPolicy,
+  request: RedeemRequest,
+  call: CallContext,
+): Promise<RedeemOutcome> {
   const operation = request.operation ? { operation: request.operation.description, ...(server.upstream ? { upstream: server.upstream.id } : {}) } : {};
   const record = (event: Partial<AuditEvent> & Pick<AuditEvent, "type" | "decision">) =>
     services.audit.append({
@@ -80,7 +81,12 @@ export async function redeemAt(services: CredentialServices, policy: Policy, ser
   };
 
   const verified = await services.steps.run("verify", () =>
-    verifyCredential(request.credential, { issuer: services.issuer, audience: server.audience, environment: server.environment }, services.keys, services.clock),
+    verifyCredential(
+      request.credential,
+      { issuer: services.issuer, audience: server.audience, environment: server.environment },
+      services.keys,
+      services.clock,
+    ),
   );
   if (!verified.ok) return reject(verified.reason);
   const { claims } = verified;

@@ -11,12 +11,7 @@ import type { CredentialSubject } from "./token-store";
  * Recorded as one `revoked` ledger row naming the subject and the count, and
  * announced on the revocation stream so offline verifiers refuse them too.
  */
-export async function revokeSubject(
-  services: CredentialServices,
-  caller: Principal,
-  subject: CredentialSubject,
-  call: CallContext,
-): Promise<number> {
+export async function revokeSubject(services: CredentialServices, caller: Principal, subject: CredentialSubject, call: CallContext): Promise<number> {
   if (caller.kind !== "admin") {
     throw new LocksmithError("permission_denied", "only an admin may revoke by subject", { reason: "not_admin" });
   }

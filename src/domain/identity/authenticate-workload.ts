@@ -26,12 +26,7 @@ export function workloadIssuerOf(token: string, policy: Policy): WorkloadIssuerP
  * Such tokens are meant to be presented many times within their short life,
  * so no replay memory applies (unlike private_key_jwt assertions).
  */
-export async function authenticateWorkload(
-  token: string,
-  workload: WorkloadIssuerPolicy,
-  policy: Policy,
-  context: AuthenticationContext,
-): Promise<Principal> {
+export async function authenticateWorkload(token: string, workload: WorkloadIssuerPolicy, policy: Policy, context: AuthenticationContext): Promise<Principal> {
   let claims: Record<string, unknown>;
   try {
     ({ payload: claims } = await jwtVerify(token, workload.keys, {

@@ -93,7 +93,8 @@ const NOT_ACCEPTED = `assertion not accepted: iss must name a client of the poli
 function describeJoseError(error: unknown, issuer: string): string {
   if (error instanceof errors.JWTExpired) return "assertion expired";
   // The issuer is public (it is in the metadata): saying it turns a dead end into a fix (LOCKSMITH_ISSUER / --issuer).
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === "aud") return `assertion claim "aud" is invalid: expected "${issuer}", Locksmith's issuer`;
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === "aud")
+    return `assertion claim "aud" is invalid: expected "${issuer}", Locksmith's issuer`;
   if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
   return NOT_ACCEPTED;
 }

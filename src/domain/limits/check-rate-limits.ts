@@ -5,7 +5,10 @@ import type { WindowCounter } from "./window-counter";
 
 /** Over a rate limit: 429 with `Retry-After` (seconds until the window resets). */
 export class RateLimitedError extends LocksmithError {
-  constructor(readonly retryAfterSeconds: number, which: string) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    which: string,
+  ) {
     super("too_many_requests", `${which} rate limit reached; retry after ${retryAfterSeconds} s`);
     this.name = "RateLimitedError";
   }

@@ -44,7 +44,8 @@ export async function checkAuthorizationRequest(
   const redirectUri = query.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
   if (redirectUri === undefined) return page("missing_redirect_uri", "redirect_uri is required: the client registered more than one");
   // Exact string comparison (RFC 9700 §4.1.3): no prefix, pattern or normalisation, so no open redirect.
-  if (!client.redirectUris.includes(redirectUri)) return page("unregistered_redirect_uri", "redirect_uri is not one the client registered; nothing is sent to it");
+  if (!client.redirectUris.includes(redirectUri))
+    return page("unregistered_redirect_uri", "redirect_uri is not one the client registered; nothing is sent to it");
 
   const state = query.state;
   const refuse = (error: Exclude<AuthorizationCheck & { ok: false }, never>["error"], reason: string, description: string) =>
@@ -53,7 +54,8 @@ export async function checkAuthorizationRequest(
   if (query.response_type !== "code") return refuse("unsupported_response_type", "unsupported_response_type", "response_type must be code");
   if (query.code_challenge === undefined) return refuse("invalid_request", "pkce_missing", "code_challenge is required (PKCE, S256)");
   if (query.code_challenge_method !== "S256") return refuse("invalid_request", "pkce_method", "code_challenge_method must be S256");
-  if (!S256_CHALLENGE.test(query.code_challenge)) return refuse("invalid_request", "pkce_challenge", "code_challenge must be a base64url SHA-256 (43 characters)");
+  if (!S256_CHALLENGE.test(query.code_challenge))
+    return refuse("invalid_request", "pkce_challenge", "code_challenge must be a base64url SHA-256 (43 characters)");
   if (query.resource === undefined) return refuse("invalid_target", "resource_missing", "resource is required: the URL of the MCP server (RFC 8707)");
   const server = policy.resourceServers.find((rs) => rs.audience === query.resource && rs.environment === client.agent.environment);
   if (!server) return refuse("invalid_target", "unknown_resource", `no resource server in ${client.agent.environment} has the audience ${query.resource}`);

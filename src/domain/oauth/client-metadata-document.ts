@@ -9,7 +9,10 @@ export interface ClientMetadata {
 export type ClientDocumentProblem = "private_address" | "unreachable" | "too_large" | "invalid_document";
 
 export class ClientDocumentError extends Error {
-  constructor(readonly problem: ClientDocumentProblem, description: string) {
+  constructor(
+    readonly problem: ClientDocumentProblem,
+    description: string,
+  ) {
     super(description);
     this.name = "ClientDocumentError";
   }

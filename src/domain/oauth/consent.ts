@@ -48,7 +48,15 @@ export async function promptConsent(services: AuthorizationServices, request: Au
   const who = { user: person.subject, agent: agent.id, environment: agent.environment, resource: request.resource, audience: request.resource };
   if (offer.scopes.length === 0) {
     await recordStep(services, call, { type: "consent_denied", decision: "deny", reason: "nothing_on_offer", ...who, scope: (request.scopes ?? []).join(" ") });
-    return { kind: "nothing_on_offer", offer, deniedRedirect: redirectBack(request.redirectUri, services.issuer, { error: "access_denied", error_description: "the person holds none of the scopes asked for", state: request.state }) };
+    return {
+      kind: "nothing_on_offer",
+      offer,
+      deniedRedirect: redirectBack(request.redirectUri, services.issuer, {
+        error: "access_denied",
+        error_description: "the person holds none of the scopes asked for",
+        state: request.state,
+      }),
+    };
   }
   const consent = newSecret();
   const pending: PendingConsent = {
@@ -74,7 +82,13 @@ export type ConsentAnswer = { readonly redirect: string } | { readonly refused: 
  */
 export async function answerConsent(
   services: AuthorizationServices,
-  answer: { readonly consent: string | undefined; readonly csrfToken: string | undefined; readonly session: string | undefined; readonly person: Person | undefined; readonly allow: boolean },
+  answer: {
+    readonly consent: string | undefined;
+    readonly csrfToken: string | undefined;
+    readonly session: string | undefined;
+    readonly person: Person | undefined;
+    readonly allow: boolean;
+  },
   call: CallContext,
 ): Promise<ConsentAnswer> {
   const id = answer.consent && answer.consent.length <= 128 ? ticketId("consent", answer.consent) : undefined;
@@ -91,10 +105,23 @@ export async function answerConsent(
     return { refused: "This consent form is not valid any more (or was not sent from Locksmith's page). Nothing was granted." };
   }
   if ((await services.tickets.take(id!)).status !== "fresh") return { refused: "This consent form was already answered." };
-  const who = { user: pending.person.subject, agent: pending.agent, environment: pending.environment, resource: pending.resource, audience: pending.resource, scope: pending.scopes.join(" ") };
+  const who = {
+    user: pending.person.subject,
+    agent: pending.agent,
+    environment: pending.environment,
+    resource: pending.resource,
+    audience: pending.resource,
+    scope: pending.scopes.join(" "),
+  };
   if (!answer.allow) {
     await recordStep(services, call, { type: "consent_denied", decision: "deny", reason: "person_denied", ...who });
-    return { redirect: redirectBack(pending.redirectUri, services.issuer, { error: "access_denied", error_description: "the person did not allow it", state: pending.state }) };
+    return {
+      redirect: redirectBack(pending.redirectUri, services.issuer, {
+        error: "access_denied",
+        error_description: "the person did not allow it",
+        state: pending.state,
+      }),
+    };
   }
   // A kill switch of the person since this sign-in: the session does not outlive it (they sign in again, perhaps not them).
   const killedAt = await services.tokens.lastRevocation([{ kind: "user", id: pending.person.subject }]);
@@ -115,7 +142,12 @@ export async function answerConsent(
     issuedAt: services.clock.now(),
   };
   await services.tickets.put(ticketId("code", code), JSON.stringify(grant), CODE_MEMORY_MS);
-  await recordStep(services, call, { type: "consent_given", decision: "allow", ...who, detail: { grant: grant.grantId, identity_provider: grant.person.identityProvider } });
+  await recordStep(services, call, {
+    type: "consent_given",
+    decision: "allow",
+    ...who,
+    detail: { grant: grant.grantId, identity_provider: grant.person.identityProvider },
+  });
   await recordStep(services, call, { type: "code_issued", decision: "allow", ...who, detail: { grant: grant.grantId } });
   return { redirect: redirectBack(pending.redirectUri, services.issuer, { code, state: pending.state }) };
 }

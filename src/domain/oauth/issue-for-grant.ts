@@ -15,7 +15,12 @@ export const refreshHash = (token: string): string => createHash("sha256").updat
  * entitlements, kill switches, suspensions and max_ttl apply at every code redemption and refresh.
  * The person's claims are read again under the policy in force now.
  */
-export async function issueForGrant(services: AuthorizationServices, grant: PersonGrant, scopes: readonly string[], call: CallContext): Promise<IssuedCredential> {
+export async function issueForGrant(
+  services: AuthorizationServices,
+  grant: PersonGrant,
+  scopes: readonly string[],
+  call: CallContext,
+): Promise<IssuedCredential> {
   const policy = services.policy.current();
   const agent = policy.principals.get(grant.agent);
   const person = delegationOf({ subject: grant.user, identityProvider: grant.identityProvider, claims: grant.claims }, policy);
@@ -23,7 +28,8 @@ export async function issueForGrant(services: AuthorizationServices, grant: Pers
   if (!person) throw new LocksmithError("invalid_grant", `identity provider ${grant.identityProvider} is no longer trusted`);
   const outcome = await issueCredential(services, agent, { scopes, resource: grant.resource, audience: grant.resource, person }, call);
   if (outcome.kind === "denied") throw new LocksmithError("invalid_grant", `the policy refuses this now: ${outcome.description}`, { reason: outcome.reason });
-  if (outcome.kind === "pending_approval") throw new LocksmithError("invalid_grant", "these scopes need an approval, which this flow cannot wait for", { reason: "pending_approval" });
+  if (outcome.kind === "pending_approval")
+    throw new LocksmithError("invalid_grant", "these scopes need an approval, which this flow cannot wait for", { reason: "pending_approval" });
   await services.grants.noteAccessToken(grant.id, outcome.jti);
   // A reuse, code replay, withdrawal or kill switch that revoked the grant while this token was minted did not see its jti: it dies here.
   const state = await services.grants.get(grant.id);

@@ -17,13 +17,22 @@ export type ClientLookup = { readonly ok: true; readonly client: OAuthClient } |
  */
 export async function findOAuthClient(policy: Policy, clientId: string, documents: ClientDocumentFetcher): Promise<ClientLookup> {
   const agent = policy.agents.get(clientId);
-  if (!agent?.client) return { ok: false, reason: "unknown_client", description: `client_id ${clientId} names no public client or admitted client metadata document of the policy` };
+  if (!agent?.client)
+    return {
+      ok: false,
+      reason: "unknown_client",
+      description: `client_id ${clientId} names no public client or admitted client metadata document of the policy`,
+    };
   if (agent.client.kind === "public") return { ok: true, client: { agent, redirectUris: agent.client.redirectUris, name: agent.id } };
   try {
     const metadata = await documents.fetch(agent.client.url, { allowPrivateAddresses: policy.clientMetadataDocuments?.allowPrivateAddresses ?? false });
     return { ok: true, client: { agent, redirectUris: metadata.redirectUris, name: metadata.clientName ?? agent.id } };
   } catch (error) {
     if (!(error instanceof ClientDocumentError)) throw error;
-    return { ok: false, reason: `client_document_${error.problem}`, description: `the client metadata document of ${clientId} cannot be used: ${error.message}` };
+    return {
+      ok: false,
+      reason: `client_document_${error.problem}`,
+      description: `the client metadata document of ${clientId} cannot be used: ${error.message}`,
+    };
   }
 }

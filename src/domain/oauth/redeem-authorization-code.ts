@@ -35,7 +35,14 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
     throw invalidGrant("the code is unknown or expired");
   }
   const code = JSON.parse(taken.value) as CodeGrant;
-  const who = { user: code.person.subject, agent: code.agent, environment: code.environment, resource: code.resource, audience: code.resource, scope: code.scopes.join(" ") };
+  const who = {
+    user: code.person.subject,
+    agent: code.agent,
+    environment: code.environment,
+    resource: code.resource,
+    audience: code.resource,
+    scope: code.scopes.join(" "),
+  };
   const reject = async (reason: string, description: string, detail: Record<string, string | number | boolean | null> = {}) => {
     await recordStep(services, call, { type: "code_rejected", decision: "deny", reason, ...who, detail: { grant: code.grantId, ...detail } });
     return invalidGrant(description);
@@ -46,16 +53,21 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
     await services.tickets.put(replayMark(code.grantId), "replayed", CODE_MEMORY_MS);
     const revoked = await services.grants.revoke(code.grantId);
     if (revoked) await revokeGrantTokens(services, revoked);
-    throw await reject("code_replayed", "the code was already used: the tokens issued from it are revoked", { tokens_revoked: revoked?.accessTokens.length ?? 0 });
+    throw await reject("code_replayed", "the code was already used: the tokens issued from it are revoked", {
+      tokens_revoked: revoked?.accessTokens.length ?? 0,
+    });
   }
   if (code.issuedAt + CODE_LIFETIME_MS <= services.clock.now()) throw await reject("code_expired", "the code expired");
   if (redemption.clientId !== code.agent) throw await reject("client_mismatch", "the code was issued to another client", { client_id: redemption.clientId });
   if (redemption.redirectUri !== code.redirectUri) throw await reject("redirect_uri_mismatch", "redirect_uri must be the one of the authorization request");
-  if (!verifierMatches(redemption.codeVerifier, code.codeChallenge)) throw await reject("pkce_failed", "code_verifier does not match the code_challenge (PKCE, S256)");
-  if (redemption.resource !== undefined && redemption.resource !== code.resource) throw await reject("resource_mismatch", "resource must be the one the person consented to");
+  if (!verifierMatches(redemption.codeVerifier, code.codeChallenge))
+    throw await reject("pkce_failed", "code_verifier does not match the code_challenge (PKCE, S256)");
+  if (redemption.resource !== undefined && redemption.resource !== code.resource)
+    throw await reject("resource_mismatch", "resource must be the one the person consented to");
   // The person consented before a kill switch of them, the agent or the environment: like an approval, that consent does not outlive it.
   const killedAt = await services.tokens.lastRevocation(subjectsOf({ agent: code.agent, user: code.person.subject, environment: code.environment }));
-  if (killedAt !== undefined && killedAt >= code.issuedAt) throw await reject("revoked_since_consent", "a kill switch hit the person, the agent or the environment after the person consented");
+  if (killedAt !== undefined && killedAt >= code.issuedAt)
+    throw await reject("revoked_since_consent", "a kill switch hit the person, the agent or the environment after the person consented");
 
   const now = services.clock.now();
   const grant: PersonGrant = {
@@ -87,4 +99,3 @@ export async function redeemAuthorizationCode(services: AuthorizationServices, r
   await recordStep(services, call, { type: "code_redeemed", decision: "allow", ...who, jti: issued.jti, detail: { grant: grant.id } });
   return { accessToken: issued.credential, expiresIn: issued.expiresIn, scope: issued.scope, refreshToken };
 }
-

@@ -27,20 +27,31 @@ export async function refreshAccessToken(services: AuthorizationServices, reques
     await recordStep(services, call, { type: reason === "refresh_reused" ? "refresh_reuse_detected" : "refresh_rejected", decision: "deny", reason, ...who });
     return new LocksmithError("invalid_grant", description);
   };
-  if (!GRANT_ID.test(grantId ?? "") || !secret || request.refreshToken.length > 200) throw await refused("unknown_refresh_token", "the refresh token is unknown or expired");
+  if (!GRANT_ID.test(grantId ?? "") || !secret || request.refreshToken.length > 200)
+    throw await refused("unknown_refresh_token", "the refresh token is unknown or expired");
   // The request is checked against the grant before the token rotates: a bad request spends nothing, so
   // the client's retry with the same token is not taken for a reuse that revokes the person's grant.
   const known = await services.grants.get(grantId);
   if (known) {
-    if (request.resource !== undefined && request.resource !== known.grant.resource) throw await refused("resource_mismatch", "resource must be the one the person consented to", { agent: request.clientId, detail: { grant: grantId } });
+    if (request.resource !== undefined && request.resource !== known.grant.resource)
+      throw await refused("resource_mismatch", "resource must be the one the person consented to", { agent: request.clientId, detail: { grant: grantId } });
     const asked = request.scopes ?? known.grant.scopes;
-    if (asked.length === 0 || !asked.every((scope) => known.grant.scopes.includes(scope))) throw new LocksmithError("invalid_scope", "a refresh may narrow the granted scopes, never widen them");
+    if (asked.length === 0 || !asked.every((scope) => known.grant.scopes.includes(scope)))
+      throw new LocksmithError("invalid_scope", "a refresh may narrow the granted scopes, never widen them");
   }
   const next = `${grantId}.${newSecret()}`;
   const rotated = await services.grants.rotate(grantId, refreshHash(request.refreshToken), refreshHash(next));
   if (rotated.outcome === "unknown") throw await refused("unknown_refresh_token", "the refresh token is unknown or expired");
   const grant = rotated.state.grant;
-  const who = { user: grant.user, agent: grant.agent, environment: grant.environment, resource: grant.resource, audience: grant.resource, scope: grant.scopes.join(" "), detail: { grant: grant.id } };
+  const who = {
+    user: grant.user,
+    agent: grant.agent,
+    environment: grant.environment,
+    resource: grant.resource,
+    audience: grant.resource,
+    scope: grant.scopes.join(" "),
+    detail: { grant: grant.id },
+  };
   if (rotated.outcome === "reused") {
     await revokeGrantTokens(services, rotated.state);
     throw await refused("refresh_reused", "this refresh token was already used: the grant and its tokens are revoked", who);
@@ -56,7 +67,8 @@ export async function refreshAccessToken(services: AuthorizationServices, reques
   if (grant.expiresAt <= services.clock.now()) throw await refused("grant_expired", "the grant expired: the person signs in again", who);
 
   const issued = await issueForGrant(services, grant, scopes, call).catch(async (error: unknown) => {
-    if (error instanceof LocksmithError && error.code === "invalid_grant") await recordStep(services, call, { type: "refresh_rejected", decision: "deny", reason: String(error.extra.reason ?? "policy"), ...who });
+    if (error instanceof LocksmithError && error.code === "invalid_grant")
+      await recordStep(services, call, { type: "refresh_rejected", decision: "deny", reason: String(error.extra.reason ?? "policy"), ...who });
     throw error;
   });
   await recordStep(services, call, { type: "token_refreshed", decision: "allow", ...who, jti: issued.jti, scope: issued.scope });

@@ -17,7 +17,9 @@ export interface Offer {
  * denies, the environment wall and the resource server's audience all apply.
  */
 export function scopesOnOffer(policy: Policy, agent: AgentPolicy, resource: string, asked: readonly string[] | undefined, person: Delegation): Offer {
-  const candidates = asked ?? [...new Set(agent.grants.filter((g) => matchesAny(g.resources, resource)).flatMap((g) => g.scopes.map((s) => s.source).filter((s) => !s.includes("*"))))];
+  const candidates = asked ?? [
+    ...new Set(agent.grants.filter((g) => matchesAny(g.resources, resource)).flatMap((g) => g.scopes.map((s) => s.source).filter((s) => !s.includes("*")))),
+  ];
   const scopes: string[] = [];
   const withheld: Offer["withheld"][number][] = [];
   for (const scope of candidates) {

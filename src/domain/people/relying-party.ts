@@ -24,7 +24,10 @@ export interface RelyingParty {
 
 /** A sign-in that failed for a reason the person (and the ledger) may see; never holds a token. */
 export class SignInError extends Error {
-  constructor(readonly reason: "idp_error" | "invalid_id_token" | "idp_unreachable" | "login_not_configured", description: string) {
+  constructor(
+    readonly reason: "idp_error" | "invalid_id_token" | "idp_unreachable" | "login_not_configured",
+    description: string,
+  ) {
     super(description);
     this.name = "SignInError";
   }

@@ -69,7 +69,14 @@ export async function completeSignIn(
   const policy = services.policy.current();
   const idp = loginProvider(policy);
   const record = (event: Pick<AuditEvent, "type" | "decision"> & Partial<AuditEvent>) =>
-    services.audit.append({ occurredAt: new Date(services.clock.now()), policyVersion: policy.version, requestId: call.requestId, traceId: call.traceId, clientIp: call.clientIp, ...event });
+    services.audit.append({
+      occurredAt: new Date(services.clock.now()),
+      policyVersion: policy.version,
+      requestId: call.requestId,
+      traceId: call.traceId,
+      clientIp: call.clientIp,
+      ...event,
+    });
   const state = callbackUrl.searchParams.get("state");
   const taken = state ? await services.tickets.take(ticketId("login", state)) : { status: "unknown" as const };
   if (taken.status !== "fresh" || !idp) {

@@ -51,7 +51,17 @@ export async function loadBoundaryTests(file: string): Promise<BoundaryTestFile>
   const raw = parse(await readFile(file, "utf8"));
   const parsed = fileSchema.safeParse(Array.isArray(raw) ? { cases: raw } : raw);
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${file}: ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "")}: ${i.message}`).join("\n"));
+    throw new Error(
+      parsed.error.issues
+        .map(
+          (i) =>
+            `${file}: ${i.path
+              .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+              .join("")
+              .replace(/^\./, "")}: ${i.message}`,
+        )
+        .join("\n"),
+    );
   }
   const near = (path?: string) => (path === undefined ? undefined : resolve(dirname(file), path));
   return { file, policyFile: near(parsed.data.policy), keysDir: near(parsed.data.keys), cases: parsed.data.cases };
@@ -67,5 +77,4 @@ export function runCaseOffline(policy: Policy, c: BoundaryCase): CaseResult {
 }
 
 /** Whether an outcome (and deny reason) is what the case expects. */
-export const matches = (c: BoundaryCase, outcome: string, reason?: string) =>
-  outcome === c.expect && (c.reason === undefined || c.reason === reason);
+export const matches = (c: BoundaryCase, outcome: string, reason?: string) => outcome === c.expect && (c.reason === undefined || c.reason === reason);

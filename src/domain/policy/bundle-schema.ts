@@ -9,9 +9,7 @@ import { upstreamsSchema } from "../upstreams/upstream-policy";
  * public contract of DESIGN.md; unknown fields are refused so a typo such as
  * `max_tll` is an error, not a silently ignored limit.
  */
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "must be 1-128 letters, digits, '.', '_', ':' or '-'");
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "must be 1-128 letters, digits, '.', '_', ':' or '-'");
 
 const pattern = z
   .string()
@@ -19,16 +17,14 @@ const pattern = z
   .max(512)
   .regex(/^[\x21-\x7E]+$/, "must be printable ASCII without spaces");
 
-const duration = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    const seconds = parseDuration(value);
-    if (seconds === undefined) {
-      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration: use seconds or 30s / 5m / 1h` });
-      return z.NEVER;
-    }
-    return seconds;
-  });
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration: use seconds or 30s / 5m / 1h` });
+    return z.NEVER;
+  }
+  return seconds;
+});
 
 const publicJwk = z
   .object({ kty: z.enum(["OKP", "EC"]), crv: z.enum(["Ed25519", "P-256"]), x: z.string(), y: z.string().optional() })
@@ -133,7 +129,16 @@ const tokenAlgorithm = z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS5
 const trustedIssuer = {
   issuer: z.string().min(1).max(512),
   jwks_uri: keysUrl.optional(),
-  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown()).refine((jwk) => !("d" in jwk) && !("k" in jwk), "is a private or symmetric key: a bundle holds public keys only")).min(1) }).strict().optional(),
+  jwks: z
+    .object({
+      keys: z
+        .array(
+          z.record(z.string(), z.unknown()).refine((jwk) => !("d" in jwk) && !("k" in jwk), "is a private or symmetric key: a bundle holds public keys only"),
+        )
+        .min(1),
+    })
+    .strict()
+    .optional(),
   algorithms: z.array(tokenAlgorithm).min(1).default(["RS256", "ES256", "EdDSA"]),
   /** Seconds between two fetches of `jwks_uri` when a token names an unknown `kid` (0 refetches at once). */
   jwks_cooldown: z.union([z.literal(0), duration]).default(30),
@@ -148,7 +153,10 @@ const login = z
     /** Name of the environment variable holding the client secret: the secret itself never sits in a bundle. */
     client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name such as CORP_IDP_CLIENT_SECRET"),
     /** Scopes asked at sign-in, so the ID token carries the entitlements and groups claims; `openid` is always asked. */
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/)).max(16).default([]),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/))
+      .max(16)
+      .default([]),
   })
   .strict();
 
@@ -205,7 +213,10 @@ export const bundleSchema = z
       .default({}),
     roles: z.record(id, z.object({ grants: z.array(grant).default([]), deny: z.array(deny).default([]) }).strict()).default({}),
     agents: z
-      .record(id, z.object({ environment: id, roles: z.array(id).default([]), auth: z.discriminatedUnion("method", [auth, workloadAuth, publicClientAuth]) }).strict())
+      .record(
+        id,
+        z.object({ environment: id, roles: z.array(id).default([]), auth: z.discriminatedUnion("method", [auth, workloadAuth, publicClientAuth]) }).strict(),
+      )
       .default({}),
     admins: z.record(id, z.object({ auth }).strict()).default({}),
     /** Security teams' principals: may query, prove and export the audit ledger. */

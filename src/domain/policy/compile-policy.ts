@@ -56,7 +56,13 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   });
   const upstreams = compileUpstreams(bundle.upstreams);
   for (const upstream of upstreams.values()) {
-    resourceServers.push({ id: upstream.id, environment: upstream.environment, audience: upstream.audience, resources: [compileResourcePattern(upstream.id), compileResourcePattern(`${upstream.id}:**`)], upstream });
+    resourceServers.push({
+      id: upstream.id,
+      environment: upstream.environment,
+      audience: upstream.audience,
+      resources: [compileResourcePattern(upstream.id), compileResourcePattern(`${upstream.id}:**`)],
+      upstream,
+    });
   }
   for (const [id, admin] of Object.entries(bundle.admins)) {
     principals.set(id, { kind: "admin", id, keys: keySet(admin.auth.jwks) });
@@ -68,20 +74,46 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   const version = `sha256:${createHash("sha256").update(sourceBytes).digest("hex")}`;
   const identityProviders = compileIdentityProviders(bundle);
   const workloadIssuers = compileWorkloadIssuers(bundle);
-  return { ok: true, policy: { version, source, environments: bundle.environments, agents, resourceServers, principals, identityProviders, workloadIssuers, rateLimits: compileRateLimits(bundle.rate_limits), circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker), clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false }, upstreams } };
+  return {
+    ok: true,
+    policy: {
+      version,
+      source,
+      environments: bundle.environments,
+      agents,
+      resourceServers,
+      principals,
+      identityProviders,
+      workloadIssuers,
+      rateLimits: compileRateLimits(bundle.rate_limits),
+      circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker),
+      clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false },
+      upstreams,
+    },
+  };
 }
 
-function compileAgent(roleSpecs: ReadonlyMap<string, Bundle["roles"][string]>, id: string, environment: string, roleIds: readonly string[], client?: OAuthClientPolicy): AgentPolicy {
+function compileAgent(
+  roleSpecs: ReadonlyMap<string, Bundle["roles"][string]>,
+  id: string,
+  environment: string,
+  roleIds: readonly string[],
+  client?: OAuthClientPolicy,
+): AgentPolicy {
   const roles = roleIds.map((role) => [role, roleSpecs.get(role)!] as const);
   return {
     id,
     environment,
     grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
-    denies: roles.flatMap(([role, spec]) => spec.deny.map((deny, i): CompiledDeny => ({
-      rule: `roles.${role}.deny[${i}]`,
-      scopes: deny.scopes.map(compileScopePattern),
-      resources: deny.resources.map(compileResourcePattern),
-    }))),
+    denies: roles.flatMap(([role, spec]) =>
+      spec.deny.map(
+        (deny, i): CompiledDeny => ({
+          rule: `roles.${role}.deny[${i}]`,
+          scopes: deny.scopes.map(compileScopePattern),
+          resources: deny.resources.map(compileResourcePattern),
+        }),
+      ),
+    ),
     ...(client ? { client } : {}),
   };
 }
@@ -140,7 +172,8 @@ function findProblems(bundle: Bundle): BundleProblem[] {
   }
   (bundle.client_metadata_documents?.clients ?? []).forEach((client, i) => {
     claimId(client.url, ["client_metadata_documents", "clients", String(i), "url"]);
-    if (!environments.has(client.environment)) problems.push({ path: ["client_metadata_documents", "clients", i, "environment"], message: `unknown environment "${client.environment}"` });
+    if (!environments.has(client.environment))
+      problems.push({ path: ["client_metadata_documents", "clients", i, "environment"], message: `unknown environment "${client.environment}"` });
     client.roles.forEach((role, j) => {
       if (!bundle.roles[role]) problems.push({ path: ["client_metadata_documents", "clients", i, "roles", j], message: `unknown role "${role}"` });
     });

@@ -89,11 +89,17 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   const problems: BundleProblem[] = [];
   for (const [id, spec] of Object.entries(bundle.identity_providers)) {
     if (spec.approver_audience === spec.audience) {
-      problems.push({ path: ["identity_providers", id, "approver_audience"], message: "must differ from audience: the user tokens agents hold for delegation would be approvers' sign-ins" });
+      problems.push({
+        path: ["identity_providers", id, "approver_audience"],
+        message: "must differ from audience: the user tokens agents hold for delegation would be approvers' sign-ins",
+      });
     }
   }
   const issuerUrls = new Map<string, string>();
-  for (const [section, entries] of [["identity_providers", bundle.identity_providers], ["workload_issuers", bundle.workload_issuers]] as const) {
+  for (const [section, entries] of [
+    ["identity_providers", bundle.identity_providers],
+    ["workload_issuers", bundle.workload_issuers],
+  ] as const) {
     for (const [id, spec] of Object.entries(entries)) {
       const first = issuerUrls.get(spec.issuer);
       if (first) problems.push({ path: [section, id, "issuer"], message: `issuer "${spec.issuer}" is already trusted as ${first}` });
@@ -102,7 +108,10 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   }
   const logins = Object.entries(bundle.identity_providers).filter(([, spec]) => spec.login);
   for (const [id] of logins.slice(1)) {
-    problems.push({ path: ["identity_providers", id, "login"], message: `people already sign in at ${logins[0][0]}: only one identity provider may have login` });
+    problems.push({
+      path: ["identity_providers", id, "login"],
+      message: `people already sign in at ${logins[0][0]}: only one identity provider may have login`,
+    });
   }
   const subjects = new Map<string, string>();
   for (const [agent, spec] of Object.entries(bundle.agents)) {

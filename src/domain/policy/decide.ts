@@ -14,7 +14,10 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
   const inEnvironment = servers.filter((rs) => rs.environment === agent.environment);
   if (inEnvironment.length === 0) {
     return servers.length > 0
-      ? deny("environment_wall", `${request.resource} is served only in ${unique(servers.map((rs) => rs.environment))}; agent ${agent.id} belongs to ${agent.environment}`)
+      ? deny(
+          "environment_wall",
+          `${request.resource} is served only in ${unique(servers.map((rs) => rs.environment))}; agent ${agent.id} belongs to ${agent.environment}`,
+        )
       : deny("no_resource_server", `no resource server in ${agent.environment} serves ${request.resource}`);
   }
   if (inEnvironment.length > 1) {
@@ -48,7 +51,8 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
   if (upstream) {
     const foreign = request.scopes.find((scope) => !upstream.scopes.has(scope));
     if (foreign) return deny("upstream_lacks_scope", `upstream ${upstream.id} allows no scope ${foreign} (it allows ${[...upstream.scopes].join(", ")})`);
-    if (upstream.kind === "oauth2") return deny("upstream_unavailable", `upstream ${upstream.id} is a connected-accounts upstream, which this Locksmith does not serve yet`);
+    if (upstream.kind === "oauth2")
+      return deny("upstream_unavailable", `upstream ${upstream.id} is a connected-accounts upstream, which this Locksmith does not serve yet`);
   }
   const rule = unique(grants.map((g) => g.rule));
   const needsUser = grants.find((g) => g.requiresUser);

@@ -10,7 +10,14 @@ export type UserEntitlements = readonly string[];
 /** A decision with the rule chain that produced it, one line per step, for people. */
 export interface Explanation {
   readonly agent: string;
-  readonly decision: Decision | { readonly outcome: "deny"; readonly reason: "unknown_agent" | "user_lacks_scope" | "invalid_request"; readonly rule?: string; readonly description: string };
+  readonly decision:
+    | Decision
+    | {
+        readonly outcome: "deny";
+        readonly reason: "unknown_agent" | "user_lacks_scope" | "invalid_request";
+        readonly rule?: string;
+        readonly description: string;
+      };
   readonly chain: readonly string[];
 }
 
@@ -22,12 +29,20 @@ export interface Explanation {
 export function explainRequest(policy: Policy, agentId: string, request: CredentialRequest, user?: UserEntitlements): Explanation {
   const agent = policy.agents.get(agentId);
   if (!agent) {
-    return { agent: agentId, decision: { outcome: "deny", reason: "unknown_agent", description: `no agent "${agentId}" in the bundle` }, chain: [`agent ${agentId}: not in the bundle`] };
+    return {
+      agent: agentId,
+      decision: { outcome: "deny", reason: "unknown_agent", description: `no agent "${agentId}" in the bundle` },
+      chain: [`agent ${agentId}: not in the bundle`],
+    };
   }
   const problem = requestProblem(request);
   if (problem) {
     // Locksmith answers such a request 400 before deciding; a string that aliases another must not read as allowed here either.
-    return { agent: agent.id, decision: { outcome: "deny", reason: "invalid_request", description: problem }, chain: [`request: ${problem} → refused (400 invalid_request)`] };
+    return {
+      agent: agent.id,
+      decision: { outcome: "deny", reason: "invalid_request", description: problem },
+      chain: [`request: ${problem} → refused (400 invalid_request)`],
+    };
   }
   const decision = decide(policy, agent, request);
   const chain = [`agent ${agent.id} in ${agent.environment}`, ...steps(policy, agent, request, decision)];
@@ -54,7 +69,9 @@ function steps(policy: Policy, agent: AgentPolicy, request: CredentialRequest, d
   lines.push(`no deny rule of the agent's roles matches (${agent.denies.map((d) => d.rule).join(", ") || "none"})`);
   for (const scope of request.scopes) {
     const grant = agent.grants.find((g) => matchesAny(g.scopes, scope) && matchesAny(g.resources, request.resource))!;
-    lines.push(`${scope}: first covering grant ${grant.rule} (max_ttl ${grant.maxTtl}s${grant.maxUses ? `, max_uses ${grant.maxUses}` : ""}${grant.approval ? ", approval" : ""})`);
+    lines.push(
+      `${scope}: first covering grant ${grant.rule} (max_ttl ${grant.maxTtl}s${grant.maxUses ? `, max_uses ${grant.maxUses}` : ""}${grant.approval ? ", approval" : ""})`,
+    );
   }
   lines.push(`ttl ${decision.ttl}s (cap ${Math.min(...agent.grants.filter((g) => decision.rule.split(", ").includes(g.rule)).map((g) => g.maxTtl))}s)`);
   if (decision.approval) lines.push(`approval: ${decision.approval.count} of ${decision.approval.approvers.join(", ")}`);

@@ -23,7 +23,8 @@ export function lintBundle(bundle: Bundle): BundleProblem[] {
 
   for (const [role, spec] of roles) {
     spec.grants.forEach((grant, i) => {
-      if (grant.max_ttl === undefined) warn(["roles", role, "grants", i], "has no max_ttl: credentials fall back to the 900s default cap; say how long they may live");
+      if (grant.max_ttl === undefined)
+        warn(["roles", role, "grants", i], "has no max_ttl: credentials fall back to the 900s default cap; say how long they may live");
       grant.scopes.forEach((scope, j) => {
         if (/^\*+$/.test(scope)) warn(["roles", role, "grants", i, "scopes", j], `"${scope}" grants every scope: name the scopes`);
       });
@@ -33,14 +34,22 @@ export function lintBundle(bundle: Bundle): BundleProblem[] {
     });
   }
 
-  const servers = Object.entries(bundle.resource_servers).map(([id, rs]) => ({ id, environment: rs.environment, resources: rs.resources.map(compileResourcePattern) }));
+  const servers = Object.entries(bundle.resource_servers).map(([id, rs]) => ({
+    id,
+    environment: rs.environment,
+    resources: rs.resources.map(compileResourcePattern),
+  }));
   for (const [agentId, agent] of Object.entries(bundle.agents)) {
     const grants = agent.roles.flatMap((role) => (roles.get(role)?.grants ?? []).map((grant, i) => ({ role, i, grant })));
     const denies = agent.roles.flatMap((role) => roles.get(role)?.deny ?? []);
     grants.forEach(({ role, i, grant }, k) => {
       const path = ["roles", role, "grants", i];
       const earlier = grants.slice(0, k).find((e) => covers(e.grant, grant));
-      if (earlier) warn(path, `is shadowed for agent ${agentId}: roles.${earlier.role}.grants[${earlier.i}] comes first and covers everything it covers, so it never decides`);
+      if (earlier)
+        warn(
+          path,
+          `is shadowed for agent ${agentId}: roles.${earlier.role}.grants[${earlier.i}] comes first and covers everything it covers, so it never decides`,
+        );
       if (denies.some((d) => covers(d, grant))) {
         warn(path, `is unreachable for agent ${agentId}: a deny rule of its roles covers all of it`);
       }
@@ -50,7 +59,10 @@ export function lintBundle(bundle: Bundle): BundleProblem[] {
         if (serving.length === 0) warn(path, `resource "${resource}" is served by no resource server`);
         else if (!serving.some((rs) => rs.environment === agent.environment)) {
           const where = [...new Set(serving.map((rs) => rs.environment))].join(", ");
-          warn(["agents", agentId, "roles", agent.roles.indexOf(role)], `reaches "${resource}" (roles.${role}.grants[${i}]), served only in ${where}; agent ${agentId} is in ${agent.environment}`);
+          warn(
+            ["agents", agentId, "roles", agent.roles.indexOf(role)],
+            `reaches "${resource}" (roles.${role}.grants[${i}]), served only in ${where}; agent ${agentId} is in ${agent.environment}`,
+          );
         }
       }
     });
@@ -64,7 +76,10 @@ const covers = (outer: Rule, inner: Rule) => globsCover(outer.scopes, inner.scop
 /** Every scope and resource pattern of the bundle, with its path and kind. */
 function* everyPattern(bundle: Bundle): Generator<[(string | number)[], string, PatternKind]> {
   for (const [role, spec] of Object.entries(bundle.roles)) {
-    for (const [section, rules] of [["grants", spec.grants], ["deny", spec.deny]] as const) {
+    for (const [section, rules] of [
+      ["grants", spec.grants],
+      ["deny", spec.deny],
+    ] as const) {
       for (const [i, rule] of rules.entries()) {
         for (const [j, p] of rule.scopes.entries()) yield [["roles", role, section, i, "scopes", j], p, "scope"];
         for (const [j, p] of rule.resources.entries()) yield [["roles", role, section, i, "resources", j], p, "resource"];
@@ -89,7 +104,8 @@ function* everyPattern(bundle: Bundle): Generator<[(string | number)[], string, 
  * segment nor makes one `.` or `..`.
  */
 function patternProblem(pattern: string, kind: PatternKind): string | undefined {
-  if (/\*{3,}/.test(pattern)) return `"${pattern}" has a run of three or more "*", which means the same as "**": write "**" (across "/") or "*" (within a segment)`;
+  if (/\*{3,}/.test(pattern))
+    return `"${pattern}" has a run of three or more "*", which means the same as "**": write "**" (across "/") or "*" (within a segment)`;
   const sample = sampleOf(pattern);
   if (kind === "resource") {
     const problem = resourceProblem(sample);

@@ -7,7 +7,10 @@ import type { Policy } from "./policy";
 
 /** A bundle that cannot be used; `problems` are lines like `file:12 roles.x.grants[0].max_ttl: ...`. */
 export class PolicyLoadError extends Error {
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(`invalid policy bundle ${file}:\n  ${problems.join("\n  ")}`);
     this.name = "PolicyLoadError";
   }
@@ -50,7 +53,10 @@ export function parsePolicy(text: string, file: string): Policy {
   }
   const compiled = compilePolicy(parsed.data, text, file);
   if (!compiled.ok) {
-    throw new PolicyLoadError(file, compiled.problems.map((problem) => `${where(problem.path)}: ${problem.message}`));
+    throw new PolicyLoadError(
+      file,
+      compiled.problems.map((problem) => `${where(problem.path)}: ${problem.message}`),
+    );
   }
   return compiled.policy;
 }
@@ -63,7 +69,10 @@ export function locator(doc: Document, lines: LineCounter, file: string) {
       const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
       if (isNode(node) && node.range) line = lines.linePos(node.range[0]).line;
     }
-    const dotted = path.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("").replace(/^\./, "");
+    const dotted = path
+      .map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`))
+      .join("")
+      .replace(/^\./, "");
     return `${file}:${line ?? 1} ${dotted || "(top level)"}`;
   };
 }

@@ -9,7 +9,9 @@ const cache = new WeakMap<Policy, ReadonlySet<string>>();
 export function namedScopes(policy: Policy): ReadonlySet<string> {
   let named = cache.get(policy);
   if (!named) {
-    const sources = [...policy.agents.values()].flatMap((agent) => [...agent.grants, ...agent.denies].flatMap((rule) => rule.scopes.map((glob) => glob.source)));
+    const sources = [...policy.agents.values()].flatMap((agent) =>
+      [...agent.grants, ...agent.denies].flatMap((rule) => rule.scopes.map((glob) => glob.source)),
+    );
     named = new Set(sources.filter((source) => !source.includes("*")));
     cache.set(policy, named);
   }

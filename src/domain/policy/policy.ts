@@ -38,7 +38,9 @@ export interface AgentPolicy {
  * An agent that is a public OAuth client: registered in the bundle with its exact redirect URIs, or
  * named by the URL of its Client ID Metadata Document (redirect URIs read from the document).
  */
-export type OAuthClientPolicy = { readonly kind: "public"; readonly redirectUris: readonly string[] } | { readonly kind: "metadata_document"; readonly url: string };
+export type OAuthClientPolicy =
+  | { readonly kind: "public"; readonly redirectUris: readonly string[] }
+  | { readonly kind: "metadata_document"; readonly url: string };
 
 export interface ResourceServerPolicy {
   readonly id: string;

@@ -31,7 +31,10 @@ export class ReloadablePolicy implements PolicySource {
   private policy: Policy;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(initial: Policy, private readonly deps: ReloadablePolicyDeps) {
+  constructor(
+    initial: Policy,
+    private readonly deps: ReloadablePolicyDeps,
+  ) {
     this.policy = initial;
   }
 
@@ -74,7 +77,18 @@ export class ReloadablePolicy implements PolicySource {
     return { ok: false, version: this.policy.version, problems };
   }
 
-  private record(type: "policy_loaded" | "policy_rejected", policyVersion: string, detail: Record<string, string | number | null>, call?: CallContext): Promise<void> {
-    return this.deps.audit.append({ type, occurredAt: new Date(this.deps.clock.now()), decision: type === "policy_loaded" ? "allow" : "deny", ...ledgerEnvelope(call, policyVersion), detail });
+  private record(
+    type: "policy_loaded" | "policy_rejected",
+    policyVersion: string,
+    detail: Record<string, string | number | null>,
+    call?: CallContext,
+  ): Promise<void> {
+    return this.deps.audit.append({
+      type,
+      occurredAt: new Date(this.deps.clock.now()),
+      decision: type === "policy_loaded" ? "allow" : "deny",
+      ...ledgerEnvelope(call, policyVersion),
+      detail,
+    });
   }
 }

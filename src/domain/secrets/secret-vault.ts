@@ -41,7 +41,16 @@ export class SecretVault {
     checkValue(value);
     const now = new Date(this.deps.clock.now());
     const id = randomUUID();
-    const secret = { id, upstream, owner, version: 1, createdAt: now, updatedAt: now, updatedBy: write.actor, ...(await sealSecret(this.deps.wrapper, { id, owner, upstream }, value)) };
+    const secret = {
+      id,
+      upstream,
+      owner,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      updatedBy: write.actor,
+      ...(await sealSecret(this.deps.wrapper, { id, owner, upstream }, value)),
+    };
     if (!(await this.deps.store.create(secret))) throw new LocksmithError("conflict", `upstream ${upstream} already has a secret for ${owner}: rotate it`);
     await this.record("secret_put", write.actor, metadataOf(secret), call);
     return metadataOf(secret);
@@ -79,9 +88,11 @@ export class SecretVault {
   }
 
   private target(write: SecretWrite, { declared = true } = {}) {
-    if (!this.deps.wrapper.encrypts) throw new LocksmithError("server_error", "no key encryption key is configured (LOCKSMITH_KEYS_KEK): upstream secrets cannot be sealed");
+    if (!this.deps.wrapper.encrypts)
+      throw new LocksmithError("server_error", "no key encryption key is configured (LOCKSMITH_KEYS_KEK): upstream secrets cannot be sealed");
     // Deleting stays possible after an upstream left the bundle; writing needs a declared one (typos fail here, not at first use).
-    if (declared && !this.deps.policy.current().upstreams?.has(write.upstream)) throw new LocksmithError("invalid_request", `the policy declares no upstream ${write.upstream}`);
+    if (declared && !this.deps.policy.current().upstreams?.has(write.upstream))
+      throw new LocksmithError("invalid_request", `the policy declares no upstream ${write.upstream}`);
     return { upstream: write.upstream, owner: write.owner ?? PLATFORM_OWNER };
   }
 

@@ -20,7 +20,10 @@ export interface DatabaseTarget {
 export interface RoleAdmin {
   target(adminUrl: string): DatabaseTarget;
   /** One transaction: a LOGIN role with this password, VALID UNTIL, and exactly these grants. */
-  create(adminUrl: string, role: { readonly name: string; readonly password: string; readonly validUntil: Date; readonly grants: readonly TableGrant[] }): Promise<void>;
+  create(
+    adminUrl: string,
+    role: { readonly name: string; readonly password: string; readonly validUntil: Date; readonly grants: readonly TableGrant[] },
+  ): Promise<void>;
   /** NOLOGIN → end its sessions → revoke what it holds → drop it. Idempotent: a role that is gone is done. */
   drop(adminUrl: string, name: string): Promise<void>;
   /** Roles named `<prefix>…` whose VALID UNTIL is at or before `before`: left behind when the registry lost track of them. */
@@ -95,7 +98,10 @@ export class DatabaseCredentials implements UpstreamHooks {
     let dropped = 0;
     const failed: string[] = [];
     for (const role of await this.deps.registry.expired(now)) {
-      await this.drop(role, "expired", undefined).then(() => dropped++, () => failed.push(role.roleName));
+      await this.drop(role, "expired", undefined).then(
+        () => dropped++,
+        () => failed.push(role.roleName),
+      );
     }
     for (const upstream of this.deps.policy.current().upstreams?.values() ?? []) {
       if (upstream.kind !== "postgres") continue;
@@ -135,7 +141,11 @@ export class DatabaseCredentials implements UpstreamHooks {
 
   private async adminUrl(upstream: string): Promise<string> {
     const secret = await this.deps.secrets.reveal(upstream);
-    if (!secret) throw new LocksmithError("temporarily_unavailable", `upstream ${upstream} has no admin connection stored: the platform team must run \`locksmith secrets put ${upstream}\``);
+    if (!secret)
+      throw new LocksmithError(
+        "temporarily_unavailable",
+        `upstream ${upstream} has no admin connection stored: the platform team must run \`locksmith secrets put ${upstream}\``,
+      );
     return secret.toString("utf8");
   }
 }

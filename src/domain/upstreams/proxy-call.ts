@@ -48,14 +48,21 @@ export async function prepareProxyCall(services: ProxyServices, request: ProxyRe
   const target = checkProxyTarget(request.target);
   if (!target.ok) throw new LocksmithError("invalid_request", target.problem);
   const query = new URLSearchParams(target.query);
-  if (upstream.key.in === "query" && query.has(upstream.key.name)) throw new LocksmithError("invalid_request", `the query must not carry ${upstream.key.name}: Locksmith adds it`);
+  if (upstream.key.in === "query" && query.has(upstream.key.name))
+    throw new LocksmithError("invalid_request", `the query must not carry ${upstream.key.name}: Locksmith adds it`);
 
   const allowing = scopesAllowing(upstream, request.method, target.path);
   const description = `${request.method} ${target.path}`;
-  const redeemed = await redeemAt(services.credentials, policy, server, {
-    credential: request.credential,
-    operation: { description, allows: (scopes, resource) => scopes.some((s) => allowing.includes(s)) && resourceCoversPath(upstream, resource, target.path) },
-  }, call);
+  const redeemed = await redeemAt(
+    services.credentials,
+    policy,
+    server,
+    {
+      credential: request.credential,
+      operation: { description, allows: (scopes, resource) => scopes.some((s) => allowing.includes(s)) && resourceCoversPath(upstream, resource, target.path) },
+    },
+    call,
+  );
   if (!redeemed.active) {
     if (redeemed.reason === "operation_not_covered") {
       throw new LocksmithError("permission_denied", `the credential does not allow ${description} on ${upstream.id}`, { reason: "operation_not_covered" });
@@ -64,18 +71,25 @@ export async function prepareProxyCall(services: ProxyServices, request: ProxyRe
   }
 
   const key = await services.secrets.reveal(upstream.id);
-  if (!key) throw new LocksmithError("temporarily_unavailable", `upstream ${upstream.id} has no key stored: the platform team must run \`locksmith secrets put ${upstream.id}\``);
+  if (!key)
+    throw new LocksmithError(
+      "temporarily_unavailable",
+      `upstream ${upstream.id} has no key stored: the platform team must run \`locksmith secrets put ${upstream.id}\``,
+    );
   return { ...place(upstream, key.toString("utf8"), target.path, target.query), redeemed };
 }
 
 function place(upstream: ApiKeyUpstream, key: string, path: string, query: string): Omit<UpstreamCall, "redeemed"> {
   const base = upstream.baseUrl;
-  const withKey = upstream.key.in === "query" ? [query, `${encodeURIComponent(upstream.key.name)}=${encodeURIComponent(key)}`].filter(Boolean).join("&") : query;
+  const withKey =
+    upstream.key.in === "query" ? [query, `${encodeURIComponent(upstream.key.name)}=${encodeURIComponent(key)}`].filter(Boolean).join("&") : query;
   const url = new URL(`${base.origin}${base.pathname.replace(/\/+$/, "")}${path}${withKey ? `?${withKey}` : ""}`);
   // Defence in depth: whatever the path, the call goes to the upstream's origin, under its base path.
-  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/+$/, ""))) throw new LocksmithError("invalid_request", "the path leaves the upstream");
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/+$/, "")))
+    throw new LocksmithError("invalid_request", "the path leaves the upstream");
   // A line break in a stored key must never become a second header (request splitting): refuse to send it.
-  if (upstream.key.in === "header" && !/^[\x20-\x7E]+$/.test(key)) throw new LocksmithError("bad_gateway", `the stored key of ${upstream.id} cannot be sent in a header: rotate it`);
+  if (upstream.key.in === "header" && !/^[\x20-\x7E]+$/.test(key))
+    throw new LocksmithError("bad_gateway", `the stored key of ${upstream.id} cannot be sent in a header: rotate it`);
   const headers: Record<string, string> = upstream.key.in === "header" ? { [upstream.key.name.toLowerCase()]: `${upstream.key.prefix}${key}` } : {};
   return { url, headers, needles: [key, encodeURIComponent(key), Buffer.from(key).toString("base64")] };
 }

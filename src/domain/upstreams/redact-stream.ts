@@ -27,7 +27,10 @@ export function redactStream(needles: readonly string[]): Transform {
 
 /** The same for a header value or any short text. */
 export function redactText(text: string, needles: readonly string[]): string {
-  return redact(Buffer.from(text), [...new Set(needles.filter((n) => n.length > 0))].map((n) => Buffer.from(n)).sort((a, b) => b.length - a.length)).toString();
+  return redact(
+    Buffer.from(text),
+    [...new Set(needles.filter((n) => n.length > 0))].map((n) => Buffer.from(n)).sort((a, b) => b.length - a.length),
+  ).toString();
 }
 
 function redact(buffer: Buffer, patterns: readonly Buffer[]): Buffer {

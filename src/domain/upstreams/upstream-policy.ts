@@ -38,13 +38,16 @@ const operation = z
 const scopeName = z.string().regex(/^[\x21\x23-\x29\x2B-\x5B\x5D-\x7E]{1,128}$/, "must be a concrete scope (no spaces or wildcards)");
 
 /** https, or http on loopback only: the key is never sent in the clear over a network. */
-const baseUrl = z.url({ protocol: /^https?$/ }).refine((value) => {
-  const url = new URL(value);
-  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-}, "must be an https URL (http only on localhost)").refine((value) => {
-  const url = new URL(value);
-  return !url.search && !url.hash && !url.username && !url.password;
-}, "must not carry a query, fragment or credentials");
+const baseUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => {
+    const url = new URL(value);
+    return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  }, "must be an https URL (http only on localhost)")
+  .refine((value) => {
+    const url = new URL(value);
+    return !url.search && !url.hash && !url.username && !url.password;
+  }, "must not carry a query, fragment or credentials");
 
 const environment = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "must be an environment id");
 
@@ -58,7 +61,11 @@ const apiKeyUpstream = z
         in: z.enum(["header", "query"]),
         name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be a header or query parameter name"),
         /** Written before the key, e.g. `Bearer ` for an Authorization header. */
-        prefix: z.string().max(32).regex(/^[\x20-\x7E]*$/, "must be printable ASCII").optional(),
+        prefix: z
+          .string()
+          .max(32)
+          .regex(/^[\x20-\x7E]*$/, "must be printable ASCII")
+          .optional(),
       })
       .strict(),
     scopes: z.record(scopeName, z.array(operation).min(1)),
@@ -80,7 +87,10 @@ const postgresUpstream = z
       z.array(z.object({ schema: identifier, tables: z.array(identifier).min(1).optional(), privileges: z.array(z.enum(PRIVILEGES)).min(1) }).strict()).min(1),
     ),
     /** Roles are named `<role_prefix><random>` so they are recognisable on the server. */
-    role_prefix: z.string().regex(/^[a-z][a-z0-9_]{2,20}$/, "must be 3-21 lowercase letters, digits or _").default("locksmith_"),
+    role_prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{2,20}$/, "must be 3-21 lowercase letters, digits or _")
+      .default("locksmith_"),
   })
   .strict();
 
@@ -95,7 +105,10 @@ const oauth2Upstream = z
     scopes: z.record(scopeName, z.array(z.string().min(1).max(256)).min(1)),
   })
   .strict()
-  .refine((spec) => spec.issuer !== undefined || (spec.authorization_endpoint !== undefined && spec.token_endpoint !== undefined), "give issuer, or authorization_endpoint and token_endpoint");
+  .refine(
+    (spec) => spec.issuer !== undefined || (spec.authorization_endpoint !== undefined && spec.token_endpoint !== undefined),
+    "give issuer, or authorization_endpoint and token_endpoint",
+  );
 
 export const upstreamsSchema = z.record(
   z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be 1-63 lowercase letters, digits or '-'"),
@@ -126,7 +139,12 @@ interface UpstreamBase {
 }
 
 export type UpstreamPolicy =
-  | (UpstreamBase & { readonly kind: "api_key"; readonly baseUrl: URL; readonly key: { readonly in: "header" | "query"; readonly name: string; readonly prefix: string }; readonly operations: ReadonlyMap<string, readonly CompiledOperation[]> })
+  | (UpstreamBase & {
+      readonly kind: "api_key";
+      readonly baseUrl: URL;
+      readonly key: { readonly in: "header" | "query"; readonly name: string; readonly prefix: string };
+      readonly operations: ReadonlyMap<string, readonly CompiledOperation[]>;
+    })
   | (UpstreamBase & { readonly kind: "postgres"; readonly grants: ReadonlyMap<string, readonly TableGrant[]>; readonly rolePrefix: string })
   | (UpstreamBase & { readonly kind: "oauth2" });
 

@@ -1,7 +1,15 @@
 import { Router, type Request, type Response } from "express";
 import type { Person } from "../../domain/people/person";
 import { SignInError } from "../../domain/people/relying-party";
-import { beginSignIn, completeSignIn, currentPerson, LOGIN_TRANSACTION_TTL_MS, signOut, type SignInContext, type SignInServices } from "../../domain/people/sign-in";
+import {
+  beginSignIn,
+  completeSignIn,
+  currentPerson,
+  LOGIN_TRANSACTION_TTL_MS,
+  signOut,
+  type SignInContext,
+  type SignInServices,
+} from "../../domain/people/sign-in";
 import { newSecret } from "../../domain/tickets/ticket-id";
 import { callOf } from "../middleware/request-context";
 import { html, sendPage } from "../pages/html";
@@ -24,7 +32,10 @@ export class PeopleSignIn {
   /** Binds login transactions to the browser that began them (one secret per browser, shared by its tabs). */
   private readonly binding: SessionCookie;
 
-  constructor(private readonly services: SignInServices, issuer: string) {
+  constructor(
+    private readonly services: SignInServices,
+    issuer: string,
+  ) {
     this.cookie = new SessionCookie(issuer);
     this.binding = new SessionCookie(issuer, "locksmith_login", LOGIN_TRANSACTION_TTL_MS);
   }

@@ -11,7 +11,11 @@ export class SessionCookie {
   private readonly secure: boolean;
 
   /** `ttlMs`: the session's life (default); the login-binding cookie lives as long as a login transaction. */
-  constructor(issuer: string, base = "locksmith_session", private readonly ttlMs = SESSION_TTL_MS) {
+  constructor(
+    issuer: string,
+    base = "locksmith_session",
+    private readonly ttlMs = SESSION_TTL_MS,
+  ) {
     this.secure = issuer.startsWith("https:");
     this.name = this.secure ? `__Host-${base}` : base;
   }

@@ -22,7 +22,13 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
     const query = singleValues(req);
     const checked = query ? await checkAuthorizationRequest(services.policy.current(), query, services.documents) : undefined;
     if (!checked?.ok) {
-      const refusal = checked ?? { error: "invalid_request", reason: "repeated_parameter", description: "a parameter is repeated", clientId: undefined, redirect: undefined };
+      const refusal = checked ?? {
+        error: "invalid_request",
+        reason: "repeated_parameter",
+        description: "a parameter is repeated",
+        clientId: undefined,
+        redirect: undefined,
+      };
       await recordStep(services, call, {
         type: "authorization_refused",
         decision: "deny",
@@ -31,8 +37,16 @@ export function authorizeRoutes(services: AuthorizationServices, signIn: PeopleS
         // The client_id is whatever the URL said: kept for the investigation, printable only (no forged lines, no NUL the ledger refuses).
         detail: { error: refusal.error, ...(refusal.clientId ? { client_id: refusal.clientId.replace(/[^\x20-\x7E]/g, "?").slice(0, 200) } : {}) },
       });
-      if (refusal.redirect) return res.redirect(303, redirectBack(refusal.redirect.uri, services.issuer, { error: refusal.error, error_description: refusal.description, state: refusal.redirect.state }));
-      return sendPage(res, { status: 400, title: "This sign-in request cannot be used", body: html`<p>${refusal.description}.</p><p class="muted">The application that sent you here is misconfigured; nothing was sent back to it.</p>` });
+      if (refusal.redirect)
+        return res.redirect(
+          303,
+          redirectBack(refusal.redirect.uri, services.issuer, { error: refusal.error, error_description: refusal.description, state: refusal.redirect.state }),
+        );
+      return sendPage(res, {
+        status: 400,
+        title: "This sign-in request cannot be used",
+        body: html`<p>${refusal.description}.</p><p class="muted">The application that sent you here is misconfigured; nothing was sent back to it.</p>`,
+      });
     }
     const request = checked.request;
     const agent = request.client.agent;

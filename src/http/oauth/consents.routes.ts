@@ -23,7 +23,9 @@ export function consentsRoutes(services: AuthorizationServices, signIn: PeopleSi
       title: "What you allowed agents",
       body: html`<p>Signed in as <strong>${signedIn.person.subject}</strong>.</p>${grants.length === 0 ? html`<p>You have allowed no agent anything.</p>` : html``}
 <ul>${grants.map(
-        ({ grant }) => html`<li><strong>${grant.agent}</strong> on ${grant.resource}: <code>${grant.scopes.join(" ")}</code> <span class="muted">(since ${new Date(grant.grantedAt).toISOString()})</span>
+        ({
+          grant,
+        }) => html`<li><strong>${grant.agent}</strong> on ${grant.resource}: <code>${grant.scopes.join(" ")}</code> <span class="muted">(since ${new Date(grant.grantedAt).toISOString()})</span>
 <form method="post" action="/oauth/consents/withdraw"><input type="hidden" name="grant" value="${grant.id}"><input type="hidden" name="csrf_token" value="${csrf}"><button type="submit">Withdraw</button></form></li>`,
       )}</ul>`,
     });
@@ -34,10 +36,18 @@ export function consentsRoutes(services: AuthorizationServices, signIn: PeopleSi
     const signedIn = await signIn.person(req);
     const grant = typeof form.grant === "string" ? form.grant : "";
     if (!signedIn || !sameToken(csrfTokenOf(signedIn.session), form.csrf_token)) {
-      return sendPage(res, { status: 403, title: "Nothing was changed", body: html`<p>This form was not sent from your Locksmith page, or your sign-in expired.</p>` });
+      return sendPage(res, {
+        status: 403,
+        title: "Nothing was changed",
+        body: html`<p>This form was not sent from your Locksmith page, or your sign-in expired.</p>`,
+      });
     }
     const withdrawn = await withdrawConsent(services, signedIn.person, grant, callOf(res));
-    sendPage(res, { status: withdrawn ? 200 : 404, title: withdrawn ? "Consent withdrawn" : "Nothing to withdraw", body: html`<p>${withdrawn ? "The agent can no longer refresh its access; its current token is revoked." : "No such consent of yours is live."}</p><p><a href="/oauth/consents">Back to your consents</a></p>` });
+    sendPage(res, {
+      status: withdrawn ? 200 : 404,
+      title: withdrawn ? "Consent withdrawn" : "Nothing to withdraw",
+      body: html`<p>${withdrawn ? "The agent can no longer refresh its access; its current token is revoked." : "No such consent of yours is live."}</p><p><a href="/oauth/consents">Back to your consents</a></p>`,
+    });
   });
 
   return router;

@@ -20,15 +20,24 @@ export function personTokenRoutes(services: AuthorizationServices): Router {
   router.post("/oauth/token", ...formBody, async (req, res, next) => {
     const params = formParams(req);
     if (params.grant_type !== AUTHORIZATION_CODE && params.grant_type !== REFRESH_TOKEN) return next();
-    if (params.client_assertion !== undefined || req.get("authorization")) throw invalidClient("this client is public: send client_id only (token_endpoint_auth_method none)");
+    if (params.client_assertion !== undefined || req.get("authorization"))
+      throw invalidClient("this client is public: send client_id only (token_endpoint_auth_method none)");
     const clientId = params.client_id;
     const agent = clientId === undefined ? undefined : services.policy.current().agents.get(clientId);
     if (!agent?.client) throw invalidClient("client_id must name a public client of the policy");
     const call = callOf(res);
     const tokens =
       params.grant_type === AUTHORIZATION_CODE
-        ? await redeemAuthorizationCode(services, { code: params.code, clientId: agent.id, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier, resource: params.resource }, call)
-        : await refreshAccessToken(services, { refreshToken: params.refresh_token, clientId: agent.id, scopes: params.scope?.split(" ").filter(Boolean), resource: params.resource }, call);
+        ? await redeemAuthorizationCode(
+            services,
+            { code: params.code, clientId: agent.id, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier, resource: params.resource },
+            call,
+          )
+        : await refreshAccessToken(
+            services,
+            { refreshToken: params.refresh_token, clientId: agent.id, scopes: params.scope?.split(" ").filter(Boolean), resource: params.resource },
+            call,
+          );
     send(res, tokens);
   });
   return router;

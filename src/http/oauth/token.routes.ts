@@ -94,7 +94,8 @@ async function subjectToken(params: Record<string, string | undefined>, agent: P
   if (params.subject_token === undefined || params.subject_token_type === undefined) {
     throw invalidRequest("subject_token and subject_token_type are required for token exchange");
   }
-  if (!SUBJECT_TOKEN_TYPES.has(params.subject_token_type)) throw invalidRequest(`subject_token_type ${params.subject_token_type} is not supported: send a JWT user token`);
+  if (!SUBJECT_TOKEN_TYPES.has(params.subject_token_type))
+    throw invalidRequest(`subject_token_type ${params.subject_token_type} is not supported: send a JWT user token`);
   if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE && params.requested_token_type !== JWT_TOKEN_TYPE) {
     throw invalidRequest("requested_token_type must be an access_token (a JWT)");
   }
@@ -113,16 +114,21 @@ function sendToken(res: Response, outcome: IssueOutcome, exchanged: boolean): vo
     case "denied":
       throw new LocksmithError(OAUTH_ERROR_OF[outcome.reason], outcome.description, { reason: outcome.reason });
     case "pending_approval":
-      throw new LocksmithError("invalid_scope", `this grant needs approval (request ${outcome.requestId}); ask through POST /v1/credentials`, { reason: "pending_approval" });
-    case "issued":
-      res.set("Pragma", "no-cache").status(200).json({
-        access_token: outcome.credential,
-        token_type: "Bearer",
-        expires_in: outcome.expiresIn,
-        scope: outcome.scope,
-        ...(exchanged ? { issued_token_type: ACCESS_TOKEN_TYPE } : {}),
-        // A database upstream's login made for this token (RFC 6749 §5.1 allows further parameters).
-        ...databaseLoginBody(outcome.upstream),
+      throw new LocksmithError("invalid_scope", `this grant needs approval (request ${outcome.requestId}); ask through POST /v1/credentials`, {
+        reason: "pending_approval",
       });
+    case "issued":
+      res
+        .set("Pragma", "no-cache")
+        .status(200)
+        .json({
+          access_token: outcome.credential,
+          token_type: "Bearer",
+          expires_in: outcome.expiresIn,
+          scope: outcome.scope,
+          ...(exchanged ? { issued_token_type: ACCESS_TOKEN_TYPE } : {}),
+          // A database upstream's login made for this token (RFC 6749 §5.1 allows further parameters).
+          ...databaseLoginBody(outcome.upstream),
+        });
   }
 }

@@ -34,7 +34,9 @@ const json = (description: string) => ({ description, type: "application/json" }
 const credentialId = z.string().regex(JTI);
 const requestId = z.string().regex(REQUEST_ID);
 const agentId = z.string().regex(AGENT_ID);
-const waitQuery = z.object({ wait: z.string().regex(/^\d+$/).describe(`long-poll up to this many seconds (0 to ${MAX_WAIT_SECONDS}) while pending`).optional() }).strict();
+const waitQuery = z
+  .object({ wait: z.string().regex(/^\d+$/).describe(`long-poll up to this many seconds (0 to ${MAX_WAIT_SECONDS}) while pending`).optional() })
+  .strict();
 
 /**
  * The OAuth endpoints read form parameters by hand (RFC 6749 §3.2: repeated or empty parameters have
@@ -49,7 +51,10 @@ const tokenForm = z.object({
   grant_type: z.enum([CLIENT_CREDENTIALS, TOKEN_EXCHANGE]),
   scope: z.string().describe("1 to 16 space-separated concrete scopes"),
   resource: z.string().describe("one concrete absolute URI without a fragment (RFC 8707)"),
-  expires_in: z.string().regex(/^\d{1,6}$/).optional(),
+  expires_in: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .optional(),
   audience: z.string().optional(),
   subject_token: z.string().optional().describe("token exchange (RFC 8693): the user's JWT"),
   subject_token_type: z.string().optional(),
@@ -100,7 +105,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     responses: { 200: json("pending_approval, rejected, expired, or approved with the credential") },
   },
   // approvals
-  { method: "get", path: "/v1/approvals", summary: "Approval requests waiting for the caller", tag: "approvals", callers: ["approver"], responses: { 200: json("{approvals: […]}") } },
+  {
+    method: "get",
+    path: "/v1/approvals",
+    summary: "Approval requests waiting for the caller",
+    tag: "approvals",
+    callers: ["approver"],
+    responses: { 200: json("{approvals: […]}") },
+  },
   {
     method: "post",
     path: "/v1/approvals/:id",
@@ -165,7 +177,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     callers: ["public"],
     responses: { 200: json("metadata") },
   },
-  { method: "get", path: "/.well-known/jwks.json", summary: "Public signing keys of every environment", tag: "discovery", callers: ["public"], responses: { 200: json("a JWK set") } },
+  {
+    method: "get",
+    path: "/.well-known/jwks.json",
+    summary: "Public signing keys of every environment",
+    tag: "discovery",
+    callers: ["public"],
+    responses: { 200: json("a JWK set") },
+  },
   { method: "get", path: "/openapi.json", summary: "This document", tag: "discovery", callers: ["public"], responses: { 200: json("OpenAPI 3.1") } },
   // admin
   {
@@ -215,7 +234,15 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     query: listQuery,
     responses: { 200: json("{events, next_cursor}") },
   },
-  { method: "get", path: "/v1/audit/events/:seq", summary: "One ledger event", tag: "audit", callers: ["auditor"], params: { seq: seqParam }, responses: { 200: json("the event") } },
+  {
+    method: "get",
+    path: "/v1/audit/events/:seq",
+    summary: "One ledger event",
+    tag: "audit",
+    callers: ["auditor"],
+    params: { seq: seqParam },
+    responses: { 200: json("the event") },
+  },
   {
     method: "get",
     path: "/v1/audit/events/:seq/proof",
@@ -235,7 +262,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     query: consistencyQuery,
     responses: { 200: json("the proof and the two checkpoints") },
   },
-  { method: "get", path: "/v1/audit/checkpoint", summary: "The latest signed checkpoint", tag: "audit", callers: ["auditor"], responses: { 200: json("{size, root_hash, checkpoint}") } },
+  {
+    method: "get",
+    path: "/v1/audit/checkpoint",
+    summary: "The latest signed checkpoint",
+    tag: "audit",
+    callers: ["auditor"],
+    responses: { 200: json("{size, root_hash, checkpoint}") },
+  },
   {
     method: "get",
     path: "/v1/audit/export",
@@ -264,5 +298,12 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     callers: ["public"],
     responses: { 200: json("{status: ready, checks}"), 503: json("{status: unavailable, checks}") },
   },
-  { method: "get", path: "/metrics", summary: "Prometheus metrics (when LOCKSMITH_METRICS=on)", tag: "operations", callers: ["public"], responses: { 200: { description: "Prometheus text format", type: "text/plain" } } },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics (when LOCKSMITH_METRICS=on)",
+    tag: "operations",
+    callers: ["public"],
+    responses: { 200: { description: "Prometheus text format", type: "text/plain" } },
+  },
 ];

@@ -12,7 +12,11 @@ export class Html {
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0];
   values.forEach((value, i) => {
-    const part = Array.isArray(value) ? value.map((v) => (v instanceof Html ? v.text : escapeHtml(String(v)))).join("") : value instanceof Html ? value.text : escapeHtml(String(value ?? ""));
+    const part = Array.isArray(value)
+      ? value.map((v) => (v instanceof Html ? v.text : escapeHtml(String(v)))).join("")
+      : value instanceof Html
+        ? value.text
+        : escapeHtml(String(value ?? ""));
     out += part + strings[i + 1];
   });
   return new Html(out);

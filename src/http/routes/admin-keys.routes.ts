@@ -28,11 +28,7 @@ export function adminKeysRoutes(deps: AdminKeysDeps, auth: ClientAuthDeps): Rout
     if (!policy.environments.includes(body.environment)) throw new LocksmithError("invalid_request", `no environment ${body.environment} in the policy`);
     const admin = res.locals.principal as Principal;
     try {
-      const summary = await rotateSigningKey(
-        { ...deps, policy },
-        { environment: body.environment, force: body.force, actor: admin.id },
-        callOf(res),
-      );
+      const summary = await rotateSigningKey({ ...deps, policy }, { environment: body.environment, force: body.force, actor: admin.id }, callOf(res));
       res.status(200).json({
         environment: body.environment,
         outcome: summary.outcome,

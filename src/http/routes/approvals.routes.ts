@@ -16,9 +16,7 @@ import { ledgerText, parseBody } from "../validation";
 export const REQUEST_ID = /^[0-9a-f-]{36}$/;
 export const MAX_WAIT_SECONDS = 25;
 const POLL_INTERVAL_MS = 250;
-export const voteBody = z
-  .object({ decision: z.enum(["approve", "reject"]), comment: ledgerText(512).optional() })
-  .strict();
+export const voteBody = z.object({ decision: z.enum(["approve", "reject"]), comment: ledgerText(512).optional() }).strict();
 
 /**
  * The approval gate: people (identity provider tokens) at GET /v1/approvals and
@@ -37,7 +35,13 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
   router.post("/v1/approvals/:id", requireJson, approver, async (req, res) => {
     const id = requestId(req);
     const body = parseBody(voteBody, req.body);
-    const after = await voteOnApproval(services, res.locals.approver as Approver, id, { approve: body.decision === "approve", comment: body.comment }, callOf(res));
+    const after = await voteOnApproval(
+      services,
+      res.locals.approver as Approver,
+      id,
+      { approve: body.decision === "approve", comment: body.comment },
+      callOf(res),
+    );
     res.status(200).json(view(after));
   });
 
@@ -54,24 +58,33 @@ export function approvalsRoutes(services: ApprovalServices, auth: ClientAuthDeps
       result = await collectApproved(services, agent, id, callOf(res));
     }
     if (result.status !== "approved") {
-      res.status(200).json({ request_id: id, status: result.status === "pending" ? "pending_approval" : result.status, approvals: result.request.approvals.length, required: result.request.count, expires_at: iso(result.request.expiresAt) });
+      res.status(200).json({
+        request_id: id,
+        status: result.status === "pending" ? "pending_approval" : result.status,
+        approvals: result.request.approvals.length,
+        required: result.request.count,
+        expires_at: iso(result.request.expiresAt),
+      });
       return;
     }
     const c = result.credential;
-    res.set("Pragma", "no-cache").status(200).json({
-      request_id: id,
-      status: "approved",
-      credential: c.credential,
-      token_type: "Bearer",
-      jti: c.jti,
-      scope: c.scope,
-      resource: c.resource,
-      audience: c.audience,
-      expires_at: new Date(c.expiresAt * 1000).toISOString(),
-      expires_in: c.expiresIn,
-      ...(c.maxUses === undefined ? {} : { max_uses: c.maxUses }),
-      ...databaseLoginBody(c.upstream),
-    });
+    res
+      .set("Pragma", "no-cache")
+      .status(200)
+      .json({
+        request_id: id,
+        status: "approved",
+        credential: c.credential,
+        token_type: "Bearer",
+        jti: c.jti,
+        scope: c.scope,
+        resource: c.resource,
+        audience: c.audience,
+        expires_at: new Date(c.expiresAt * 1000).toISOString(),
+        expires_in: c.expiresIn,
+        ...(c.maxUses === undefined ? {} : { max_uses: c.maxUses }),
+        ...databaseLoginBody(c.upstream),
+      });
   });
 
   return router;

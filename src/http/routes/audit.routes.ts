@@ -10,8 +10,14 @@ import { authenticateClient, type ClientAuthDeps } from "../middleware/authentic
 import { ledgerText, parseBody } from "../validation";
 
 const text = ledgerText(512).min(1);
-export const seqParam = z.string().regex(/^[1-9]\d{0,15}$/, "must be a positive integer").transform(Number);
-const size = z.string().regex(/^\d{1,16}$/, "must be a whole number").transform(Number);
+export const seqParam = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, "must be a positive integer")
+  .transform(Number);
+const size = z
+  .string()
+  .regex(/^\d{1,16}$/, "must be a whole number")
+  .transform(Number);
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
 const filterQuery = z
@@ -31,8 +37,16 @@ const filterQuery = z
 
 export const listQuery = filterQuery.extend({
   /** Opaque: the `next_cursor` of the previous page. */
-  cursor: z.string().regex(/^\d{1,16}$/, "is not a cursor from a previous page").optional(),
-  limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().min(1).max(1000)).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/, "is not a cursor from a previous page")
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .transform(Number)
+    .pipe(z.number().min(1).max(1000))
+    .optional(),
 });
 
 export const exportQuery = filterQuery.extend({ after_seq: size.optional(), until_seq: size.optional() });

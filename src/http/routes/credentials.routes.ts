@@ -25,9 +25,7 @@ export const issueBody = z
   })
   .strict();
 
-export const redeemBody = z
-  .object({ credential: z.string().min(1).max(8192), scope: scopeList.optional(), resource: resource.optional() })
-  .strict();
+export const redeemBody = z.object({ credential: z.string().min(1).max(8192), scope: scopeList.optional(), resource: resource.optional() }).strict();
 
 export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
@@ -54,19 +52,22 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
         res.status(202).json({ request_id: outcome.requestId, status: "pending_approval" });
         return;
       case "issued":
-        res.set("Pragma", "no-cache").status(201).json({
-          credential: outcome.credential,
-          token_type: "Bearer",
-          jti: outcome.jti,
-          scope: outcome.scope,
-          resource: outcome.resource,
-          audience: outcome.audience,
-          expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
-          expires_in: outcome.expiresIn,
-          ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
-          // A database upstream's login, made for this credential alone and dropped with it.
-          ...databaseLoginBody(outcome.upstream),
-        });
+        res
+          .set("Pragma", "no-cache")
+          .status(201)
+          .json({
+            credential: outcome.credential,
+            token_type: "Bearer",
+            jti: outcome.jti,
+            scope: outcome.scope,
+            resource: outcome.resource,
+            audience: outcome.audience,
+            expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
+            expires_in: outcome.expiresIn,
+            ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
+            // A database upstream's login, made for this credential alone and dropped with it.
+            ...databaseLoginBody(outcome.upstream),
+          });
     }
   });
 

@@ -14,7 +14,16 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, policyVersi
   });
   router.get("/readyz", async (_req, res) => {
     const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => [name, await check().then(() => "ok", () => "unavailable")] as const),
+      Object.entries(checks).map(
+        async ([name, check]) =>
+          [
+            name,
+            await check().then(
+              () => "ok",
+              () => "unavailable",
+            ),
+          ] as const,
+      ),
     );
     const ready = results.every(([, state]) => state === "ok");
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", policy_version: policyVersion(), checks: Object.fromEntries(results) });

@@ -7,7 +7,16 @@ import { prepareProxyCall, type ProxyServices, type UpstreamCall } from "../../d
 import { redactStream, redactText } from "../../domain/upstreams/redact-stream";
 
 /** Request headers an agent may pass to the upstream; everything else (its Authorization above all) stays here. */
-const FORWARDED_REQUEST_HEADERS = ["accept", "accept-language", "content-type", "content-language", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+const FORWARDED_REQUEST_HEADERS = [
+  "accept",
+  "accept-language",
+  "content-type",
+  "content-language",
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+];
 /** Answer headers passed back, after the key is stripped from them. No Set-Cookie, no hop-by-hop, no length (redaction changes it). */
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "content-language", "etag", "last-modified", "location", "retry-after", "www-authenticate"];
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -28,11 +37,16 @@ export function proxyRoutes(services: ProxyServices): Router {
     const match = CREDENTIAL.exec(req.get("authorization") ?? "");
     if (!match) throw new LocksmithError("invalid_token", "send Authorization: Bearer <a Locksmith credential for this upstream>");
     // A declared oversize body is refused before anything is decided or spent (a chunked one is cut off while streaming).
-    if (Number(req.get("content-length") ?? 0) > MAX_BODY_BYTES) throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
+    if (Number(req.get("content-length") ?? 0) > MAX_BODY_BYTES)
+      throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
     const prefix = `/v1/proxy/${upstream}`;
     // The raw URL, not Express's decoded params: what is checked is byte for byte what is sent.
     if (!req.originalUrl.startsWith(prefix)) throw new LocksmithError("invalid_request", "the upstream id must not be percent-encoded");
-    const prepared = await prepareProxyCall(services, { upstream, method: req.method, target: req.originalUrl.slice(prefix.length), credential: match[1] }, callOf(res));
+    const prepared = await prepareProxyCall(
+      services,
+      { upstream, method: req.method, target: req.originalUrl.slice(prefix.length), credential: match[1] },
+      callOf(res),
+    );
     await relay(req, res, prepared);
   });
   return router;
@@ -58,7 +72,8 @@ async function relay(req: Request, res: Response, prepared: UpstreamCall): Promi
       ...(hasBody ? { body: Readable.toWeb(req.pipe(limit(MAX_BODY_BYTES))) as ReadableStream, duplex: "half" } : {}),
     } as RequestInit);
   } catch (error) {
-    if ((error as Error).name === "PayloadTooLarge" || (error as Error).cause instanceof PayloadTooLarge) throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
+    if ((error as Error).name === "PayloadTooLarge" || (error as Error).cause instanceof PayloadTooLarge)
+      throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
     // Never the error's text: it may quote the URL, and with it a key sent in the query.
     throw new LocksmithError("bad_gateway", "the upstream did not answer");
   }
@@ -90,4 +105,3 @@ function limit(max: number): Transform {
     },
   });
 }
-

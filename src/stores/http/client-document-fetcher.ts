@@ -10,10 +10,31 @@ const CACHE_MS = 5 * 60_000;
 
 /** Addresses a document must not come from unless the bundle allows it: SSRF into the service's own network. */
 const PRIVATE = new BlockList();
-for (const [net, prefix] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) {
+for (const [net, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
   PRIVATE.addSubnet(net, prefix, "ipv4");
 }
-for (const [net, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96], ["64:ff9b:1::", 48]] as const) PRIVATE.addSubnet(net, prefix, "ipv6");
+for (const [net, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+  ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+] as const)
+  PRIVATE.addSubnet(net, prefix, "ipv6");
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is checked as the IPv4 address it is. */
 export function isPrivateAddress(address: string): boolean {
@@ -52,7 +73,9 @@ export class HttpsClientDocumentFetcher implements ClientDocumentFetcher {
     const pinned = addresses[0];
     // The connection goes to the address just checked, whatever the name resolves to by then (DNS rebinding).
     const lookup: LookupFunction = (_host, options, callback) =>
-      options.all ? (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]) : (callback as (e: null, a: string, f: number) => void)(null, pinned.address, pinned.family);
+      options.all
+        ? (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned])
+        : (callback as (e: null, a: string, f: number) => void)(null, pinned.address, pinned.family);
     const body = await get(target, lookup, this.ca);
     const metadata = parse(url, body);
     this.cache.set(url, { metadata, until: Date.now() + CACHE_MS });
@@ -86,7 +109,13 @@ function get(url: URL, lookup: LookupFunction, ca: string | undefined): Promise<
       res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     });
     req.on("timeout", () => req.destroy(new ClientDocumentError("unreachable", "the document did not arrive in time")));
-    req.on("error", (error) => reject(error instanceof ClientDocumentError ? error : new ClientDocumentError("unreachable", `the document cannot be fetched (${(error as NodeJS.ErrnoException).code ?? "error"})`)));
+    req.on("error", (error) =>
+      reject(
+        error instanceof ClientDocumentError
+          ? error
+          : new ClientDocumentError("unreachable", `the document cannot be fetched (${(error as NodeJS.ErrnoException).code ?? "error"})`),
+      ),
+    );
     req.end();
   });
   return fetched.finally(() => clearTimeout(deadline));
@@ -100,9 +129,11 @@ function parse(url: string, body: string): ClientMetadata {
     throw new ClientDocumentError("invalid_document", "the document is not JSON");
   }
   if (doc.client_id !== url) throw new ClientDocumentError("invalid_document", "the document's client_id is not its own URL");
-  if (doc.client_secret !== undefined || (doc.token_endpoint_auth_method ?? "none") !== "none") throw new ClientDocumentError("invalid_document", "a metadata-document client must be public (token_endpoint_auth_method none)");
+  if (doc.client_secret !== undefined || (doc.token_endpoint_auth_method ?? "none") !== "none")
+    throw new ClientDocumentError("invalid_document", "a metadata-document client must be public (token_endpoint_auth_method none)");
   const uris = doc.redirect_uris;
-  if (!Array.isArray(uris) || uris.length === 0 || uris.length > 16 || !uris.every(validRedirectUri)) throw new ClientDocumentError("invalid_document", "redirect_uris must list https URLs (http only on loopback) without fragments");
+  if (!Array.isArray(uris) || uris.length === 0 || uris.length > 16 || !uris.every(validRedirectUri))
+    throw new ClientDocumentError("invalid_document", "redirect_uris must list https URLs (http only on loopback) without fragments");
   return { clientId: url, redirectUris: uris as string[], ...(typeof doc.client_name === "string" ? { clientName: doc.client_name.slice(0, 100) } : {}) };
 }
 

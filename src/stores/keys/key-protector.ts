@@ -51,7 +51,13 @@ export function environmentKekProtector(kekBase64: string, kekId = "env"): KeyPr
       const iv = randomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", kek, iv).setAAD(Buffer.from(aad));
       const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return { alg: "A256GCM", kek_id: kekId, iv: iv.toString("base64url"), ciphertext: ciphertext.toString("base64url"), tag: cipher.getAuthTag().toString("base64url") };
+      return {
+        alg: "A256GCM",
+        kek_id: kekId,
+        iv: iv.toString("base64url"),
+        ciphertext: ciphertext.toString("base64url"),
+        tag: cipher.getAuthTag().toString("base64url"),
+      };
     },
     async open(sealed, aad) {
       try {

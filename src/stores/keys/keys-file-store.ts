@@ -37,7 +37,11 @@ export class KeysFileStore implements SigningKeyStore {
   private keys: SigningKey[] = [];
   private timer?: NodeJS.Timeout;
 
-  private constructor(private readonly options: KeysFileStoreOptions, keys: SigningKey[], digest: string) {
+  private constructor(
+    private readonly options: KeysFileStoreOptions,
+    keys: SigningKey[],
+    digest: string,
+  ) {
     this.keys = keys;
     this.digest = digest;
     this.ring = new KeyRing(keys, options.clock.now());
@@ -102,7 +106,10 @@ export class KeysFileStore implements SigningKeyStore {
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > LOCK_STALE_MS) await rm(lock, { force: true });
         else if (Date.now() > deadline) throw new StoreUnavailableError("the keys file (another rotation holds its lock)");
         else await new Promise((resolve) => setTimeout(resolve, 50));

@@ -103,7 +103,8 @@ export async function ensureKeys(file: string, environments: readonly string[]):
   try {
     current = keysFileSchema.parse(JSON.parse(await readFile(file, "utf8")));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new KeysFileError(`LOCKSMITH_KEYS_FILE: ${file} is not a valid Locksmith keys file (${fileProblem(error)})`);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new KeysFileError(`LOCKSMITH_KEYS_FILE: ${file} is not a valid Locksmith keys file (${fileProblem(error)})`);
   }
   const missing = environments.filter((env) => !current.keys.some((k) => k.environment === env && k.status === "active"));
   if (missing.length === 0) return false;

@@ -59,7 +59,10 @@ export async function writeNewLedgerKey(file: string, name: string): Promise<str
 
 /** Dev mode: creates the key file if it does not exist. Returns true when it generated one. */
 export async function ensureLedgerKey(file: string, name: string): Promise<boolean> {
-  const exists = await readFile(file).then(() => true, () => false);
+  const exists = await readFile(file).then(
+    () => true,
+    () => false,
+  );
   if (!exists) await writeNewLedgerKey(file, name);
   return !exists;
 }

@@ -53,7 +53,9 @@ export class MemoryGrantStore implements GrantStore {
   }
 
   async listByUser(user: string): Promise<GrantState[]> {
-    return this.matching({ kind: "user", id: user }).map(stateOf).sort((a, b) => b.grant.grantedAt - a.grant.grantedAt);
+    return this.matching({ kind: "user", id: user })
+      .map(stateOf)
+      .sort((a, b) => b.grant.grantedAt - a.grant.grantedAt);
   }
 
   async revokeSubject(subject: CredentialSubject): Promise<GrantState[]> {

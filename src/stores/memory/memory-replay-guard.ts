@@ -6,7 +6,10 @@ export class MemoryReplayGuard implements ReplayGuard {
   private readonly seen = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
+  constructor(
+    private readonly clock: Clock,
+    sweepEveryMs = 10_000,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
   }
 

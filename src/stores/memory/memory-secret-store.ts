@@ -34,4 +34,9 @@ export class MemorySecretStore implements SecretStore {
 
 const keyOf = (upstream: string, owner: string) => JSON.stringify([upstream, owner]);
 // Copies, so a caller mutating a buffer cannot change what rests (as with a database).
-const copy = (secret: SealedSecret): SealedSecret => ({ ...secret, iv: Buffer.from(secret.iv), ciphertext: Buffer.from(secret.ciphertext), tag: Buffer.from(secret.tag) });
+const copy = (secret: SealedSecret): SealedSecret => ({
+  ...secret,
+  iv: Buffer.from(secret.iv),
+  ciphertext: Buffer.from(secret.ciphertext),
+  tag: Buffer.from(secret.tag),
+});

@@ -12,7 +12,10 @@ export class MemoryTicketStore implements TicketStore {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
+  constructor(
+    private readonly clock: Clock,
+    sweepEveryMs = 10_000,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
   }
 

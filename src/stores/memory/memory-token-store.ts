@@ -1,6 +1,13 @@
 import type { Clock } from "../../domain/clock";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
-import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, type RevokeResult, type SpendResult, type TokenStore } from "../../domain/credentials/token-store";
+import {
+  KILL_SWITCH_MEMORY_MS,
+  type CredentialState,
+  type CredentialSubject,
+  type RevokeResult,
+  type SpendResult,
+  type TokenStore,
+} from "../../domain/credentials/token-store";
 
 interface Entry {
   state: CredentialState;
@@ -22,7 +29,10 @@ export class MemoryTokenStore implements TokenStore {
   private readonly kills = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock, sweepEveryMs = 10_000) {
+  constructor(
+    private readonly clock: Clock,
+    sweepEveryMs = 10_000,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
   }
 

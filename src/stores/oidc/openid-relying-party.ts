@@ -15,7 +15,10 @@ export class OpenIdRelyingParty implements RelyingParty {
   private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
 
   /** `secret` reads a client secret by the environment variable name the bundle gives (`client_secret_env`). */
-  constructor(private readonly callbackUrl: string, private readonly secret: (name: string) => string | undefined) {}
+  constructor(
+    private readonly callbackUrl: string,
+    private readonly secret: (name: string) => string | undefined,
+  ) {}
 
   async authorizationUrl(idp: IdentityProviderPolicy, checks: LoginChecks): Promise<string> {
     const config = await this.configuration(idp);
@@ -46,7 +49,12 @@ export class OpenIdRelyingParty implements RelyingParty {
     }
     if (!idToken) throw new SignInError("invalid_id_token", "the identity provider sent no ID token");
     try {
-      const { payload } = await jwtVerify(idToken, idp.keys, { issuer: idp.issuer, audience: login(idp).clientId, algorithms: [...idp.algorithms], requiredClaims: ["sub", "exp", "iat", "nonce"] });
+      const { payload } = await jwtVerify(idToken, idp.keys, {
+        issuer: idp.issuer,
+        audience: login(idp).clientId,
+        algorithms: [...idp.algorithms],
+        requiredClaims: ["sub", "exp", "iat", "nonce"],
+      });
       if (payload.nonce !== checks.nonce) throw new SignInError("invalid_id_token", "the ID token's nonce is not this sign-in's");
       return payload;
     } catch (error) {
@@ -61,7 +69,8 @@ export class OpenIdRelyingParty implements RelyingParty {
     let config = this.configurations.get(key);
     if (!config) {
       const secret = this.secret(clientSecretEnv);
-      if (!secret) return Promise.reject(new SignInError("login_not_configured", `the client secret of identity provider ${idp.id} is not set (${clientSecretEnv})`));
+      if (!secret)
+        return Promise.reject(new SignInError("login_not_configured", `the client secret of identity provider ${idp.id} is not set (${clientSecretEnv})`));
       const server = new URL(idp.issuer);
       // Plain http only to a loopback IdP (a test or sidecar), as for jwks_uri in the bundle.
       const insecure = server.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(server.hostname);

@@ -19,12 +19,17 @@ export async function migrate(connectionString: string, migrationsDir: string): 
     await client.query("SELECT pg_advisory_lock(726373)");
     await client.query(CREATE_MIGRATIONS_TABLE);
     const done = new Map(
-      (await client.query<{ migration_name: string; checksum: string }>(
-        "SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-      )).rows.map((row) => [row.migration_name, row.checksum]),
+      (
+        await client.query<{ migration_name: string; checksum: string }>(
+          "SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+        )
+      ).rows.map((row) => [row.migration_name, row.checksum]),
     );
     const applied: string[] = [];
-    for (const name of (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const name of (await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()) {
       const sql = await readFile(join(migrationsDir, name, "migration.sql"), "utf8");
       const checksum = createHash("sha256").update(sql).digest("hex");
       const known = done.get(name);

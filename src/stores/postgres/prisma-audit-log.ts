@@ -59,7 +59,12 @@ export class PrismaAuditLog implements AuditLog {
           await this.insert(batch);
           for (const waiting of batch) waiting.resolve();
         } catch (error) {
-          const reachable = batch.length > 1 && (await this.ping().then(() => true, () => false));
+          const reachable =
+            batch.length > 1 &&
+            (await this.ping().then(
+              () => true,
+              () => false,
+            ));
           if (reachable) await this.oneByOne(batch);
           else for (const waiting of batch) waiting.reject(new StoreUnavailableError("PostgreSQL", error));
         }

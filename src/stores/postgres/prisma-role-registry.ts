@@ -11,7 +11,16 @@ export class PrismaRoleRegistry implements RoleRegistry {
   async record(role: DatabaseRole): Promise<void> {
     await this.run(() =>
       this.prisma.upstreamDbRole.create({
-        data: { roleName: role.roleName, upstream: role.upstream, jti: role.jti, agent: role.agent, userSubject: role.user ?? null, environment: role.environment, expiresAt: role.expiresAt, createdAt: role.createdAt },
+        data: {
+          roleName: role.roleName,
+          upstream: role.upstream,
+          jti: role.jti,
+          agent: role.agent,
+          userSubject: role.user ?? null,
+          environment: role.environment,
+          expiresAt: role.expiresAt,
+          createdAt: role.createdAt,
+        },
       }),
     );
   }
@@ -21,7 +30,9 @@ export class PrismaRoleRegistry implements RoleRegistry {
   }
 
   async live(target: Parameters<RoleRegistry["live"]>[0]): Promise<DatabaseRole[]> {
-    const where = { jti: { jti: target.id }, agent: { agent: target.id }, user: { userSubject: target.id }, environment: { environment: target.id } }[target.kind];
+    const where = { jti: { jti: target.id }, agent: { agent: target.id }, user: { userSubject: target.id }, environment: { environment: target.id } }[
+      target.kind
+    ];
     return (await this.run(() => this.prisma.upstreamDbRole.findMany({ where: { ...where, droppedAt: null } }))).map(toRole);
   }
 

@@ -9,8 +9,10 @@ export class PrismaSecretStore implements SecretStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(secret: SealedSecret): Promise<boolean> {
-    const inserted = await this.run(() =>
-      this.prisma.$executeRaw`INSERT INTO "upstream_secrets" ("id", "upstream", "owner", "version", "wrapped_key", "iv", "ciphertext", "tag", "created_at", "updated_at", "updated_by")
+    const inserted = await this.run(
+      () =>
+        this.prisma
+          .$executeRaw`INSERT INTO "upstream_secrets" ("id", "upstream", "owner", "version", "wrapped_key", "iv", "ciphertext", "tag", "created_at", "updated_at", "updated_by")
         VALUES (${secret.id}::uuid, ${secret.upstream}, ${secret.owner}, ${secret.version}, ${JSON.stringify(secret.wrappedKey)}::jsonb, ${secret.iv}, ${secret.ciphertext}, ${secret.tag}, ${secret.createdAt}, ${secret.updatedAt}, ${secret.updatedBy})
         ON CONFLICT ("upstream", "owner") DO NOTHING`,
     );

@@ -9,7 +9,10 @@ import type { AuditLog } from "../../domain/audit/audit-log";
  * issuance path reads the ledger.
  */
 export class ReadReplicaAuditLog implements AuditLog {
-  constructor(private readonly primary: AuditLog, private readonly replica: AuditLog) {}
+  constructor(
+    private readonly primary: AuditLog,
+    private readonly replica: AuditLog,
+  ) {}
 
   append(event: AuditEvent): Promise<void> {
     return this.primary.append(event);

@@ -74,7 +74,10 @@ export class RedisApprovalStore implements ApprovalStore {
       const ids = await this.redis.zrevrange(PENDING, 0, 999);
       if (ids.length === 0) return [];
       const requests = (await this.redis.mget(...ids.map(requestKey))).map((raw) => parse(raw));
-      const done = ids.filter((_, i) => { const r = requests[i]; return r?.status !== "pending" || nowMs >= r.expiresAt; });
+      const done = ids.filter((_, i) => {
+        const r = requests[i];
+        return r?.status !== "pending" || nowMs >= r.expiresAt;
+      });
       if (done.length > 0) await this.redis.zrem(PENDING, ...done);
       return requests.filter((r): r is ApprovalRequest => r !== undefined && r.status === "pending" && nowMs < r.expiresAt);
     });

@@ -21,7 +21,10 @@ export class RedisRevocationFeed implements RevocationFeed {
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly redis: Redis, private readonly reader: Redis) {}
+  private constructor(
+    private readonly redis: Redis,
+    private readonly reader: Redis,
+  ) {}
 
   /** Starts the reader at the stream's current end, so every later entry reaches `subscribe`rs. */
   static async start(redis: Redis): Promise<RedisRevocationFeed> {

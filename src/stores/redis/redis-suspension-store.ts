@@ -18,9 +18,7 @@ export class RedisSuspensionStore implements SuspensionStore {
       const transaction = this.redis.multi();
       if (forMs === undefined) transaction.set(suspendedKey(agent), String(atMs), "NX");
       else transaction.set(suspendedKey(agent), String(atMs), "PX", Math.max(1, Math.round(forMs)), "NX");
-      const results = await transaction
-        .set(watermarkKey(agent), String(atMs), "PX", REVOCATION_MEMORY_MS)
-        .exec();
+      const results = await transaction.set(watermarkKey(agent), String(atMs), "PX", REVOCATION_MEMORY_MS).exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
       return results[0][1] === "OK";

@@ -1,6 +1,13 @@
 import type { Redis } from "ioredis";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
-import { KILL_SWITCH_MEMORY_MS, type CredentialState, type CredentialSubject, type RevokeResult, type SpendResult, type TokenStore } from "../../domain/credentials/token-store";
+import {
+  KILL_SWITCH_MEMORY_MS,
+  type CredentialState,
+  type CredentialSubject,
+  type RevokeResult,
+  type SpendResult,
+  type TokenStore,
+} from "../../domain/credentials/token-store";
 import { StoreUnavailableError } from "../../domain/errors";
 import { INDEX, LIVE_MEMBERS, MARK_ANNOUNCED, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
 

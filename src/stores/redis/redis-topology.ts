@@ -37,15 +37,18 @@ export async function connectRedisTopology(url: string, topology: RedisTopology,
       db: Number(parsed.pathname.slice(1) || 0),
     });
   } else {
-    client = new Cluster(topology.nodes.map(({ host, port }) => ({ host, port })), {
-      keyPrefix,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      enableOfflineQueue: false,
-      scaleReads: "master",
-      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-      redisOptions: { ...auth, ...failFast },
-    });
+    client = new Cluster(
+      topology.nodes.map(({ host, port }) => ({ host, port })),
+      {
+        keyPrefix,
+        lazyConnect: true,
+        enableAutoPipelining: true,
+        enableOfflineQueue: false,
+        scaleReads: "master",
+        clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+        redisOptions: { ...auth, ...failFast },
+      },
+    );
   }
   client.on("error", () => undefined); // failures surface on the commands as 503s
   await client.connect();

@@ -24,7 +24,9 @@ export class PgRoleAdmin implements RoleAdmin {
     await this.session(adminUrl, async (client) => {
       await client.query("BEGIN");
       try {
-        await client.query(`CREATE ROLE ${name} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${quoteLiteral(scramVerifier(role.password))} VALID UNTIL ${quoteLiteral(role.validUntil.toISOString())}`);
+        await client.query(
+          `CREATE ROLE ${name} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${quoteLiteral(scramVerifier(role.password))} VALID UNTIL ${quoteLiteral(role.validUntil.toISOString())}`,
+        );
         for (const statement of grantStatements(name, role.grants)) await client.query(statement);
         await client.query("COMMIT");
       } catch (error) {
@@ -76,7 +78,9 @@ export function grantStatements(role: string, grants: readonly TableGrant[]): st
   for (const schema of [...new Set(grants.map((g) => g.schema))]) statements.push(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role}`);
   for (const grant of grants) {
     const privileges = grant.privileges.join(", ");
-    const on = grant.tables ? `TABLE ${grant.tables.map((t) => `${quoteIdent(grant.schema)}.${quoteIdent(t)}`).join(", ")}` : `ALL TABLES IN SCHEMA ${quoteIdent(grant.schema)}`;
+    const on = grant.tables
+      ? `TABLE ${grant.tables.map((t) => `${quoteIdent(grant.schema)}.${quoteIdent(t)}`).join(", ")}`
+      : `ALL TABLES IN SCHEMA ${quoteIdent(grant.schema)}`;
     statements.push(`GRANT ${privileges} ON ${on} TO ${role}`);
   }
   return statements;

@@ -52,7 +52,10 @@ describe("loadConfig", () => {
     });
 
     it("reads the approval timeout and policy watch settings", () => {
-      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "15m", LOCKSMITH_POLICY_WATCH: "true" })).toMatchObject({ approvalTimeoutSeconds: 900, policyWatch: true });
+      expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "15m", LOCKSMITH_POLICY_WATCH: "true" })).toMatchObject({
+        approvalTimeoutSeconds: 900,
+        policyWatch: true,
+      });
       expect(loadConfig({ LOCKSMITH_APPROVAL_TIMEOUT: "90" })).toMatchObject({ approvalTimeoutSeconds: 90 });
     });
 

@@ -46,7 +46,13 @@ test("a key encryption key must be 32 bytes of base64, and its id defaults to en
 });
 
 test("every bad operating setting is named in one message", () => {
-  const message = refusal({ ...PRODUCTION, REDIS_NODES: "nohost", DATABASE_READ_URL: "mysql://x", LOCKSMITH_KEYS_POLL_SECONDS: "0", LOCKSMITH_METRICS: "maybe" });
+  const message = refusal({
+    ...PRODUCTION,
+    REDIS_NODES: "nohost",
+    DATABASE_READ_URL: "mysql://x",
+    LOCKSMITH_KEYS_POLL_SECONDS: "0",
+    LOCKSMITH_METRICS: "maybe",
+  });
 
   for (const key of ["REDIS_NODES", "DATABASE_READ_URL", "LOCKSMITH_KEYS_POLL_SECONDS", "LOCKSMITH_METRICS"]) expect(message).toContain(`${key}:`);
 });
@@ -61,5 +67,6 @@ test("LOCKSMITH_TRUST_PROXY: nobody by default; true, a hop count, or addresses;
   expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "1" }).trustProxy).toBe(1);
   expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "true" }).trustProxy).toBe(true);
   expect(loadConfig({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: "10.0.0.0/8, loopback,fd00::1" }).trustProxy).toEqual(["10.0.0.0/8", "loopback", "fd00::1"]);
-  for (const bad of ["yes", "10.0.0.0/33", "nginx", "10.0.0.1/8/2"]) expect(refusal({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: bad })).toMatch(/LOCKSMITH_TRUST_PROXY: must be/);
+  for (const bad of ["yes", "10.0.0.0/33", "nginx", "10.0.0.1/8/2"])
+    expect(refusal({ ...PRODUCTION, LOCKSMITH_TRUST_PROXY: bad })).toMatch(/LOCKSMITH_TRUST_PROXY: must be/);
 });

@@ -9,7 +9,12 @@ test("identifiers are always quoted, and a quote inside one cannot end it", () =
 });
 
 test("grants become USAGE on each schema and the named privileges, every identifier quoted", () => {
-  expect(grantStatements('"r"', [{ schema: "app", privileges: ["SELECT"] }, { schema: "app", tables: ["orders", "lines"], privileges: ["INSERT", "UPDATE"] }])).toEqual([
+  expect(
+    grantStatements('"r"', [
+      { schema: "app", privileges: ["SELECT"] },
+      { schema: "app", tables: ["orders", "lines"], privileges: ["INSERT", "UPDATE"] },
+    ]),
+  ).toEqual([
     'GRANT USAGE ON SCHEMA "app" TO "r"',
     'GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO "r"',
     'GRANT INSERT, UPDATE ON TABLE "app"."orders", "app"."lines" TO "r"',

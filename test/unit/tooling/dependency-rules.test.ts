@@ -26,7 +26,12 @@ async function cruise(cwd: string): Promise<{ exitCode: number; violations: Viol
     (error: { stdout: string; code: number }) => ({ stdout: error.stdout, exitCode: error.code }),
   );
   // The reporter's lines: "  error <rule>: <from> → <to>".
-  const violations = [...stdout.matchAll(/^\s*(error|warn|info) ([\w-]+): (\S+) → (\S+)$/gm)].map(([, severity, rule, from, to]) => ({ severity, rule, from, to }));
+  const violations = [...stdout.matchAll(/^\s*(error|warn|info) ([\w-]+): (\S+) → (\S+)$/gm)].map(([, severity, rule, from, to]) => ({
+    severity,
+    rule,
+    from,
+    to,
+  }));
   return { exitCode, violations };
 }
 
@@ -38,9 +43,7 @@ describe("the dependency rules (.dependency-cruiser.cjs)", () => {
   it("fail a tree in which the domain imports the HTTP layer, naming every rule the tree breaks", async () => {
     const { exitCode, violations } = await cruise(join(FIXTURES, "violating"));
     expect(exitCode).not.toBe(0);
-    expect(violations).toContainEqual(
-      { severity: "error", rule: "domain-stays-inside", from: "src/domain/decide.ts", to: "src/http/route.ts" },
-    );
+    expect(violations).toContainEqual({ severity: "error", rule: "domain-stays-inside", from: "src/domain/decide.ts", to: "src/http/route.ts" });
     // Every error rule is live: the fixture breaks each one once.
     expect([...new Set(violations.map((v) => v.rule))].sort()).toEqual([...errorRules].sort());
   });

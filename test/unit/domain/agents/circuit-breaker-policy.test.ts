@@ -17,7 +17,10 @@ function problemsOf(text: string): string[] {
 }
 
 test("compiles the window, thresholds, destructive scope patterns and suspension length", () => {
-  const policy = parsePolicy(withBreaker('  window: 2m\n  max_denials: 3\n  max_destructive_requests: 1\n  destructive_scopes: ["*:delete"]\n  suspend_for: 1h\n'), "policy.yaml");
+  const policy = parsePolicy(
+    withBreaker('  window: 2m\n  max_denials: 3\n  max_destructive_requests: 1\n  destructive_scopes: ["*:delete"]\n  suspend_for: 1h\n'),
+    "policy.yaml",
+  );
   const breaker = policy.circuitBreaker!;
   expect(breaker).toMatchObject({ windowSeconds: 120, maxDenials: 3, maxDestructiveRequests: 1, suspendForSeconds: 3600 });
   expect(breaker.destructiveScopes.map((glob) => glob.matches("crm:delete"))).toEqual([true]);

@@ -61,16 +61,31 @@ test("hands out the approved delegated credential through the one hand-out path:
   expect(decodeJwt(result.credential.credential)).toMatchObject({ sub: "john", act: { sub: "billing-agent" }, iat: Math.floor(clock.now() / 1000) });
   expect(await world.tokens.get(result.credential.jti)).toMatchObject({ agent: "billing-agent", user: "john", environment: "production", usesLeft: 1 });
   const [row] = await world.audit.page({ jti: result.credential.jti }, 0n, 100);
-  expect(row).toMatchObject({ type: "issued", user: "john", requestId: "poll-1", traceId: CALL.traceId, detail: { approval_request: id, approvals: "alice bob", identity_provider: "corp" } });
+  expect(row).toMatchObject({
+    type: "issued",
+    user: "john",
+    requestId: "poll-1",
+    traceId: CALL.traceId,
+    detail: { approval_request: id, approvals: "alice bob", identity_provider: "corp" },
+  });
   expect((await collectApproved(world.services, "billing-agent", id, CALL)).status).toBe("collected");
 });
 
 test("refuses when the policy now in force denies it, records the denial, and uses the request up", async () => {
   const id = await approved();
   inForce = incident;
-  await expect(collectApproved(world.services, "billing-agent", id, CALL)).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "explicit_deny" } });
+  await expect(collectApproved(world.services, "billing-agent", id, CALL)).rejects.toMatchObject({
+    code: "permission_denied",
+    extra: { reason: "explicit_deny" },
+  });
   const [row] = await world.audit.page({ type: "denied" }, 0n, 100);
-  expect(row).toMatchObject({ reason: "explicit_deny", rule: "roles.billing-operator.deny[1]", policyVersion: incident.version, detail: { approval_request: id }, requestId: "poll-1" });
+  expect(row).toMatchObject({
+    reason: "explicit_deny",
+    rule: "roles.billing-operator.deny[1]",
+    policyVersion: incident.version,
+    detail: { approval_request: id },
+    requestId: "poll-1",
+  });
   expect(await world.audit.page({ type: "issued" }, 0n, 100)).toEqual([]);
   expect((await collectApproved(world.services, "billing-agent", id, CALL)).status).toBe("collected");
 });

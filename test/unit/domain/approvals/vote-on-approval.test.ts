@@ -13,15 +13,35 @@ const clock = { now: () => NOW };
 function setup() {
   const approvals = new MemoryApprovalStore(clock);
   const audit = new MemoryAuditLog();
-  const policy = { current: () => ({ agents: new Map([["support-agent", {}], ["billing-agent", {}]]) }) };
+  const policy = {
+    current: () => ({
+      agents: new Map([
+        ["support-agent", {}],
+        ["billing-agent", {}],
+      ]),
+    }),
+  };
   const services = { approvals, audit, clock, policy } as unknown as ApprovalServices;
   return { approvals, audit, services };
 }
 
 const johnsRequest = (): ApprovalRequest => ({
-  id: randomUUID(), agent: "support-agent", environment: "production", user: "john", scope: "crm:refund", resource: "crm:orders/1",
-  audience: "https://crm.example.com", ttl: 60, rule: "roles.r.grants[0]", approvers: ["group:payments-leads"], count: 2,
-  policyVersion: "sha256:x", createdAt: NOW, expiresAt: NOW + 60_000, status: "pending", approvals: [],
+  id: randomUUID(),
+  agent: "support-agent",
+  environment: "production",
+  user: "john",
+  scope: "crm:refund",
+  resource: "crm:orders/1",
+  audience: "https://crm.example.com",
+  ttl: 60,
+  rule: "roles.r.grants[0]",
+  approvers: ["group:payments-leads"],
+  count: 2,
+  policyVersion: "sha256:x",
+  createdAt: NOW,
+  expiresAt: NOW + 60_000,
+  status: "pending",
+  approvals: [],
 });
 
 describe("voting on an approval", () => {
@@ -30,7 +50,10 @@ describe("voting on an approval", () => {
     const r = johnsRequest();
     await approvals.create(r, 1000);
     const john = { subject: "john", groups: ["payments-leads"] };
-    await expect(voteOnApproval(services, john, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "self_approval" } });
+    await expect(voteOnApproval(services, john, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({
+      code: "permission_denied",
+      extra: { reason: "self_approval" },
+    });
     expect(await approvalsFor(services, john)).toEqual([]);
     expect((await approvals.get(r.id))?.approvals).toEqual([]);
     expect(await findEvents(audit)).toEqual([]);
@@ -50,7 +73,10 @@ describe("voting on an approval", () => {
     const r = { ...johnsRequest(), approvers: ["user:billing-agent", "group:payments-leads"] };
     await approvals.create(r, 1000);
     const billing = { subject: "billing-agent", groups: ["payments-leads"] };
-    await expect(voteOnApproval(services, billing, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({ code: "permission_denied", extra: { reason: "agent_cannot_approve" } });
+    await expect(voteOnApproval(services, billing, r.id, { approve: true }, { requestId: "t" })).rejects.toMatchObject({
+      code: "permission_denied",
+      extra: { reason: "agent_cannot_approve" },
+    });
     expect(await approvalsFor(services, billing)).toEqual([]);
     expect((await approvals.get(r.id))?.approvals).toEqual([]);
     expect(await findEvents(audit)).toEqual([]);
@@ -63,6 +89,12 @@ describe("voting on an approval", () => {
     const after = await voteOnApproval(services, { subject: "mary", groups: [] }, r.id, { approve: true }, { requestId: "t" });
     expect(after.approvals.map((a) => a.subject)).toEqual(["mary"]);
     const [event] = await findEvents(audit);
-    expect(event).toMatchObject({ type: "approval_given", actor: "mary", user: "john", agent: "support-agent", detail: { approval_request: r.id, approvals: 1, required: 2 } });
+    expect(event).toMatchObject({
+      type: "approval_given",
+      actor: "mary",
+      user: "john",
+      agent: "support-agent",
+      detail: { approval_request: r.id, approvals: 1, required: 2 },
+    });
   });
 });

@@ -52,8 +52,26 @@ describe("the canonical (hashed) form of a ledger event", () => {
 
   test("the public document names every field in snake_case, in the order API answers have always listed them", () => {
     expect(Object.keys(eventDocument(42n, full))).toEqual([
-      "v", "seq", "time", "type", "decision", "environment", "agent", "user", "actor", "scope", "resource", "audience", "jti",
-      "reason", "rule", "policy_version", "request_id", "trace_id", "client_ip", "detail",
+      "v",
+      "seq",
+      "time",
+      "type",
+      "decision",
+      "environment",
+      "agent",
+      "user",
+      "actor",
+      "scope",
+      "resource",
+      "audience",
+      "jti",
+      "reason",
+      "rule",
+      "policy_version",
+      "request_id",
+      "trace_id",
+      "client_ip",
+      "detail",
     ]);
   });
 });

@@ -8,8 +8,16 @@ import { loadLedgerKey, writeNewLedgerKey } from "../../../../src/stores/keys/le
 
 describe("canonical event bytes (RFC 8785)", () => {
   test("sort keys, drop absent fields, and put seq and time inside the hashed bytes", () => {
-    const bytes = canonicalEventBytes(7n, { type: "denied", decision: "deny", occurredAt: new Date("2026-11-21T10:00:00.123Z"), agent: "a", detail: { z: 1, a: "ü" } });
-    expect(bytes.toString("utf8")).toBe('{"agent":"a","decision":"deny","detail":{"a":"ü","z":1},"seq":7,"time":"2026-11-21T10:00:00.123Z","type":"denied","v":1}');
+    const bytes = canonicalEventBytes(7n, {
+      type: "denied",
+      decision: "deny",
+      occurredAt: new Date("2026-11-21T10:00:00.123Z"),
+      agent: "a",
+      detail: { z: 1, a: "ü" },
+    });
+    expect(bytes.toString("utf8")).toBe(
+      '{"agent":"a","decision":"deny","detail":{"a":"ü","z":1},"seq":7,"time":"2026-11-21T10:00:00.123Z","type":"denied","v":1}',
+    );
   });
 
   test("a different seq or time is a different leaf", () => {
@@ -34,7 +42,9 @@ describe("signed checkpoint notes (C2SP)", () => {
     expect(verifierKey).toMatch(/^locksmith\.test\/audit\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
     const root = rootOf([leafHash(Buffer.from("x"))]);
     const note = signCheckpoint({ origin: signer.name, size: 1, root }, signer);
-    expect(note).toMatch(new RegExp(`^locksmith\\.test/audit\\n1\\n${root.toString("base64").replace(/[+/]/g, "\\$&")}\\n\\n\u2014 locksmith\\.test/audit [A-Za-z0-9+/=]{92}\\n$`));
+    expect(note).toMatch(
+      new RegExp(`^locksmith\\.test/audit\\n1\\n${root.toString("base64").replace(/[+/]/g, "\\$&")}\\n\\n\u2014 locksmith\\.test/audit [A-Za-z0-9+/=]{92}\\n$`),
+    );
     expect(verifyCheckpointNote(note, verifierKey)).toEqual({ ok: true, checkpoint: { origin: "locksmith.test/audit", size: 1, root } });
   });
 

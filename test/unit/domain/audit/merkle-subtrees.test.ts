@@ -51,27 +51,37 @@ async function rootsOf(source: SubtreeSource, ranges: LeafRange[]): Promise<Hash
 describe("proofs from stored subtree roots", () => {
   test("inclusion paths equal the RFC 6962 recursion over every leaf, whatever part of the tree is stored", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 700 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), async (size, at, builtShare) => {
-        const leaves = leavesOf(size);
-        const index = Math.min(size - 1, Math.floor(at * size));
-        const { source } = sourceOver(leaves, Math.floor(builtShare * size));
-        expect(await rootsOf(source, inclusionRanges(index, size))).toEqual(inclusionProof(leaves, index, size));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 700 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (size, at, builtShare) => {
+          const leaves = leavesOf(size);
+          const index = Math.min(size - 1, Math.floor(at * size));
+          const { source } = sourceOver(leaves, Math.floor(builtShare * size));
+          expect(await rootsOf(source, inclusionRanges(index, size))).toEqual(inclusionProof(leaves, index, size));
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   test("consistency proofs and roots equal the RFC 6962 recursion", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 700 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), async (to, at, builtShare) => {
-        const leaves = leavesOf(to);
-        const from = Math.max(1, Math.floor(at * to));
-        const { source } = sourceOver(leaves, Math.floor(builtShare * to));
-        const [fromRoot, toRoot, ...proof] = await rootsOf(source, [{ start: 0, end: from }, { start: 0, end: to }, ...consistencyRanges(from, to)]);
-        expect(fromRoot).toEqual(rootOf(leaves.slice(0, from)));
-        expect(toRoot).toEqual(rootOf(leaves));
-        expect(proof).toEqual(consistencyProof(leaves, from, to));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 700 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (to, at, builtShare) => {
+          const leaves = leavesOf(to);
+          const from = Math.max(1, Math.floor(at * to));
+          const { source } = sourceOver(leaves, Math.floor(builtShare * to));
+          const [fromRoot, toRoot, ...proof] = await rootsOf(source, [{ start: 0, end: from }, { start: 0, end: to }, ...consistencyRanges(from, to)]);
+          expect(fromRoot).toEqual(rootOf(leaves.slice(0, from)));
+          expect(toRoot).toEqual(rootOf(leaves));
+          expect(proof).toEqual(consistencyProof(leaves, from, to));
+        },
+      ),
       { numRuns: 150 },
     );
   });

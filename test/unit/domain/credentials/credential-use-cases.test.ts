@@ -40,9 +40,24 @@ describe("issueCredential", () => {
   test("hands out a credential whose state, indexes and issued row agree, every row in the call's envelope", async () => {
     const credential = await issued();
     expect(decodeJwt(credential.credential)).toMatchObject({ sub: "support-agent", client_id: "support-agent", scope: "crm:read", env: "production" });
-    expect(await world.tokens.get(credential.jti)).toEqual({ agent: "support-agent", environment: "production", scope: "crm:read", resource: "crm:customers/42", usesLeft: null, revoked: false });
+    expect(await world.tokens.get(credential.jti)).toEqual({
+      agent: "support-agent",
+      environment: "production",
+      scope: "crm:read",
+      resource: "crm:customers/42",
+      usesLeft: null,
+      revoked: false,
+    });
     const [row] = await world.audit.page({ jti: credential.jti }, 0n, 100);
-    expect(row).toMatchObject({ type: "issued", agent: "support-agent", environment: "production", requestId: "req-1", traceId: CALL.traceId, clientIp: "10.0.0.7", policyVersion: policy.version });
+    expect(row).toMatchObject({
+      type: "issued",
+      agent: "support-agent",
+      environment: "production",
+      requestId: "req-1",
+      traceId: CALL.traceId,
+      clientIp: "10.0.0.7",
+      policyVersion: policy.version,
+    });
   });
 
   test("acting for a person: sub = the person, act.sub = the agent, indexed under the person", async () => {
@@ -58,7 +73,12 @@ describe("issueCredential", () => {
   });
 
   test("opens an approval request that keeps the delegation it was made with", async () => {
-    const outcome = await issueCredential(world.services, principal("billing-agent"), { scopes: ["billing:void"], resource: "billing:invoices/7", onBehalfOf: await corpUserToken("john", "billing:void", { sub: "bot" }) }, CALL);
+    const outcome = await issueCredential(
+      world.services,
+      principal("billing-agent"),
+      { scopes: ["billing:void"], resource: "billing:invoices/7", onBehalfOf: await corpUserToken("john", "billing:void", { sub: "bot" }) },
+      CALL,
+    );
     expect(outcome.kind).toBe("pending_approval");
     const request = await world.approvals.get((outcome as { requestId: string }).requestId);
     expect(request).toMatchObject({ user: "john", act: { sub: "bot" }, identityProvider: "corp", createdAt: clock.now(), status: "pending" });
@@ -72,15 +92,30 @@ describe("issueCredential", () => {
 
 describe("handOutCredential", () => {
   const handOut: HandOut = {
-    agent: "support-agent", environment: "production", user: "mary", audience: "https://crm.example.com", scope: "crm:read",
-    resource: "crm:customers/42", ttl: 60, maxUses: 2, rule: "roles.x.grants[0]", policyVersion: "sha256:v", detail: { approval_request: "r-1" },
+    agent: "support-agent",
+    environment: "production",
+    user: "mary",
+    audience: "https://crm.example.com",
+    scope: "crm:read",
+    resource: "crm:customers/42",
+    ttl: 60,
+    maxUses: 2,
+    rule: "roles.x.grants[0]",
+    policyVersion: "sha256:v",
+    detail: { approval_request: "r-1" },
   };
 
   test("counts the TTL from the clock and records the path's detail", async () => {
     const credential: IssuedCredential = await handOutCredential(world.services, handOut, CALL);
     expect(credential).toMatchObject({ kind: "issued", user: "mary", expiresIn: 60, expiresAt: Math.floor(clock.now() / 1000) + 60, maxUses: 2 });
     const [row] = await world.audit.page({ jti: credential.jti }, 0n, 100);
-    expect(row).toMatchObject({ type: "issued", user: "mary", rule: "roles.x.grants[0]", policyVersion: "sha256:v", detail: { ttl: 60, max_uses: 2, approval_request: "r-1" } });
+    expect(row).toMatchObject({
+      type: "issued",
+      user: "mary",
+      rule: "roles.x.grants[0]",
+      policyVersion: "sha256:v",
+      detail: { ttl: 60, max_uses: 2, approval_request: "r-1" },
+    });
   });
 
   test("fails closed: when the ledger refuses the row, the live state is removed and the fault propagates", async () => {
@@ -106,7 +141,10 @@ describe("redeemCredential", () => {
     clock.advance(1000);
     await world.suspensions.suspend("support-agent", clock.now());
     await world.suspensions.resume("support-agent");
-    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "agent_suspended" });
+    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({
+      active: false,
+      reason: "agent_suspended",
+    });
   });
 });
 
@@ -115,7 +153,10 @@ describe("revoking", () => {
     const credential = await issued();
     await revokeCredential(world.services, principal("support-agent"), credential.jti, CALL);
     expect(await world.revocations.since(undefined, 10)).toEqual([expect.objectContaining({ revocation: { jti: credential.jti, environment: "production" } })]);
-    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({ active: false, reason: "revoked" });
+    expect(await redeemCredential(world.services, principal("crm-prod"), { credential: credential.credential }, CALL)).toEqual({
+      active: false,
+      reason: "revoked",
+    });
   });
 
   test("revokeCredential: another agent is refused and recorded", async () => {

@@ -204,7 +204,8 @@ agents:
 
   describe("one 401 text for unknown and known principals (issue 18, item 14)", () => {
     /** What a caller without a principal's key can learn: the description of every assertion that fails before its signature is proven. */
-    const descriptionOf = async (assertion: string) => ((await authenticate(assertion, policy, context).catch((e: unknown) => e)) as LocksmithError).description;
+    const descriptionOf = async (assertion: string) =>
+      ((await authenticate(assertion, policy, context).catch((e: unknown) => e)) as LocksmithError).description;
 
     it("says the same for an unknown iss as for a known one signed with the wrong key, algorithm or kid", async () => {
       const unknown = await descriptionOf(await sign(claimsOf("ghost-agent")));

@@ -7,8 +7,15 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000);
 const LIFETIME = 900;
 
 let serial = 0;
-const newKey = (now: Date, environment = "production") => async (status: "next"): Promise<KeyLifecycle> => ({ environment, kid: `k${++serial}`, status, created_at: now.toISOString() });
-const key = (kid: string, status: KeyLifecycle["status"], createdAt = 0, environment = "production"): KeyLifecycle => ({ environment, kid, status, created_at: at(createdAt).toISOString() });
+const newKey =
+  (now: Date, environment = "production") =>
+  async (status: "next"): Promise<KeyLifecycle> => ({ environment, kid: `k${++serial}`, status, created_at: now.toISOString() });
+const key = (kid: string, status: KeyLifecycle["status"], createdAt = 0, environment = "production"): KeyLifecycle => ({
+  environment,
+  kid,
+  status,
+  created_at: at(createdAt).toISOString(),
+});
 
 beforeEach(() => {
   serial = 0;
@@ -18,7 +25,10 @@ test("with only an active key, publishes a next key and leaves signing alone", a
   const plan = await planRotation([key("a", "active")], "production", { now: at(10), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(10)) });
 
   expect(plan.outcome).toBe("next_published");
-  expect(plan.keys.map((k) => [k.kid, k.status])).toEqual([["a", "active"], ["k1", "next"]]);
+  expect(plan.keys.map((k) => [k.kid, k.status])).toEqual([
+    ["a", "active"],
+    ["k1", "next"],
+  ]);
 });
 
 test("refuses to promote a next key younger than the JWKS cache lifetime, unless forced", async () => {
@@ -66,5 +76,7 @@ test("touches only the named environment's signing keys", async () => {
 });
 
 test("an environment without an active key cannot rotate", async () => {
-  await expect(planRotation([key("n", "next")], "production", { now: at(0), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(0)) })).rejects.toThrow(/no active key/);
+  await expect(planRotation([key("n", "next")], "production", { now: at(0), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(0)) })).rejects.toThrow(
+    /no active key/,
+  );
 });

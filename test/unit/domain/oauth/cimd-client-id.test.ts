@@ -24,6 +24,12 @@ test("an https client_id URL with a path is admitted", () => {
   expect(problems("https://app.example.com/oauth/client.json")).toBe("");
 });
 
-test.each(["https://user:secret@app.example.com/client.json", "https://app.example.com", "https://app.example.com/", "https://app.example.com/a/../client.json", "https://app.example.com/./client.json"])("%s is refused", (url) => {
+test.each([
+  "https://user:secret@app.example.com/client.json",
+  "https://app.example.com",
+  "https://app.example.com/",
+  "https://app.example.com/a/../client.json",
+  "https://app.example.com/./client.json",
+])("%s is refused", (url) => {
   expect(problems(url)).toMatch(/client_metadata_documents\.clients\[0\]\.url/);
 });

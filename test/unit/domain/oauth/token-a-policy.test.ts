@@ -44,7 +44,10 @@ const problems = (text: string) => {
 
 describe("Token A bundle fields", () => {
   test("a public agent, the login IdP and a metadata-document client compile", () => {
-    const policy = parsePolicy(bundle(`client_metadata_documents:\n  clients: [ { url: "https://app.example.com/client.json", environment: production, roles: [assistant] } ]`), "policy.yaml");
+    const policy = parsePolicy(
+      bundle(`client_metadata_documents:\n  clients: [ { url: "https://app.example.com/client.json", environment: production, roles: [assistant] } ]`),
+      "policy.yaml",
+    );
     expect(policy.agents.get("desktop")?.client).toEqual({ kind: "public", redirectUris: ["http://127.0.0.1:33418/callback"] });
     expect(policy.agents.get("https://app.example.com/client.json")?.client).toEqual({ kind: "metadata_document", url: "https://app.example.com/client.json" });
     expect(policy.clientMetadataDocuments).toEqual({ allowPrivateAddresses: false });
@@ -58,11 +61,19 @@ describe("Token A bundle fields", () => {
   });
 
   test("refuses a client secret written into the bundle, a second login IdP, and a metadata-document client with an unknown role", () => {
-    expect(problems(bundle().replace("client_secret_env: CORP_SECRET", "client_secret_env: hunter2-the-secret")).join("\n")).toMatch(/client_secret_env: must be an environment variable name/);
+    expect(problems(bundle().replace("client_secret_env: CORP_SECRET", "client_secret_env: hunter2-the-secret")).join("\n")).toMatch(
+      /client_secret_env: must be an environment variable name/,
+    );
     const second = `\n  other:\n    issuer: https://other.example.com\n    jwks_uri: https://other.example.com/jwks\n    audience: locksmith\n    login: { client_id: l, client_secret_env: OTHER }`;
     expect(problems(bundle().replace("resource_servers:", `${second}\nresource_servers:`)).join("\n")).toMatch(/only one identity provider may have login/);
-    expect(problems(bundle(`client_metadata_documents:\n  clients: [ { url: "https://app.example.com/c.json", environment: production, roles: [nope] } ]`)).join("\n")).toMatch(/unknown role "nope"/);
-    expect(problems(bundle(`client_metadata_documents:\n  clients: [ { url: "http://app.example.com/c.json", environment: production } ]`)).join("\n")).toMatch(/client_metadata_documents\.clients\[0\]\.url/);
+    expect(
+      problems(bundle(`client_metadata_documents:\n  clients: [ { url: "https://app.example.com/c.json", environment: production, roles: [nope] } ]`)).join(
+        "\n",
+      ),
+    ).toMatch(/unknown role "nope"/);
+    expect(problems(bundle(`client_metadata_documents:\n  clients: [ { url: "http://app.example.com/c.json", environment: production } ]`)).join("\n")).toMatch(
+      /client_metadata_documents\.clients\[0\]\.url/,
+    );
   });
 });
 
@@ -74,7 +85,10 @@ describe("scopes on offer: the same decide as every credential", () => {
   test("role ∩ the person's entitlements; a scope the person lacks is withheld as theirs, one the role lacks as the agent's", () => {
     expect(scopesOnOffer(policy, agent, MCP, ["crm:read", "crm:note", "crm:admin"], person(["crm:read", "crm:admin"]))).toEqual({
       scopes: ["crm:read"],
-      withheld: [{ scope: "crm:note", why: "person_lacks" }, { scope: "crm:admin", why: "agent_may_not" }],
+      withheld: [
+        { scope: "crm:note", why: "person_lacks" },
+        { scope: "crm:admin", why: "agent_may_not" },
+      ],
     });
   });
 
@@ -90,7 +104,8 @@ describe("scopes on offer: the same decide as every credential", () => {
 describe("small guards", () => {
   test("returnTo must be a path of Locksmith: no scheme, no protocol-relative or backslash tricks", () => {
     expect(isLocalPath("/oauth/authorize?client_id=x")).toBe(true);
-    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/oauth/\n", ""]) expect([bad, isLocalPath(bad)]).toEqual([bad, false]);
+    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/oauth/\n", ""])
+      expect([bad, isLocalPath(bad)]).toEqual([bad, false]);
   });
 
   test("PKCE: only the S256 verifier of the challenge matches; short or missing verifiers never do", () => {

@@ -81,7 +81,9 @@ describe("checkCanonicalRequest", () => {
   });
 
   it("refuses a bad scope, no scope and more than 16 scopes", () => {
-    expect(() => checkCanonicalRequest({ scopes: ["crm:read", "crm:read:x"], resource: "crm:customers/42" })).toThrow(expect.objectContaining({ code: "invalid_request", description: expect.stringMatching(/^scope: /) }));
+    expect(() => checkCanonicalRequest({ scopes: ["crm:read", "crm:read:x"], resource: "crm:customers/42" })).toThrow(
+      expect.objectContaining({ code: "invalid_request", description: expect.stringMatching(/^scope: /) }),
+    );
     expect(() => checkCanonicalRequest({ scopes: [], resource: "crm:customers/42" })).toThrow(expect.objectContaining({ code: "invalid_request" }));
     const many = Array.from({ length: 17 }, (_, i) => `crm:s${i}`);
     expect(() => checkCanonicalRequest({ scopes: many, resource: "crm:customers/42" })).toThrow(expect.objectContaining({ code: "invalid_request" }));

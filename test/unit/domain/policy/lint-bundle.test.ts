@@ -19,7 +19,9 @@ function warningsFor(grant: { scopes: string[]; resources: string[] }, deny?: { 
 
 describe("lintBundle: patterns that cannot be what was meant", () => {
   it("says nothing about a sound bundle", () => {
-    expect(warningsFor({ scopes: ["crm:read", "*:list"], resources: ["crm:customers/*", "crm:orders/**"] }, { scopes: ["*:delete"], resources: ["**"] })).toEqual([]);
+    expect(
+      warningsFor({ scopes: ["crm:read", "*:list"], resources: ["crm:customers/*", "crm:orders/**"] }, { scopes: ["*:delete"], resources: ["**"] }),
+    ).toEqual([]);
   });
 
   it.each([
@@ -41,7 +43,9 @@ describe("lintBundle: patterns that cannot be what was meant", () => {
     ["a query", "crm:customers?id=*"],
   ])("warns on a resource pattern that can never match a canonical resource (%s)", (_name, pattern) => {
     expect(warningsFor({ scopes: ["crm:read"], resources: [pattern] })).toContainEqual(
-      expect.stringMatching(new RegExp(`^roles\\.reader\\.grants\\.0\\.resources\\.0: "${pattern.replace(/[.*?]/g, "\\$&")}" can never match a requested resource \\(`)),
+      expect.stringMatching(
+        new RegExp(`^roles\\.reader\\.grants\\.0\\.resources\\.0: "${pattern.replace(/[.*?]/g, "\\$&")}" can never match a requested resource \\(`),
+      ),
     );
   });
 

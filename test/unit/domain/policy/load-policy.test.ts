@@ -93,31 +93,40 @@ describe("parsePolicy", () => {
 
     it("refuses a reference to a role that does not exist", () => {
       const text = bundle(READER_ROLE, agent("support-agent", "environment: production\n    roles: [reader, admin-everything]"));
-      expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, "roles: [reader, admin-everything]")} agents.support-agent.roles[1]: unknown role "admin-everything"`]);
+      expect(problemsOf(text)).toEqual([
+        `${FILE}:${lineOf(text, "roles: [reader, admin-everything]")} agents.support-agent.roles[1]: unknown role "admin-everything"`,
+      ]);
     });
 
     it("refuses an environment the bundle does not declare", () => {
       const text = bundle(READER_ROLE, agent("support-agent", "environment: prod\n    roles: [reader]"));
-      expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, "environment: prod", "support-agent")} agents.support-agent.environment: unknown environment "prod"`]);
+      expect(problemsOf(text)).toEqual([
+        `${FILE}:${lineOf(text, "environment: prod", "support-agent")} agents.support-agent.environment: unknown environment "prod"`,
+      ]);
     });
 
     it("refuses two principals with one id", () => {
       const text = bundle(READER_ROLE, agent("crm-prod"));
       expect(problemsOf(text)).toEqual([
-        expect.stringMatching(new RegExp(`^${FILE_RE}:${lineOf(text, "environment: production")} resource_servers\\.crm-prod: id "crm-prod" is already used by agents\\.crm-prod`)),
+        expect.stringMatching(
+          new RegExp(`^${FILE_RE}:${lineOf(text, "environment: production")} resource_servers\\.crm-prod: id "crm-prod" is already used by agents\\.crm-prod`),
+        ),
       ]);
     });
 
     it("refuses a private key (a JWK with `d`) in place of a public one", () => {
       const privateKey = JSON.stringify({ ...PUBLIC_KEY, d: "IOfnZtqajdJ3eAqh7p-DlpmPAPhV7OU6Hhheinaib2Q" });
-      const text = bundle(READER_ROLE, `  support-agent:
+      const text = bundle(
+        READER_ROLE,
+        `  support-agent:
     environment: production
     roles: [reader]
     auth:
       method: private_key_jwt
       jwks:
         keys:
-          - ${privateKey}`);
+          - ${privateKey}`,
+      );
       expect(problemsOf(text)).toEqual([
         `${FILE}:${lineOf(text, '"d":')} agents.support-agent.auth.jwks.keys[0]: is a private key: a bundle holds public keys only`,
       ]);
@@ -125,26 +134,36 @@ describe("parsePolicy", () => {
 
     it("refuses a grant whose ttl is longer than its max_ttl", () => {
       const text = bundle(`${READER_ROLE.replace("max_ttl: 5m", "max_ttl: 1m")}\n        ttl: 2m`, agent("support-agent"));
-      expect(problemsOf(text)).toEqual([expect.stringMatching(new RegExp(`^${FILE_RE}:${lineOf(text, "ttl: 2m")} roles\\.reader\\.grants\\[0\\]\\.ttl: is longer than max_ttl`))]);
+      expect(problemsOf(text)).toEqual([
+        expect.stringMatching(new RegExp(`^${FILE_RE}:${lineOf(text, "ttl: 2m")} roles\\.reader\\.grants\\[0\\]\\.ttl: is longer than max_ttl`)),
+      ]);
     });
 
     it("refuses a grant whose ttl is longer than the default max_ttl when it sets none", () => {
       const text = bundle(READER_ROLE.replace("max_ttl: 5m", "ttl: 1h"), agent("support-agent"));
       expect(problemsOf(text)).toEqual([
-        expect.stringMatching(new RegExp(`^${FILE_RE}:${lineOf(text, "ttl: 1h")} roles\\.reader\\.grants\\[0\\]\\.ttl: is longer than the default max_ttl \\(900s\\)`)),
+        expect.stringMatching(
+          new RegExp(`^${FILE_RE}:${lineOf(text, "ttl: 1h")} roles\\.reader\\.grants\\[0\\]\\.ttl: is longer than the default max_ttl \\(900s\\)`),
+        ),
       ]);
     });
 
-    it.each(["toString", "constructor", "hasOwnProperty", "valueOf"])("refuses a reference to a role named %s that does not exist, instead of crashing on Object.prototype", (role) => {
-      const text = bundle(READER_ROLE, agent("support-agent", `environment: production\n    roles: [reader, ${role}]`));
-      expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, `roles: [reader, ${role}]`)} agents.support-agent.roles[1]: unknown role "${role}"`]);
-    });
+    it.each(["toString", "constructor", "hasOwnProperty", "valueOf"])(
+      "refuses a reference to a role named %s that does not exist, instead of crashing on Object.prototype",
+      (role) => {
+        const text = bundle(READER_ROLE, agent("support-agent", `environment: production\n    roles: [reader, ${role}]`));
+        expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, `roles: [reader, ${role}]`)} agents.support-agent.roles[1]: unknown role "${role}"`]);
+      },
+    );
 
     it("refuses a workload issuer reference named toString that does not exist", () => {
-      const text = bundle(READER_ROLE, `  ci-agent:
+      const text = bundle(
+        READER_ROLE,
+        `  ci-agent:
     environment: production
     roles: [reader]
-    auth: { method: workload_identity, issuer: toString, subject: "repo:org/app" }`);
+    auth: { method: workload_identity, issuer: toString, subject: "repo:org/app" }`,
+      );
       expect(problemsOf(text)).toEqual([`${FILE}:${lineOf(text, "issuer: toString")} agents.ci-agent.auth.issuer: unknown workload issuer "toString"`]);
     });
 
@@ -186,7 +205,8 @@ roles:
 describe("parsePolicy with principals and roles named like Object.prototype members", () => {
   it("compiles roles, agents and resource servers named toString and constructor", () => {
     const text = bundle(
-      READER_ROLE.replace("  reader:", "  toString:") + "\n  constructor:\n    grants:\n      - scopes: [crm:note]\n        resources: [\"crm:customers/*/notes\"]\n        max_ttl: 1m",
+      READER_ROLE.replace("  reader:", "  toString:") +
+        '\n  constructor:\n    grants:\n      - scopes: [crm:note]\n        resources: ["crm:customers/*/notes"]\n        max_ttl: 1m',
       agent("constructor", "environment: production\n    roles: [toString, constructor]"),
     ).replace("  crm-prod:", "  toString:");
     const policy = parsePolicy(text, FILE);

@@ -28,7 +28,29 @@ test.each([
   expect(checkProxyTarget(raw)).toEqual(expected);
 });
 
-test.each(["/customers/..;/admin", "/customers/..;x=1/admin", "/customers/.;/x", "/customers/../admin", "/customers/..", "/./customers", "/customers//42", "//evil.example/x", "/customers/%2e%2e", "/customers/%2E%2E/x", "/a%2fb", "/a%2Fb", "/a%5cb", "/a\\b", "/a%00", "/a%252e", "/a b", "/caf\u00e9", "customers/42", "/a#b", "/a?b c"])("%s is refused", (raw) => {
+test.each([
+  "/customers/..;/admin",
+  "/customers/..;x=1/admin",
+  "/customers/.;/x",
+  "/customers/../admin",
+  "/customers/..",
+  "/./customers",
+  "/customers//42",
+  "//evil.example/x",
+  "/customers/%2e%2e",
+  "/customers/%2E%2E/x",
+  "/a%2fb",
+  "/a%2Fb",
+  "/a%5cb",
+  "/a\\b",
+  "/a%00",
+  "/a%252e",
+  "/a b",
+  "/caf\u00e9",
+  "customers/42",
+  "/a#b",
+  "/a?b c",
+])("%s is refused", (raw) => {
   expect(checkProxyTarget(raw).ok).toBe(false);
 });
 

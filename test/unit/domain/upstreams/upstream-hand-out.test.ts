@@ -46,7 +46,10 @@ test("the role is made for the credential, valid until it expires, and named in 
   const role = world.roleAdmin.roles.get(outcome.upstream!.username)!;
   expect(role.validUntil.getTime()).toBe(outcome.expiresAt * 1000);
   expect(role.grants).toEqual([{ schema: "app", privileges: ["SELECT"] }]);
-  expect((await findEvents(world.audit, { jti: outcome.jti }))[0]).toMatchObject({ type: "issued", detail: { upstream: "app-db", db_role: outcome.upstream!.username } });
+  expect((await findEvents(world.audit, { jti: outcome.jti }))[0]).toMatchObject({
+    type: "issued",
+    detail: { upstream: "app-db", db_role: outcome.upstream!.username },
+  });
 });
 
 test("when the issued row cannot be written, the role is dropped and the credential's state removed (fail closed)", async () => {
@@ -69,7 +72,11 @@ test("revoking the credential drops its role and records why", async () => {
   await revokeCredential(world.services, agent, outcome.jti, { requestId: "req-revoke" });
 
   expect(world.roleAdmin.roles.size).toBe(0);
-  expect((await findEvents(world.audit, { jti: outcome.jti, type: "upstream_role_dropped" }))[0]).toMatchObject({ reason: "revoked", requestId: "req-revoke", agent: "support-agent" });
+  expect((await findEvents(world.audit, { jti: outcome.jti, type: "upstream_role_dropped" }))[0]).toMatchObject({
+    reason: "revoked",
+    requestId: "req-revoke",
+    agent: "support-agent",
+  });
 });
 
 test("without the upstream's admin secret nothing is handed out and nothing is left behind", async () => {
