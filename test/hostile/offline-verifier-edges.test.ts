@@ -75,10 +75,11 @@ describe("a hostile path parameter is a 4xx in the error shape, never a 500 (ite
     const token = (await read()).token;
     for (const mode of ["online", "offline"]) {
       const res = await request(app).get(`/${mode}/customers/${id}`).set(bearer(token));
+      // The token holds crm:read for another customer: the wrong resource (RFC 8707's invalid_target), not a missing scope.
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: "insufficient_scope", error_description: expect.any(String) });
+      expect(res.body).toEqual({ error: "invalid_target", error_description: expect.any(String) });
       expect(res.headers["www-authenticate"]).toMatch(
-        /^Bearer realm="https:\/\/crm\.example\.com", error="insufficient_scope", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*", scope="crm:read"$/,
+        /^Bearer realm="https:\/\/crm\.example\.com", error="invalid_target", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*"$/,
       );
       expect(res.headers["set-cookie"]).toBeUndefined();
     }
