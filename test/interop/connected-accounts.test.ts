@@ -191,7 +191,9 @@ describe("connected accounts (kind oauth2)", () => {
     const error = await refusal("bob");
     expect(error).toBeInstanceOf(PermissionDenied);
     expect((error as PermissionDenied).reason).toBe("connection_required");
-    expect((await ledger()).some((e) => e.type === "issued" && e.user === "bob")).toBe(false);
+    const bobs = (await ledger()).filter((e) => e.user === "bob");
+    expect(bobs.some((e) => e.type === "issued")).toBe(false);
+    expect(bobs).toContainEqual(expect.objectContaining({ type: "denied", reason: "connection_required", agent: "support-agent", actor: "github" }));
   });
 
   test("a disconnect without the CSRF token changes nothing; with it, the next request is connection_required", async () => {

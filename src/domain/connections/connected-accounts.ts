@@ -120,7 +120,7 @@ export class ConnectedAccounts implements UpstreamHooks {
     // decide already refuses without a person; this holds even if a new path forgets to ask.
     if (!input.user) throw new LocksmithError("permission_denied", `upstream ${upstream.id} is only used for a person`, { reason: "requires_user" });
     const stored = await this.deps.secrets.reveal(upstream.id, connectionOwner(input.user));
-    if (!stored) throw this.connectionRequired(upstream, input.user);
+    if (!stored) throw await this.connectionRequired(input, upstream, input.user);
     const scopes = [...new Set(input.scopes.flatMap((scope) => upstream.upstreamScopes.get(scope) ?? []))];
     let tokens: UpstreamTokens;
     try {
@@ -128,7 +128,7 @@ export class ConnectedAccounts implements UpstreamHooks {
     } catch (error) {
       if (!(error instanceof UpstreamAuthorizationError)) throw error;
       // A refused refresh token (revoked or expired at the upstream): only the person can mend it.
-      if (error.code === "upstream_refused") throw this.connectionRequired(upstream, input.user);
+      if (error.code === "upstream_refused") throw await this.connectionRequired(input, upstream, input.user);
       throw new LocksmithError("bad_gateway", `cannot refresh the connection at upstream ${upstream.id}`);
     }
     // A rotated refresh token replaces the old one, sealed again (the old one is dead at the upstream).
@@ -170,8 +170,23 @@ export class ConnectedAccounts implements UpstreamHooks {
     }
   }
 
-  private connectionRequired(upstream: OAuthUpstream, user: string): LocksmithError {
+  /** The refusal the agent gets (with the page the person must visit), recorded as a `denied` row: person → agent → upstream. */
+  private async connectionRequired(input: ProvisionInput, upstream: OAuthUpstream, user: string): Promise<LocksmithError> {
     const url = `${this.deps.issuer}${connectPath(upstream.id)}`;
+    await this.deps.audit.append({
+      type: "denied",
+      occurredAt: new Date(this.deps.clock.now()),
+      decision: "deny",
+      reason: "connection_required",
+      environment: input.environment,
+      agent: input.agent,
+      user,
+      actor: upstream.id,
+      scope: input.scopes.join(" "),
+      resource: input.resource,
+      ...(input.call ? ledgerEnvelope(input.call, this.deps.policy.current().version) : {}),
+      detail: { upstream: upstream.id },
+    });
     return new LocksmithError("permission_denied", `${user} has not connected ${upstream.id} (or the connection ended): they must visit ${url}`, {
       reason: "connection_required",
       connect_url: url,
