@@ -196,6 +196,18 @@ describe("connected accounts (kind oauth2)", () => {
     expect(bobs).toContainEqual(expect.objectContaining({ type: "denied", reason: "connection_required", agent: "support-agent", actor: "github" }));
   });
 
+  test("a forged callback state and an unknown upstream are clear 4xx answers that change nothing", async () => {
+    const before = await sealedRefreshToken("mary");
+    const forged = await mary.request.get(`${world.locksmithUrl}/v1/connections/callback?state=forged&code=stolen`, { maxRedirects: 0 });
+    expect(forged.status()).toBe(400);
+    expect(await forged.text()).toContain("unknown, expired or already used");
+    const unknown = await mary.request.get(`${world.locksmithUrl}/v1/connections/nope/connect`, { maxRedirects: 0 });
+    expect(unknown.status()).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: "not_found", error_description: expect.any(String) });
+    expect(await sealedRefreshToken("mary")).toBe(before);
+    expect((await ledger()).filter((e) => e.type === "connection_made")).toHaveLength(1);
+  });
+
   test("a disconnect without the CSRF token changes nothing; with it, the next request is connection_required", async () => {
     const list = await (await mary.request.get(`${world.locksmithUrl}/v1/connections`)).json();
     const forged = await mary.request.delete(`${world.locksmithUrl}/v1/connections/github`);
