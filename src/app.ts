@@ -31,6 +31,9 @@ import { HttpsClientDocumentFetcher } from "./stores/http/client-document-fetche
 import { OpenIdRelyingParty } from "./stores/oidc/openid-relying-party";
 import { SecretVault } from "./domain/secrets/secret-vault";
 import { DatabaseCredentials } from "./domain/upstreams/database-credentials";
+import { ConnectedAccounts } from "./domain/connections/connected-accounts";
+import { EveryUpstream } from "./domain/upstreams/every-upstream";
+import { OpenIdUpstreamClient } from "./stores/oidc/openid-upstream-client";
 import { PgRoleAdmin } from "./stores/upstreams/pg-role-admin";
 
 export { StartupError };
@@ -58,6 +61,8 @@ export interface Locksmith {
   /** Upstream secrets (sealed in PostgreSQL) and the dynamic database roles made with them. */
   readonly secrets: SecretVault;
   readonly databaseCredentials: DatabaseCredentials;
+  /** People's connected accounts (upstreams of kind oauth2): refresh tokens sealed under the person. */
+  readonly connections: ConnectedAccounts;
   close(): Promise<void>;
 }
 
@@ -146,6 +151,17 @@ export async function buildLocksmith(
   }
   const secrets = new SecretVault({ store: stores.secrets, wrapper: protector, policy: policySource, audit, clock });
   const databaseCredentials = new DatabaseCredentials({ policy: policySource, secrets, registry: stores.roles, admin: new PgRoleAdmin(), audit, clock });
+  const connections = new ConnectedAccounts({
+    issuer: config.issuer,
+    policy: policySource,
+    tickets: stores.tickets,
+    secrets,
+    audit,
+    clock,
+    // Locksmith's client secret at each upstream is read from the variable the bundle names, never from the bundle.
+    authorization: new OpenIdUpstreamClient((name) => secretEnvironment[name]),
+  });
+  const upstreams = new EveryUpstream(databaseCredentials, connections);
   const reap = () =>
     databaseCredentials.reap().then(
       (summary) => {
@@ -161,7 +177,7 @@ export async function buildLocksmith(
   }, config.reaperSeconds * 1000);
   reaper.unref();
 
-  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations, upstreams: databaseCredentials };
+  const suspension = { policy: policySource, suspensions: stores.suspensions, audit, clock, revocations: stores.revocations, upstreams };
   const services: CredentialServices = {
     issuer: config.issuer,
     policy: policySource,
@@ -175,7 +191,7 @@ export async function buildLocksmith(
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
     breaker: new CircuitBreaker(stores.counter, suspension),
     steps: spanSteps,
-    upstreams: databaseCredentials,
+    upstreams,
     grants: stores.grants,
   };
   const callbackUrl = `${config.issuer}${LOGIN_CALLBACK_PATH}`;
@@ -213,6 +229,7 @@ export async function buildLocksmith(
     trustProxy: config.trustProxy,
     authorization,
     secrets,
+    connections,
   });
   async function close(): Promise<void> {
     watcher?.close();
@@ -236,6 +253,7 @@ export async function buildLocksmith(
     metrics,
     secrets,
     databaseCredentials,
+    connections,
     drain: () => shutdown.abort(),
     close,
   };

@@ -184,8 +184,8 @@ export class Locksmith {
 
   /**
    * A connected account's short-lived access token for the person the agent acts for (an upstream
-   * of kind `oauth2`, `request.onBehalfOf` set). This Locksmith does not serve connected accounts
-   * yet: it answers PermissionDenied with reason `upstream_unavailable`.
+   * of kind `oauth2`, `request.onBehalfOf` set to the person's token). PermissionDenied with reason
+   * `connection_required` when the person has not connected it (the answer names the URL to visit).
    */
   upstreamToken<T>(request: CredentialRequest, task: (token: UpstreamToken, credential: Credential) => Promise<T>): Promise<T> {
     return this.withAnswer(request, (answer, credential) => {

@@ -27,6 +27,8 @@ import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes"
 import { metricsRoutes } from "./routes/metrics.routes";
 import type { AuthorizationServices } from "../domain/oauth/authorization-services";
 import { PeopleSignIn } from "./login/people-sign-in";
+import { connectionsRoutes } from "./routes/connections.routes";
+import type { ConnectedAccounts } from "../domain/connections/connected-accounts";
 import { browserRateLimit } from "./middleware/browser-rate-limit";
 import { authorizeRoutes } from "./oauth/authorize.routes";
 import { consentsRoutes } from "./oauth/consents.routes";
@@ -61,6 +63,8 @@ export interface HttpDeps {
   readonly authorization?: AuthorizationServices;
   /** Upstream secrets: the admin API and the egress proxy that uses them. */
   readonly secrets?: SecretVault;
+  /** People's connected accounts (upstreams of kind oauth2); served with people's sign-in. */
+  readonly connections?: ConnectedAccounts;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -85,11 +89,12 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(subjectRevocationsRoutes(deps.services, auth));
   if (deps.authorization) {
     const signIn = new PeopleSignIn(deps.authorization, deps.services.issuer);
-    if (deps.counter) app.use(["/oauth/authorize", "/oauth/login", "/oauth/consents"], browserRateLimit(deps.counter));
+    if (deps.counter) app.use(["/oauth/authorize", "/oauth/login", "/oauth/consents", "/v1/connections"], browserRateLimit(deps.counter));
     app.use(signIn.routes());
     app.use(authorizeRoutes(deps.authorization, signIn));
     app.use(consentsRoutes(deps.authorization, signIn));
     app.use(personTokenRoutes(deps.authorization));
+    if (deps.connections) app.use(connectionsRoutes(deps.connections, signIn));
   }
   app.use(tokenRoutes(deps.services, auth, limits));
   app.use(introspectRevokeRoutes(deps.services, auth, limits));

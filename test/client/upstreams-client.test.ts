@@ -72,10 +72,10 @@ test("databaseCredential hands the task a login that reads, and drops the role w
   expect(await roleExists(username)).toBe(false);
 });
 
-test("upstreamToken is refused with upstream_unavailable until connected accounts exist, and the task never runs", async () => {
+test("upstreamToken without a person to act for is refused with requires_user, and the task never runs", async () => {
   let ran = false;
   const error = await locksmith.upstreamToken({ scope: "repo:read", resource: "github:repos/acme/api" }, async () => (ran = true)).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(PermissionDenied);
-  expect((error as PermissionDenied).reason).toBe("upstream_unavailable");
+  expect((error as PermissionDenied).reason).toBe("requires_user");
   expect(ran).toBe(false);
 });

@@ -46,7 +46,14 @@ export interface TokenAWorld {
  * node-oidc-provider as the company IdP (Locksmith is its OIDC client), the example MCP server behind
  * locksmith/express, the MCP client's redirect page, and Debian's chromium for the person.
  */
-export async function startTokenAWorld(): Promise<TokenAWorld> {
+export async function startTokenAWorld(
+  options: {
+    /** More of the world (connected accounts: an upstream provider and API), added to the bundle before Locksmith starts. */
+    // biome-ignore lint/suspicious/noExplicitAny: loose JSON of a test fixture
+    extendBundle?: (bundle: Record<string, any>, world: { locksmithUrl: string; dir: string }) => Promise<void> | void;
+    settings?: Record<string, string>;
+  } = {},
+): Promise<TokenAWorld> {
   const [locksmithPort, idpPort, mcpPort, clientPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const locksmithUrl = `http://127.0.0.1:${locksmithPort}`;
   const idpUrl = `http://127.0.0.1:${idpPort}`;
@@ -65,9 +72,11 @@ export async function startTokenAWorld(): Promise<TokenAWorld> {
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const mcpKey = { ...(await exportJWK(privateKey)), kid: "crm-mcp-1" } as PrivateJwk;
   const policyFile = join(dir, "policy.yaml");
-  writeFileSync(policyFile, stringify(tokenABundle({ idpUrl, mcpUrl, redirectUri, mcpPublicKey: { ...(await exportJWK(publicKey)), kid: "crm-mcp-1" } })));
+  const bundle = tokenABundle({ idpUrl, mcpUrl, redirectUri, mcpPublicKey: { ...(await exportJWK(publicKey)), kid: "crm-mcp-1" } });
+  await options.extendBundle?.(bundle, { locksmithUrl, dir });
+  writeFileSync(policyFile, stringify(bundle));
 
-  const sut = await startLocksmith({ policyFile, env: { LOCKSMITH_ISSUER: locksmithUrl } });
+  const sut = await startLocksmith({ policyFile, env: { LOCKSMITH_ISSUER: locksmithUrl }, ...(options.settings ? { settings: options.settings } : {}) });
   const locksmithServer = sut.locksmith.http.listen(locksmithPort, "127.0.0.1");
   const mcp = createMcpServerApp({ locksmith: locksmithUrl, resource: mcpUrl, id: "crm-mcp", key: mcpKey });
   const mcpServer = mcp.app.listen(mcpPort, "127.0.0.1");
@@ -126,7 +135,8 @@ function tokenABundle(o: { idpUrl: string; mcpUrl: string; redirectUri: string; 
   return bundle;
 }
 
-async function startIdp(dir: string, config: object): Promise<ChildProcess> {
+/** A stock node-oidc-provider in its own process (test/support/oidc-idp.mjs describes `config`). */
+export async function startIdp(dir: string, config: object): Promise<ChildProcess> {
   const file = join(dir, "idp.json");
   writeFileSync(file, JSON.stringify(config));
   const child = spawn(process.execPath, [resolve(__dirname, "oidc-idp.mjs"), file], { stdio: ["ignore", "pipe", "pipe"] });

@@ -40,6 +40,9 @@ export const AUDIT_EVENT_TYPES = [
   "secret_rotated",
   "secret_deleted",
   "upstream_role_dropped",
+  // a person connected or disconnected an upstream account (never a token)
+  "connection_made",
+  "connection_removed",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

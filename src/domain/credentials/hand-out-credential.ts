@@ -79,7 +79,7 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
   let provisioned: Provisioned | undefined;
   try {
     // The upstream's side of the credential (a database role) exists before the credential is recorded and leaves.
-    provisioned = handOut.upstream ? await provision(services, handOut, handOut.upstream, minted) : undefined;
+    provisioned = handOut.upstream ? await provision(services, handOut, handOut.upstream, minted, call) : undefined;
     await services.audit.append(issuedEvent(services, { ...handOut, detail: { ...handOut.detail, ...provisioned?.detail } }, minted.jti, call));
   } catch (error) {
     await provisioned?.undo().catch(() => undefined);
@@ -101,7 +101,7 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
   };
 }
 
-const provision = (services: HandOutServices, h: HandOut, upstream: UpstreamPolicy, minted: { jti: string; expiresAt: number }) =>
+const provision = (services: HandOutServices, h: HandOut, upstream: UpstreamPolicy, minted: { jti: string; expiresAt: number }, call: CallContext) =>
   services.upstreams.provision({
     upstream,
     jti: minted.jti,
@@ -111,6 +111,7 @@ const provision = (services: HandOutServices, h: HandOut, upstream: UpstreamPoli
     scopes: h.scope.split(" "),
     resource: h.resource,
     expiresAt: minted.expiresAt,
+    call,
   });
 
 const liveState = (h: HandOut) => ({

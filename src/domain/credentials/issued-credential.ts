@@ -1,4 +1,4 @@
-import type { DatabaseLogin } from "../upstreams/upstream-hooks";
+import type { DatabaseLogin, UpstreamAccessToken } from "../upstreams/upstream-hooks";
 
 /** A credential as it leaves Locksmith, whichever path handed it out. */
 export interface IssuedCredential {
@@ -13,6 +13,6 @@ export interface IssuedCredential {
   readonly expiresAt: number;
   readonly expiresIn: number;
   readonly maxUses?: number;
-  /** For an upstream that needs one (kind `postgres`): the login made for this credential alone. */
-  readonly upstream?: DatabaseLogin;
+  /** For an upstream that needs one: the login made for this credential alone (`postgres`), or the person's upstream token (`oauth2`). */
+  readonly upstream?: DatabaseLogin | UpstreamAccessToken;
 }

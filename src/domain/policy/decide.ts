@@ -51,8 +51,9 @@ export function decide(policy: Policy, agent: AgentPolicy, request: CredentialRe
   if (upstream) {
     const foreign = request.scopes.find((scope) => !upstream.scopes.has(scope));
     if (foreign) return deny("upstream_lacks_scope", `upstream ${upstream.id} allows no scope ${foreign} (it allows ${[...upstream.scopes].join(", ")})`);
-    if (upstream.kind === "oauth2")
-      return deny("upstream_unavailable", `upstream ${upstream.id} is a connected-accounts upstream, which this Locksmith does not serve yet`);
+    // A connected account is a person's: its token is only ever handed out to an agent acting for that person.
+    if (upstream.kind === "oauth2" && !user)
+      return deny("requires_user", `upstream ${upstream.id} holds people's connected accounts: send on_behalf_of for the person`);
   }
   const rule = unique(grants.map((g) => g.rule));
   const needsUser = grants.find((g) => g.requiresUser);

@@ -13,6 +13,8 @@ export interface ProvisionInput {
   readonly resource: string;
   /** Epoch seconds: the credential's `exp`, and the end of anything provisioned for it. */
   readonly expiresAt: number;
+  /** The request that asks for it: its ids go on any ledger row provisioning writes. */
+  readonly call?: CallContext;
 }
 
 /** A database login made for one credential: handed out with it, once. */
@@ -26,9 +28,21 @@ export interface DatabaseLogin {
   readonly password: string;
 }
 
+/** A connected account's access token at the upstream, refreshed for one credential (kind `oauth2`). */
+export interface UpstreamAccessToken {
+  readonly kind: "oauth2";
+  /** Never logged or recorded. */
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+  /** The upstream's scopes, when it said. */
+  readonly scope?: string;
+}
+
 export interface Provisioned {
   /** What the agent receives besides the Locksmith credential. */
-  readonly handOut: DatabaseLogin;
+  readonly handOut: DatabaseLogin | UpstreamAccessToken;
   /** What the ledger may say about it (never the password). */
   readonly detail: Record<string, string>;
   /** Undoes it when the credential cannot be handed out after all (the audit write failed). */

@@ -102,7 +102,17 @@ const oauth2Upstream = z
     authorization_endpoint: baseUrl.optional(),
     token_endpoint: baseUrl.optional(),
     client_id: z.string().min(1).max(256),
+    /** The environment variable holding Locksmith's client secret at the upstream (never the bundle); absent: a public client. */
+    client_secret_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name")
+      .optional(),
+    /** Per Locksmith scope, the upstream scopes it stands for: a connection asks for all of them, a token for the allowed ones. */
     scopes: z.record(scopeName, z.array(z.string().min(1).max(256)).min(1)),
+    /** Further upstream scopes asked for at connect only (e.g. offline_access, for a refresh token). */
+    connect_scopes: z.array(z.string().min(1).max(256)).optional(),
+    /** Further authorization request parameters at connect (e.g. prompt: consent). */
+    authorization_params: z.record(z.string().regex(/^[a-z_]{1,64}$/), z.string().max(256)).optional(),
   })
   .strict()
   .refine(
@@ -146,7 +156,19 @@ export type UpstreamPolicy =
       readonly operations: ReadonlyMap<string, readonly CompiledOperation[]>;
     })
   | (UpstreamBase & { readonly kind: "postgres"; readonly grants: ReadonlyMap<string, readonly TableGrant[]>; readonly rolePrefix: string })
-  | (UpstreamBase & { readonly kind: "oauth2" });
+  | (UpstreamBase & {
+      readonly kind: "oauth2";
+      /** Discovered (RFC 8414 / OpenID discovery) when set; otherwise the explicit endpoints. */
+      readonly issuer?: URL;
+      readonly authorizationEndpoint?: URL;
+      readonly tokenEndpoint?: URL;
+      readonly clientId: string;
+      readonly clientSecretEnv?: string;
+      /** Locksmith scope → the upstream's scopes. */
+      readonly upstreamScopes: ReadonlyMap<string, readonly string[]>;
+      readonly connectScopes: readonly string[];
+      readonly authorizationParams: Readonly<Record<string, string>>;
+    });
 
 export const upstreamAudience = (id: string) => `urn:locksmith:upstream:${id}`;
 
@@ -165,7 +187,18 @@ export function compileUpstreams(spec: UpstreamsSpec | undefined): Map<string, U
         upstreams.set(id, { ...base, kind: "postgres", grants: new Map(Object.entries(upstream.scopes)), rolePrefix: upstream.role_prefix });
         break;
       case "oauth2":
-        upstreams.set(id, { ...base, kind: "oauth2" });
+        upstreams.set(id, {
+          ...base,
+          kind: "oauth2",
+          ...(upstream.issuer ? { issuer: new URL(upstream.issuer) } : {}),
+          ...(upstream.authorization_endpoint ? { authorizationEndpoint: new URL(upstream.authorization_endpoint) } : {}),
+          ...(upstream.token_endpoint ? { tokenEndpoint: new URL(upstream.token_endpoint) } : {}),
+          clientId: upstream.client_id,
+          ...(upstream.client_secret_env ? { clientSecretEnv: upstream.client_secret_env } : {}),
+          upstreamScopes: new Map(Object.entries(upstream.scopes)),
+          connectScopes: upstream.connect_scopes ?? [],
+          authorizationParams: upstream.authorization_params ?? {},
+        });
     }
   }
   return upstreams;

@@ -6,9 +6,10 @@ import { consistencyQuery, exportQuery, jtiParam, listQuery, proofQuery, seqPara
 import { issueBody, JTI, redeemBody } from "../routes/credentials.routes";
 import { subjectRevocationBody } from "../routes/subject-revocations.routes";
 import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "../oauth/token.routes";
+import { UPSTREAM_ID } from "../routes/connections.routes";
 
-/** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), or anyone. */
-export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "public";
+/** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), a person signed in at Locksmith (session cookie), or anyone. */
+export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "person" | "public";
 
 /**
  * One operation of the HTTP API, as GET /openapi.json describes it. The schemas are the zod schemas
@@ -21,7 +22,7 @@ export interface ApiOperation {
   /** The express path, e.g. `/v1/credentials/:jti`. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: "credentials" | "oauth" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations";
+  readonly tag: "credentials" | "oauth" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations" | "connections";
   readonly callers: readonly Caller[];
   readonly params?: Readonly<Record<string, z.ZodType>>;
   readonly query?: z.ZodObject;
@@ -305,5 +306,39 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     tag: "operations",
     callers: ["public"],
     responses: { 200: { description: "Prometheus text format", type: "text/plain" } },
+  },
+  {
+    method: "get",
+    path: "/v1/connections/:upstream/connect",
+    summary: "Connect an upstream account (kind oauth2): signs the person in at Locksmith, then authorization code + PKCE at the upstream",
+    tag: "connections",
+    callers: ["person"],
+    params: { upstream: z.string().regex(UPSTREAM_ID) },
+    responses: { 303: { description: "to Locksmith's sign-in, or to the upstream's authorization page" } },
+  },
+  {
+    method: "get",
+    path: "/v1/connections/callback",
+    summary: "The upstream sends the person back here: the refresh token is sealed under (person, upstream)",
+    tag: "connections",
+    callers: ["person"],
+    responses: { 200: { description: "a page: connected", type: "text/html" } },
+  },
+  {
+    method: "get",
+    path: "/v1/connections",
+    summary: "The signed-in person's connected accounts (never a token) and the CSRF token a disconnect needs",
+    tag: "connections",
+    callers: ["person"],
+    responses: { 200: json("{user, csrf_token, connections: [{upstream, connected_at, updated_at}]}"), 303: { description: "to Locksmith's sign-in" } },
+  },
+  {
+    method: "delete",
+    path: "/v1/connections/:upstream",
+    summary: "Disconnect: the sealed refresh token is deleted; the next request for it is connection_required (X-CSRF-Token required)",
+    tag: "connections",
+    callers: ["person"],
+    params: { upstream: z.string().regex(UPSTREAM_ID) },
+    responses: { 204: { description: "disconnected (idempotent)" } },
   },
 ];

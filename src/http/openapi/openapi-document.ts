@@ -18,11 +18,13 @@ const WHO: Record<Exclude<Caller, "public">, string> = {
   admin: "an admin",
   auditor: "an auditor",
   approver: "an approver (a person, with a token of a trusted identity provider)",
+  person: "a person signed in at Locksmith (its session cookie, from the identity provider's sign-in)",
 };
 
 function security(callers: readonly Caller[]): JsonObject {
   if (callers.includes("public")) return { security: [] };
   if (callers.includes("approver")) return { security: [{ approverToken: [] }] };
+  if (callers.includes("person")) return { security: [{ personSession: [] }] };
   return { security: [{ clientAssertion: [] }] };
 }
 
@@ -83,6 +85,12 @@ export function openApiDocument(issuer: string): JsonObject {
             "or a workload token of a federated agent. On the OAuth endpoints it may be sent as client_assertion instead (private_key_jwt).",
         },
         approverToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A person's token from an identity provider the policy trusts." },
+        personSession: {
+          type: "apiKey",
+          in: "cookie",
+          name: "locksmith_session",
+          description: "A person's Locksmith session (people's sign-in, docs/architecture-sign-in.md).",
+        },
       },
       schemas: {
         Error: {

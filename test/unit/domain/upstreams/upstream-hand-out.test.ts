@@ -43,12 +43,13 @@ test("the role is made for the credential, valid until it expires, and named in 
   if (outcome.kind !== "issued") throw new Error(outcome.kind);
 
   expect(outcome.upstream).toMatchObject({ kind: "postgres", host: "db.internal", port: 5433, database: "app" });
-  const role = world.roleAdmin.roles.get(outcome.upstream!.username)!;
+  if (outcome.upstream?.kind !== "postgres") throw new Error("no database login");
+  const role = world.roleAdmin.roles.get(outcome.upstream.username)!;
   expect(role.validUntil.getTime()).toBe(outcome.expiresAt * 1000);
   expect(role.grants).toEqual([{ schema: "app", privileges: ["SELECT"] }]);
   expect((await findEvents(world.audit, { jti: outcome.jti }))[0]).toMatchObject({
     type: "issued",
-    detail: { upstream: "app-db", db_role: outcome.upstream!.username },
+    detail: { upstream: "app-db", db_role: outcome.upstream.username },
   });
 });
 

@@ -63,7 +63,7 @@ test("role ∩ upstream: a scope the role grants but the upstream does not allow
   });
 });
 
-test("a connected-accounts upstream is refused at decision time, not handed out half-built", () => {
+test("a connected-accounts upstream is refused at decision time without a person to act for (its tokens are people's)", () => {
   const policy = parsePolicy(
     bundle(`  crm-api:
     kind: oauth2
@@ -76,7 +76,7 @@ test("a connected-accounts upstream is refused at decision time, not handed out 
   );
   expect(decide(policy, policy.agents.get("prod-agent")!, { scopes: ["crm:read"], resource: "crm-api:customers/42" })).toMatchObject({
     outcome: "deny",
-    reason: "upstream_unavailable",
+    reason: "requires_user",
   });
 });
 
