@@ -32,6 +32,7 @@ function childEnv(): Record<string, string> {
     LOCKSMITH_KEYS_FILE: world.sut.keysFile,
     LOCKSMITH_LEDGER_KEY_FILE: join(dirname(world.sut.keysFile), "ledger-key.json"),
     LOCKSMITH_ISSUER: TEST_ISSUER,
+    LOCKSMITH_ALLOW_DEMO_KEYS: "true", // the example bundle registers the public demo keys
     ...world.settings,
     // The launcher waits for the "locksmith listening" line.
     LOG_LEVEL: "info",

@@ -7,9 +7,10 @@ import { issueBody, JTI, redeemBody } from "../routes/credentials.routes";
 import { subjectRevocationBody } from "../routes/subject-revocations.routes";
 import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "../oauth/token.routes";
 import { UPSTREAM_ID } from "../routes/connections.routes";
+import { UPSTREAM, valueBody } from "../routes/admin-secrets.routes";
 
 /** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), a person signed in at Locksmith (session cookie), or anyone. */
-export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "person" | "public";
+export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "person" | "credential" | "public";
 
 /**
  * One operation of the HTTP API, as GET /openapi.json describes it. The schemas are the zod schemas
@@ -18,11 +19,11 @@ export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approv
  * a new route fails that test until it has a row here.
  */
 export interface ApiOperation {
-  readonly method: "get" | "post" | "delete";
+  readonly method: "get" | "post" | "put" | "patch" | "delete";
   /** The express path, e.g. `/v1/credentials/:jti`. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: "credentials" | "oauth" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations" | "connections";
+  readonly tag: "credentials" | "oauth" | "people" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations" | "connections" | "upstreams";
   readonly callers: readonly Caller[];
   readonly params?: Readonly<Record<string, z.ZodType>>;
   readonly query?: z.ZodObject;
@@ -341,4 +342,79 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     params: { upstream: z.string().regex(UPSTREAM_ID) },
     responses: { 204: { description: "disconnected (idempotent)" } },
   },
+  // People's pages (Token A): browsers, a signed-in person's session; the forms carry a CSRF token.
+  {
+    method: "get",
+    path: "/oauth/authorize",
+    summary: "Authorization endpoint (OAuth 2.1 code + PKCE S256, RFC 8707 resource, RFC 9207 iss): sign-in at the company IdP, then the consent page",
+    tag: "people",
+    callers: ["person"],
+    responses: { 200: { description: "the consent page", type: "text/html" }, 303: { description: "to the sign-in, or back to the client with a code" } },
+  },
+  {
+    method: "post",
+    path: "/oauth/authorize/consent",
+    summary: "The person allows or denies what the consent page offered (CSRF token required)",
+    tag: "people",
+    callers: ["person"],
+    responses: { 303: { description: "back to the client's redirect URI with code and iss, or access_denied" } },
+  },
+  {
+    method: "get",
+    path: "/oauth/login/callback",
+    summary: "The company IdP sends the person back here (OpenID Connect code + PKCE + nonce)",
+    tag: "people",
+    callers: ["person"],
+    responses: { 303: { description: "on to where the sign-in started" } },
+  },
+  {
+    method: "post",
+    path: "/oauth/logout",
+    summary: "Ends the person's Locksmith session",
+    tag: "people",
+    callers: ["person"],
+    responses: { 303: { description: "signed out" } },
+  },
+  {
+    method: "get",
+    path: "/oauth/consents",
+    summary: "The person's grants to MCP clients, each withdrawable",
+    tag: "people",
+    callers: ["person"],
+    responses: { 200: { description: "a page listing the grants", type: "text/html" } },
+  },
+  {
+    method: "post",
+    path: "/oauth/consents/withdraw",
+    summary: "Withdraws one grant: its refresh tokens stop at once (CSRF token required)",
+    tag: "people",
+    callers: ["person"],
+    responses: { 303: { description: "back to the list" } },
+  },
+  // Upstream secrets (Token B): admins put, rotate, delete and list them; a value is never returned.
+  { method: "get", path: "/v1/admin/secrets", summary: "Lists upstream secrets' metadata (never a value)", tag: "upstreams", callers: ["admin"], responses: { 200: json("{secrets: [...]}") } },
+  ...(["put", "post", "delete"] as const).map(
+    (method): ApiOperation => ({
+      method,
+      path: method === "post" ? "/v1/admin/secrets/:upstream/rotate" : "/v1/admin/secrets/:upstream",
+      summary: { put: "Stores an upstream's secret (sealed)", post: "Rotates an upstream's secret", delete: "Deletes an upstream's secret" }[method],
+      tag: "upstreams",
+      callers: ["admin"],
+      params: { upstream: z.string().regex(UPSTREAM) },
+      ...(method === "delete" ? {} : { body: { type: "application/json" as const, schema: valueBody } }),
+      responses: method === "delete" ? { 204: { description: "deleted (idempotent)" } } : { 200: json("the secret's metadata") },
+    }),
+  ),
+  // The egress proxy: any method; Locksmith checks method and path against the credential's scopes before the upstream is called.
+  ...(["get", "post", "put", "patch", "delete"] as const).map(
+    (method): ApiOperation => ({
+      method,
+      path: "/v1/proxy/:upstream{/*path}",
+      summary: "Calls an api_key upstream with its sealed key injected, if the credential's scopes allow this method and path",
+      tag: "upstreams",
+      callers: ["credential"],
+      params: { upstream: z.string().regex(UPSTREAM), path: z.string() },
+      responses: { 200: { description: "the upstream's answer, streamed, with the key stripped" } },
+    }),
+  ),
 ];

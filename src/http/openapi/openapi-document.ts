@@ -4,7 +4,7 @@ import { API_OPERATIONS, type ApiOperation, type Caller } from "./api-operations
 type JsonObject = Record<string, unknown>;
 
 /** `/v1/credentials/:jti` → `/v1/credentials/{jti}`. */
-export const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z_]\w*)/g, "{$1}");
+export const openApiPath = (expressPath: string) => expressPath.replace(/\{\/\*(\w+)\}/g, "/{$1}").replace(/:([A-Za-z_]\w*)/g, "{$1}");
 
 /** JSON Schema 2020-12 (what OpenAPI 3.1 uses) of what a caller sends: the input side of any transform. */
 function schemaOf(schema: z.ZodType): JsonObject {
@@ -19,12 +19,14 @@ const WHO: Record<Exclude<Caller, "public">, string> = {
   auditor: "an auditor",
   approver: "an approver (a person, with a token of a trusted identity provider)",
   person: "a person signed in at Locksmith (its session cookie, from the identity provider's sign-in)",
+  credential: "an agent holding a Locksmith credential for the upstream (Authorization: Bearer <credential>)",
 };
 
 function security(callers: readonly Caller[]): JsonObject {
   if (callers.includes("public")) return { security: [] };
   if (callers.includes("approver")) return { security: [{ approverToken: [] }] };
   if (callers.includes("person")) return { security: [{ personSession: [] }] };
+  if (callers.includes("credential")) return { security: [{ locksmithCredential: [] }] };
   return { security: [{ clientAssertion: [] }] };
 }
 
@@ -85,6 +87,7 @@ export function openApiDocument(issuer: string): JsonObject {
             "or a workload token of a federated agent. On the OAuth endpoints it may be sent as client_assertion instead (private_key_jwt).",
         },
         approverToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A person's token from an identity provider the policy trusts." },
+        locksmithCredential: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A Locksmith credential (RFC 9068 access token) minted for this upstream." },
         personSession: {
           type: "apiKey",
           in: "cookie",

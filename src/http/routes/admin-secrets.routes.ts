@@ -9,8 +9,8 @@ import { authenticateClient, type ClientAuthDeps } from "../middleware/authentic
 import { requireJson } from "../middleware/require-json";
 import { parseBody } from "../validation";
 
-const UPSTREAM = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const valueBody = z.object({ value: z.string().min(1).max(MAX_SECRET_BYTES) }).strict();
+export const UPSTREAM = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const valueBody = z.object({ value: z.string().min(1).max(MAX_SECRET_BYTES) }).strict();
 
 /**
  * Admins only, the platform team's hands on upstream secrets:
