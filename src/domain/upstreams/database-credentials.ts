@@ -93,6 +93,12 @@ export class DatabaseCredentials implements UpstreamHooks {
       await this.drop(role, "provision_failed", undefined).catch(() => undefined);
       throw new LocksmithError("bad_gateway", `cannot create a login role on upstream ${upstream.id}`);
     }
+    // A revocation or kill switch that ran between `record` and the commit of CREATE ROLE found no role to drop and
+    // marked it dropped: honour it now, or the role would outlive the revocation until its VALID UNTIL.
+    if (!(await this.deps.registry.live({ kind: "jti", id: input.jti })).some((live) => live.roleName === role.roleName)) {
+      await this.drop(role, "revoked", undefined).catch(() => undefined);
+      throw new LocksmithError("permission_denied", "the credential was revoked while its database role was being made");
+    }
     return {
       handOut: { kind: "postgres", ...this.deps.admin.target(adminUrl), username: role.roleName, password },
       detail: { upstream: upstream.id, db_role: role.roleName },
