@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { expectError, requestIdOf } from "../support/locksmith-api";
 import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-world";
@@ -350,4 +351,22 @@ test("audit trace tells a delegated upstream credential's story: person → agen
     ["redeem_rejected", "mary", "support-agent", "crm-api", "DELETE /customers/42"],
     ["revoked", null, "support-agent", "support-agent", null],
   ]);
+});
+
+test("a compressed answer is unpacked before the key is stripped, or refused when it cannot be (the key would pass packed)", async () => {
+  const token = await credential("crm:read", "crm-api");
+  const plain = await proxy("get", "/crm-api/customers/packed-gzip", token);
+  expect(plain.status).toBe(200);
+  expect(plain.body).toEqual({ key: "[redacted]" });
+
+  // A coding chain fetch does not undo: the body would arrive still gzipped, the key inside it, past the stripper.
+  const packed = await proxy("get", "/crm-api/customers/packed-gzip,%20identity", token)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => done(null, Buffer.concat(chunks)));
+    });
+  expect(packed.status).toBe(502);
+  expect(JSON.parse((packed.body as Buffer).toString())).toMatchObject({ error: "bad_gateway" });
 });
