@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { expectError, requestIdOf } from "../support/locksmith-api";
 import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-world";
