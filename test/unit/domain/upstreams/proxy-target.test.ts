@@ -107,3 +107,8 @@ test("the key's needles also catch it JSON-escaped and inside a larger base64 or
     }
   }
 });
+
+test("a `*` in an operation stands for a segment's text, never for nothing: GET /customers/* is not GET /customers/ (often the collection)", () => {
+  expect(scopesAllowing(crm, "GET", "/customers/")).toEqual([]);
+  expect(scopesAllowing(crm, "GET", "/customers/42")).toEqual(["crm:read"]);
+});
