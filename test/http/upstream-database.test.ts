@@ -224,3 +224,20 @@ test("suspending the agent ends its database sessions and drops its roles at onc
       .send({});
   }
 });
+
+test("the orphan scan drops only roles Locksmith names, never another expired role that shares the prefix (nor what it owns)", async () => {
+  // A person's or an application's role whose password expired, named like the prefix by accident: DROP OWNED BY would take its tables.
+  const bystander = `${world.rolePrefix}owner`;
+  const admin = new Client({ connectionString: world.appDb.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE "${bystander}" LOGIN VALID UNTIL '2000-01-01'`);
+    await admin.query(`CREATE TABLE app.precious (id int); ALTER TABLE app.precious OWNER TO "${bystander}"`);
+    await world.sut.locksmith.databaseCredentials.reap();
+    expect(await roleRow(bystander)).toMatchObject({ rolname: bystander });
+    expect((await admin.query("SELECT to_regclass('app.precious') AS t")).rows[0].t).toBe("app.precious");
+  } finally {
+    await admin.query(`DROP TABLE IF EXISTS app.precious; DROP ROLE IF EXISTS "${bystander}"`).catch(() => undefined);
+    await admin.end();
+  }
+});

@@ -351,3 +351,21 @@ test("audit trace tells a delegated upstream credential's story: person → agen
     ["revoked", null, "support-agent", "support-agent", null],
   ]);
 });
+
+test("a compressed answer is unpacked before the key is stripped, or refused when it cannot be (the key would pass packed)", async () => {
+  const token = await credential("crm:read", "crm-api");
+  const plain = await proxy("get", "/crm-api/customers/packed-gzip", token);
+  expect(plain.status).toBe(200);
+  expect(plain.body).toEqual({ key: "[redacted]" });
+
+  // A coding chain fetch does not undo: the body would arrive still gzipped, the key inside it, past the stripper.
+  const packed = await proxy("get", "/crm-api/customers/packed-gzip,%20identity", token)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => done(null, Buffer.concat(chunks)));
+    });
+  expect(packed.status).toBe(502);
+  expect(JSON.parse((packed.body as Buffer).toString())).toMatchObject({ error: "bad_gateway" });
+});

@@ -55,3 +55,18 @@ test("a role past its VALID UNTIL cannot log in even before the reaper drops it,
   await admin.drop(server.url, name);
   expect(await admin.expiredWithPrefix(server.url, "lsmold_", new Date())).toEqual([]);
 });
+
+test("a role may hold only a few connections at once, so one credential cannot exhaust the server's max_connections", async () => {
+  const name = `lsmconn_${randomBytes(4).toString("hex")}`;
+  await admin.create(server.url, { name, password: randomBytes(24).toString("base64url"), validUntil: new Date(Date.now() + 60_000), grants: [] });
+  const client = new Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", [name]);
+    expect(rows[0].rolconnlimit).toBeGreaterThan(0);
+    expect(rows[0].rolconnlimit).toBeLessThanOrEqual(10);
+  } finally {
+    await client.end();
+    await admin.drop(server.url, name);
+  }
+});

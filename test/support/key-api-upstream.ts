@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { gzipSync } from "node:zlib";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -37,6 +38,11 @@ export class KeyApiUpstream {
       const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
         void res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
       let match: RegExpExecArray | null;
+      if (req.method === "GET" && url.pathname.startsWith("/api/customers/packed-")) {
+        // An upstream that compresses its echo of the key whatever Accept-Encoding said, in the coding the path names.
+        const coding = decodeURIComponent(url.pathname.slice("/api/customers/packed-".length));
+        return void res.writeHead(200, { "content-type": "application/json", "content-encoding": coding }).end(gzipSync(JSON.stringify({ key })));
+      }
       // biome-ignore lint/suspicious/noAssignInExpressions: a route table reads best as one line per route
       if (req.method === "GET" && (match = /^\/api\/customers\/([^/]+)$/.exec(url.pathname))) return json(200, { id: match[1], name: "Ada" });
       // biome-ignore lint/suspicious/noAssignInExpressions: a route table reads best as one line per route

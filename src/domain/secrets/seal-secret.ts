@@ -2,13 +2,14 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { KeyWrapper, SealedSecret } from "./secret-store";
 
 /**
- * The associated data of a secret: its id, owner and upstream, so a sealed
- * value (or its wrapped data key) moved to another row, owner or upstream
- * does not open. Versioned so the binding can change without ambiguity.
+ * The associated data of a secret: its id, owner, upstream and version, so a
+ * sealed value (or its wrapped data key) moved to another row, owner or
+ * upstream, or an older version written back over a rotation, does not open.
+ * The format is versioned (`v2`) so the binding can change without ambiguity.
  */
-export const secretAad = (id: string, owner: string, upstream: string) => `locksmith-secret:v1\n${id}\n${owner}\n${upstream}`;
+export const secretAad = (id: string, owner: string, upstream: string, version: number) => `locksmith-secret:v2\n${id}\n${owner}\n${upstream}\n${version}`;
 
-type Sealable = Pick<SealedSecret, "id" | "owner" | "upstream">;
+type Sealable = Pick<SealedSecret, "id" | "owner" | "upstream" | "version">;
 
 /**
  * Envelope encryption: a fresh 256-bit data key per secret (and per
@@ -16,7 +17,7 @@ type Sealable = Pick<SealedSecret, "id" | "owner" | "upstream">;
  * The data key never rests unwrapped.
  */
 export async function sealSecret(wrapper: KeyWrapper, where: Sealable, value: Buffer): Promise<Pick<SealedSecret, "wrappedKey" | "iv" | "ciphertext" | "tag">> {
-  const aad = secretAad(where.id, where.owner, where.upstream);
+  const aad = secretAad(where.id, where.owner, where.upstream, where.version);
   const dataKey = randomBytes(32);
   try {
     const iv = randomBytes(12);
@@ -32,7 +33,7 @@ export class SecretUnsealError extends Error {}
 
 /** Opens a sealed secret; throws SecretUnsealError when the KEK is wrong or any byte or binding was altered. */
 export async function openSecret(wrapper: KeyWrapper, secret: SealedSecret): Promise<Buffer> {
-  const aad = secretAad(secret.id, secret.owner, secret.upstream);
+  const aad = secretAad(secret.id, secret.owner, secret.upstream, secret.version);
   let dataKey: Buffer;
   try {
     dataKey = await wrapper.open(secret.wrappedKey, aad);

@@ -49,7 +49,7 @@ export class SecretVault {
       createdAt: now,
       updatedAt: now,
       updatedBy: write.actor,
-      ...(await sealSecret(this.deps.wrapper, { id, owner, upstream }, value)),
+      ...(await sealSecret(this.deps.wrapper, { id, owner, upstream, version: 1 }, value)),
     };
     if (!(await this.deps.store.create(secret))) throw new LocksmithError("conflict", `upstream ${upstream} already has a secret for ${owner}: rotate it`);
     await this.record("secret_put", write.actor, metadataOf(secret), call);
@@ -63,7 +63,8 @@ export class SecretVault {
     const current = await this.deps.store.get(upstream, owner);
     if (!current) throw new LocksmithError("not_found", `upstream ${upstream} has no secret for ${owner}: put one first`);
     const now = new Date(this.deps.clock.now());
-    const next = { ...current, version: current.version + 1, updatedAt: now, updatedBy: write.actor, ...(await sealSecret(this.deps.wrapper, current, value)) };
+    const version = current.version + 1;
+    const next = { ...current, version, updatedAt: now, updatedBy: write.actor, ...(await sealSecret(this.deps.wrapper, { ...current, version }, value)) };
     if (!(await this.deps.store.replace(next, current.version))) throw new LocksmithError("conflict", `the ${upstream} secret changed meanwhile: retry`);
     await this.record("secret_rotated", write.actor, metadataOf(next), call);
     return metadataOf(next);

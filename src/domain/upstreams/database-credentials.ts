@@ -39,6 +39,18 @@ export interface DatabaseCredentialsDeps {
   readonly clock: Clock;
 }
 
+/** A role Locksmith creates is named `<role_prefix>` + this many random bytes in lowercase hex, and nothing else is. */
+const ROLE_SUFFIX_BYTES = 8;
+
+/**
+ * Whether a role on the server is one Locksmith named: the orphan scan drops
+ * (and DROP OWNED BY empties) only those, never another role that merely
+ * shares the prefix and has an expired password, such as a person's or an
+ * application's, with the tables it owns.
+ */
+export const isLocksmithRole = (prefix: string, name: string) =>
+  name.startsWith(prefix) && new RegExp(`^[0-9a-f]{${ROLE_SUFFIX_BYTES * 2}}$`).test(name.slice(prefix.length));
+
 /** How long after its VALID UNTIL a prefixed role the registry does not list is taken for an orphan. */
 const ORPHAN_GRACE_MS = 60_000;
 
@@ -62,7 +74,7 @@ export class DatabaseCredentials implements UpstreamHooks {
     if (upstream.kind !== "postgres") return undefined;
     const adminUrl = await this.adminUrl(upstream.id);
     const role: DatabaseRole = {
-      roleName: `${upstream.rolePrefix}${randomBytes(8).toString("hex")}`,
+      roleName: `${upstream.rolePrefix}${randomBytes(ROLE_SUFFIX_BYTES).toString("hex")}`,
       upstream: upstream.id,
       jti: input.jti,
       agent: input.agent,
@@ -80,6 +92,12 @@ export class DatabaseCredentials implements UpstreamHooks {
     } catch {
       await this.drop(role, "provision_failed", undefined).catch(() => undefined);
       throw new LocksmithError("bad_gateway", `cannot create a login role on upstream ${upstream.id}`);
+    }
+    // A revocation or kill switch that ran between `record` and the commit of CREATE ROLE found no role to drop and
+    // marked it dropped: honour it now, or the role would outlive the revocation until its VALID UNTIL.
+    if (!(await this.deps.registry.live({ kind: "jti", id: input.jti })).some((live) => live.roleName === role.roleName)) {
+      await this.drop(role, "revoked", undefined).catch(() => undefined);
+      throw new LocksmithError("permission_denied", "the credential was revoked while its database role was being made");
     }
     return {
       handOut: { kind: "postgres", ...this.deps.admin.target(adminUrl), username: role.roleName, password },
@@ -108,7 +126,8 @@ export class DatabaseCredentials implements UpstreamHooks {
       try {
         const adminUrl = await this.adminUrl(upstream.id);
         // Past a grace period only, so a role the registry is about to reap is reaped (and recorded) as its credential's.
-        for (const name of await this.deps.admin.expiredWithPrefix(adminUrl, upstream.rolePrefix, new Date(now.getTime() - ORPHAN_GRACE_MS))) {
+        const expired = await this.deps.admin.expiredWithPrefix(adminUrl, upstream.rolePrefix, new Date(now.getTime() - ORPHAN_GRACE_MS));
+        for (const name of expired.filter((candidate) => isLocksmithRole(upstream.rolePrefix, candidate))) {
           await this.deps.admin.drop(adminUrl, name);
           await this.deps.registry.markDropped(name, now);
           await this.record({ roleName: name, upstream: upstream.id }, "orphaned", undefined);

@@ -4,6 +4,7 @@ import type { CredentialServices } from "../credentials/credential-services";
 import { LocksmithError } from "../errors";
 import type { SecretVault } from "../secrets/secret-vault";
 import { checkProxyTarget, resourceCoversPath, scopesAllowing } from "./proxy-target";
+import { keyNeedles } from "./redact-stream";
 import type { UpstreamPolicy } from "./upstream-policy";
 
 type ApiKeyUpstream = Extract<UpstreamPolicy, { kind: "api_key" }>;
@@ -91,5 +92,5 @@ function place(upstream: ApiKeyUpstream, key: string, path: string, query: strin
   if (upstream.key.in === "header" && !/^[\x20-\x7E]+$/.test(key))
     throw new LocksmithError("bad_gateway", `the stored key of ${upstream.id} cannot be sent in a header: rotate it`);
   const headers: Record<string, string> = upstream.key.in === "header" ? { [upstream.key.name.toLowerCase()]: `${upstream.key.prefix}${key}` } : {};
-  return { url, headers, needles: [key, encodeURIComponent(key), Buffer.from(key).toString("base64")] };
+  return { url, headers, needles: keyNeedles(key) };
 }

@@ -32,10 +32,18 @@ export function checkProxyTarget(raw: string): TargetCheck {
 export function scopesAllowing(upstream: ApiKeyUpstream, method: string, path: string): string[] {
   const allowing: string[] = [];
   for (const [scope, operations] of upstream.operations) {
-    if (operations.some((op) => op.method === (method as HttpMethod) && matchesAny([op.path], path))) allowing.push(scope);
+    if (operations.some((op) => op.method === (method as HttpMethod) && matchesAny([op.path], path) && !emptiedStar(op.path.source, path)))
+      allowing.push(scope);
   }
   return allowing;
 }
+
+/**
+ * A last segment `*` matched by nothing: `/customers/*` against `/customers/`, which
+ * many upstreams read as the collection (`GET` lists all, `DELETE` may empty it).
+ * A `*` stands for a segment's text; `**` may still match nothing.
+ */
+const emptiedStar = (pattern: string, path: string) => path.endsWith("/") && /(^|\/)\*$/.test(pattern);
 
 /**
  * A credential's resource narrows the paths it reaches: `crm-api:customers/42`

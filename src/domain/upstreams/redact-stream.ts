@@ -25,6 +25,28 @@ export function redactStream(needles: readonly string[]): Transform {
   });
 }
 
+/**
+ * The forms in which an upstream may echo its key: as sent, percent-encoded,
+ * JSON-escaped (`\/` for `/`), and base64 or base64url, also inside a larger
+ * encoded text: there the key's encoding depends on its offset modulo 3, so
+ * each of the three alignments contributes the characters that encode only
+ * key bytes.
+ */
+export function keyNeedles(key: string): string[] {
+  const needles = [key, encodeURIComponent(key), JSON.stringify(key).slice(1, -1), JSON.stringify(key).slice(1, -1).replace(/\//g, "\\/")];
+  const bytes = Buffer.from(key);
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString("base64")
+      .replace(/=+$/, "");
+    // Skip the characters that share bits with the bytes before the key, and the last one if it shares bits with those after it.
+    const core = encoded.slice([0, 2, 3][offset], (offset + bytes.length) % 3 === 0 ? undefined : -1);
+    if (offset === 0) needles.push(bytes.toString("base64"));
+    needles.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return needles;
+}
+
 /** The same for a header value or any short text. */
 export function redactText(text: string, needles: readonly string[]): string {
   return redact(

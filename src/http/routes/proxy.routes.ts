@@ -19,6 +19,8 @@ const FORWARDED_REQUEST_HEADERS = [
 ];
 /** Answer headers passed back, after the key is stripped from them. No Set-Cookie, no hop-by-hop, no length (redaction changes it). */
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "content-language", "etag", "last-modified", "location", "retry-after", "www-authenticate"];
+/** The content codings fetch undoes before the answer reaches the key stripper. */
+const UNPACKED_CODINGS = ["gzip", "x-gzip", "deflate", "br"];
 const MAX_BODY_BYTES = 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 30_000;
 const CREDENTIAL = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i;
@@ -76,6 +78,16 @@ async function relay(req: Request, res: Response, prepared: UpstreamCall): Promi
       throw new LocksmithError("payload_too_large", `a proxied body is at most ${MAX_BODY_BYTES} bytes`);
     // Never the error's text: it may quote the URL, and with it a key sent in the query.
     throw new LocksmithError("bad_gateway", "the upstream did not answer");
+  }
+  // fetch undoes gzip, deflate and br (even unasked), and nothing if the chain holds any other coding: the body would
+  // then pass the stripper still packed, the key inside it. Refused, before anything of the answer goes out.
+  const codings = (answer.headers.get("content-encoding") ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter(Boolean);
+  if (codings.some((c) => !UNPACKED_CODINGS.includes(c)) && !codings.every((c) => c === "identity")) {
+    await answer.body?.cancel().catch(() => undefined);
+    throw new LocksmithError("bad_gateway", "the upstream answered in a content coding Locksmith cannot strip the key from");
   }
   res.status(answer.status);
   for (const name of FORWARDED_RESPONSE_HEADERS) {

@@ -3,6 +3,9 @@ import { Client } from "pg";
 import type { DatabaseTarget, RoleAdmin } from "../../domain/upstreams/database-credentials";
 import type { TableGrant } from "../../domain/upstreams/upstream-policy";
 
+/** Sessions one credential's role may hold at once: enough for a small pool, too few to exhaust max_connections. */
+export const ROLE_CONNECTION_LIMIT = 5;
+
 /**
  * Role administration on an upstream PostgreSQL with node-postgres. DDL takes
  * no bind parameters, so every identifier goes through `quoteIdent` and every
@@ -25,7 +28,7 @@ export class PgRoleAdmin implements RoleAdmin {
       await client.query("BEGIN");
       try {
         await client.query(
-          `CREATE ROLE ${name} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${quoteLiteral(scramVerifier(role.password))} VALID UNTIL ${quoteLiteral(role.validUntil.toISOString())}`,
+          `CREATE ROLE ${name} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT ${ROLE_CONNECTION_LIMIT} PASSWORD ${quoteLiteral(scramVerifier(role.password))} VALID UNTIL ${quoteLiteral(role.validUntil.toISOString())}`,
         );
         for (const statement of grantStatements(name, role.grants)) await client.query(statement);
         await client.query("COMMIT");

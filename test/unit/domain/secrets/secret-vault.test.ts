@@ -78,6 +78,18 @@ test("a sealed value moved to another upstream, owner or id does not open (AEAD 
   await expect(openSecret(wrapper, { ...sealed, ciphertext: flipped })).rejects.toThrow(SecretUnsealError);
 });
 
+test("a rotated-away value written back over the current one does not open (the version is bound too: no rollback to a leaked key)", async () => {
+  const { vault, store, wrapper } = vaultWith();
+  await vault.put({ upstream: "crm-api", ...who }, Buffer.from(KEY), call);
+  const leaked = (await store.get("crm-api", "platform"))!;
+  await vault.rotate({ upstream: "crm-api", ...who }, Buffer.from("sk_live_rotated"), call);
+  const current = (await store.get("crm-api", "platform"))!;
+
+  // Someone with write access to the table restores the old sealed columns (from a backup) into the current row.
+  const { wrappedKey, iv, ciphertext, tag } = leaked;
+  await expect(openSecret(wrapper, { ...current, wrappedKey, iv, ciphertext, tag })).rejects.toThrow(SecretUnsealError);
+});
+
 test("another KEK cannot open it, and the error names no secret", async () => {
   const { vault, store } = vaultWith();
   await vault.put({ upstream: "crm-api", ...who }, Buffer.from(KEY), call);

@@ -1,6 +1,6 @@
 import { parsePolicy } from "../../../../src/domain/policy/load-policy";
 import { checkProxyTarget, resourceCoversPath, scopesAllowing } from "../../../../src/domain/upstreams/proxy-target";
-import { redactStream, redactText } from "../../../../src/domain/upstreams/redact-stream";
+import { keyNeedles, redactStream, redactText } from "../../../../src/domain/upstreams/redact-stream";
 import type { UpstreamPolicy } from "../../../../src/domain/upstreams/upstream-policy";
 
 const policy = parsePolicy(
@@ -86,4 +86,29 @@ test("redaction replaces a key in text and across every chunk boundary of a stre
     await done;
     expect(Buffer.concat(out).toString()).toBe("a[redacted]b[redacted][redacted]c");
   }
+});
+
+test("the key's needles also catch it JSON-escaped and inside a larger base64 or base64url text, at any alignment", () => {
+  // A base64 key (with / and +) echoed by an upstream that escapes / in JSON, or that base64-encodes what it echoes.
+  const key = "AKIA/7f+Qz9xK2mN/pL0vR8sT+uW3yZ5bC6dE";
+  const needles = keyNeedles(key);
+  const escaped = JSON.stringify({ got: key }).replace(/\//g, "\\/");
+  expect(redactText(escaped, needles)).not.toContain("7f+Qz9xK2mN\\/pL0vR8sT");
+  for (const prefix of ["", "a", "ab", "abc", "x-api-key: "]) {
+    for (const suffix of ["", "z", "zz", "\n"]) {
+      const blob = Buffer.from(`${prefix}${key}${suffix}`);
+      for (const encoded of [blob.toString("base64"), blob.toString("base64url")]) {
+        const out = redactText(`{"echo":"${encoded}"}`, needles);
+        expect(out).toContain("[redacted]");
+        // What is left of the blob is only the few characters that also encode the bytes around the key.
+        const left = out.slice('{"echo":"'.length, -'"}'.length).replace("[redacted]", "");
+        expect(left.length).toBeLessThanOrEqual(Math.ceil(((prefix.length + suffix.length) * 4) / 3) + 6);
+      }
+    }
+  }
+});
+
+test("a `*` in an operation stands for a segment's text, never for nothing: GET /customers/* is not GET /customers/ (often the collection)", () => {
+  expect(scopesAllowing(crm, "GET", "/customers/")).toEqual([]);
+  expect(scopesAllowing(crm, "GET", "/customers/42")).toEqual(["crm:read"]);
 });

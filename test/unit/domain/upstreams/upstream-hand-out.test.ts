@@ -87,3 +87,16 @@ test("without the upstream's admin secret nothing is handed out and nothing is l
   expect(await findEvents(world.audit, { type: "issued" })).toEqual([]);
   expect(await world.tokens.revokeSubject({ kind: "agent", id: "support-agent" }, world.clock.now())).toBe(0);
 });
+
+test("a kill switch that lands while the role is being created is not outrun: the role is dropped and nothing is handed out", async () => {
+  // The kill switch finds the recorded role, but its CREATE ROLE has not committed yet, so there is nothing to drop yet.
+  const create = world.roleAdmin.create.bind(world.roleAdmin);
+  jest.spyOn(world.roleAdmin, "create").mockImplementation(async (url, role) => {
+    await world.services.upstreams.revoked({ kind: "agent", id: "support-agent" }, { requestId: "req-kill" });
+    return create(url, role);
+  });
+
+  await expect(issueCredential(world.services, agent, DB, CALL)).rejects.toMatchObject({ code: "permission_denied" });
+  expect(world.roleAdmin.roles.size).toBe(0);
+  expect(await findEvents(world.audit, { type: "issued" })).toEqual([]);
+});
