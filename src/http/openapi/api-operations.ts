@@ -392,7 +392,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     responses: { 303: { description: "back to the list" } },
   },
   // Upstream secrets (Token B): admins put, rotate, delete and list them; a value is never returned.
-  { method: "get", path: "/v1/admin/secrets", summary: "Lists upstream secrets' metadata (never a value)", tag: "upstreams", callers: ["admin"], responses: { 200: json("{secrets: [...]}") } },
+  {
+    method: "get",
+    path: "/v1/admin/secrets",
+    summary: "Lists upstream secrets' metadata (never a value)",
+    tag: "upstreams",
+    callers: ["admin"],
+    responses: { 200: json("{secrets: [...]}") },
+  },
   ...(["put", "post", "delete"] as const).map(
     (method): ApiOperation => ({
       method,

@@ -87,7 +87,12 @@ export function openApiDocument(issuer: string): JsonObject {
             "or a workload token of a federated agent. On the OAuth endpoints it may be sent as client_assertion instead (private_key_jwt).",
         },
         approverToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A person's token from an identity provider the policy trusts." },
-        locksmithCredential: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A Locksmith credential (RFC 9068 access token) minted for this upstream." },
+        locksmithCredential: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "A Locksmith credential (RFC 9068 access token) minted for this upstream.",
+        },
         personSession: {
           type: "apiKey",
           in: "cookie",
