@@ -1,12 +1,12 @@
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientDocumentError } from "../../src/domain/oauth/client-metadata-document";
 import { HttpsClientDocumentFetcher, isPrivateAddress } from "../../src/stores/http/client-document-fetcher";
+import { selfSignedCertificate } from "../support/self-signed-certificate";
 
 // A hostile Client ID Metadata Document host (real https on loopback, a self-signed "cimd.test"):
 // what it can do to the authorization endpoint that fetches its document while a person waits.
@@ -19,31 +19,9 @@ const timers = new Set<NodeJS.Timeout>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-cimd-hostile-"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=cimd.test",
-      "-addext",
-      "subjectAltName=DNS:cimd.test",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
-  cert = readFileSync(join(dir, "cert.pem"), "utf8");
-  server = createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (_req, res) => {
+  const pair = selfSignedCertificate(dir, "cimd.test");
+  cert = pair.cert;
+  server = createServer({ key: pair.key, cert }, (_req, res) => {
     // Slowloris: a valid start, then one byte of whitespace at a time, never idle long enough for a socket timeout.
     res.writeHead(200, { "content-type": "application/json" });
     const timer = setInterval(() => res.write(" "), 250);

@@ -1,12 +1,12 @@
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientDocumentError } from "../../src/domain/oauth/client-metadata-document";
 import { HttpsClientDocumentFetcher, isPrivateAddress } from "../../src/stores/http/client-document-fetcher";
+import { selfSignedCertificate } from "../support/self-signed-certificate";
 
 // Client ID Metadata Documents fetched over real https (a self-signed certificate for "cimd.test",
 // trusted as the fetcher's extra CA) from a loopback server, with every SSRF guard exercised.
@@ -34,31 +34,9 @@ const doc = (path: string, extra: object = {}) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-cimd-"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=cimd.test",
-      "-addext",
-      "subjectAltName=DNS:cimd.test",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
-  cert = readFileSync(join(dir, "cert.pem"), "utf8");
-  server = createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
+  const pair = selfSignedCertificate(dir, "cimd.test");
+  cert = pair.cert;
+  server = createServer({ key: pair.key, cert }, (req, res) => {
     const found = documents[req.url ?? ""];
     if (!found) return void res.writeHead(404).end();
     res.writeHead(found.status ?? 200, { "content-type": "application/json", ...found.headers }).end(found.body);
