@@ -78,7 +78,7 @@ class Stub:
                 stub.requests.append((self.command, self.path, self.headers.get("authorization", "")))
                 self.rfile.read(length)
                 status, headers, body = stub.script.pop(0)
-                data = json.dumps(body).encode()
+                data = b"" if status == 204 else json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in {"content-type": "application/json", **headers}.items():
                     self.send_header(name, value)
@@ -160,6 +160,52 @@ class RetryTest(unittest.TestCase):
             Locksmith(f"http://127.0.0.1:{port}", "agent-1", ed25519_jwk(), backoff=0.01).credential("a:read", "a:1")
         self.assertEqual(caught.exception.status, 0)
         self.assertIn(f"127.0.0.1:{port}", caught.exception.description)
+
+
+REVOKED = (204, {}, {})
+
+
+class UpstreamTest(unittest.TestCase):
+    """The TypeScript SDK's upstream helpers: each revokes its credential when done."""
+
+    def test_database_credential_yields_a_login_and_revokes_after_the_block(self) -> None:
+        database = {"host": "db.internal", "port": 5432, "database": "app", "username": "ls_j1", "password": "p@ss/word"}
+        stub = Stub([(201, {}, {**ISSUED, "database": database}), REVOKED])
+        self.addCleanup(stub.close)
+        with Locksmith(stub.url, "agent-1", ed25519_jwk()).database_credential("db:read", "app-db:app") as login:
+            self.assertEqual(login.connection_string, "postgres://ls_j1:p%40ss%2Fword@db.internal:5432/app")
+            self.assertNotIn("p@ss/word", repr(login))
+            self.assertEqual(len(stub.requests), 1)
+        self.assertEqual(stub.requests[1][:2], ("DELETE", "/v1/credentials/j-1"))
+
+    def test_a_credential_without_a_login_is_an_invalid_request_and_still_revoked(self) -> None:
+        stub = Stub([(201, {}, ISSUED), REVOKED])
+        self.addCleanup(stub.close)
+        with self.assertRaises(InvalidRequest):
+            with Locksmith(stub.url, "agent-1", ed25519_jwk()).database_credential("crm:read", "crm:customers/1"):
+                self.fail("no login, no block")
+        self.assertEqual(stub.requests[1][0], "DELETE")
+
+    def test_upstream_token_yields_the_connected_accounts_token(self) -> None:
+        upstream = {"access_token": "gho_abc", "expires_at": "2030-01-01T00:05:00.000Z"}
+        stub = Stub([(201, {}, {**ISSUED, "upstream_token": upstream}), REVOKED])
+        self.addCleanup(stub.close)
+        with Locksmith(stub.url, "agent-1", ed25519_jwk()).upstream_token("gh:read", "github:repos", on_behalf_of="person-token") as token:
+            self.assertEqual((token.access_token, token.expires_at.minute), ("gho_abc", 5))
+            self.assertNotIn("gho_abc", repr(token))
+        self.assertEqual(stub.requests[1][0], "DELETE")
+
+    def test_proxy_fetch_sends_the_call_through_the_proxy_with_the_credential(self) -> None:
+        stub = Stub([(201, {}, ISSUED), (200, {}, {"id": 42}), REVOKED])
+        self.addCleanup(stub.close)
+        res = Locksmith(stub.url, "agent-1", ed25519_jwk()).proxy_fetch("crm:read", "crm-api:customers/42", "GET", "/customers/42")
+        self.assertEqual(res.json(), {"id": 42})
+        self.assertEqual(stub.requests[1], ("GET", "/v1/proxy/crm-api/customers/42", "Bearer tok"))
+        self.assertEqual(stub.requests[2][0], "DELETE")
+
+    def test_proxy_fetch_refuses_a_resource_that_names_no_upstream(self) -> None:
+        with self.assertRaises(InvalidRequest):
+            Locksmith("http://127.0.0.1:9", "agent-1", ed25519_jwk()).proxy_fetch("crm:read", "Bad_Upstream:x", "GET", "/x")
 
 
 class KeyFileTest(unittest.TestCase):

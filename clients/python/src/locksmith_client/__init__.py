@@ -10,7 +10,7 @@ Example::
 """
 
 from .assertion import KeySource, PrivateJwk, sign_assertion
-from .client import ApprovalPending, Credential, Locksmith
+from .client import ApprovalPending, Credential, DatabaseLogin, Locksmith, UpstreamToken
 from .errors import (
     ApprovalRejected,
     ApprovalTimeout,
@@ -29,6 +29,7 @@ __all__ = [
     "ApprovalTimeout",
     "AuthenticationFailed",
     "Credential",
+    "DatabaseLogin",
     "InvalidRequest",
     "KeySource",
     "Locksmith",
@@ -39,6 +40,7 @@ __all__ = [
     "Redeemed",
     "ResourceServer",
     "Unavailable",
+    "UpstreamToken",
     "sign_assertion",
 ]
 __version__ = "0.1.0"

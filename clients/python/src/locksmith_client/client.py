@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 import requests
 
 from .assertion import KeySource, key_loader
-from .errors import ApprovalRejected, ApprovalTimeout, LocksmithClientError
+from .errors import ApprovalRejected, ApprovalTimeout, InvalidRequest, LocksmithClientError
 from .transport import Answer, Transport
 
 Scope = Union[str, Sequence[str]]
@@ -36,6 +37,31 @@ class Credential:
     def revoke(self) -> None:
         """Revokes it now (idempotent)."""
         self._revoke(self.jti)
+
+
+@dataclass(frozen=True)
+class DatabaseLogin:
+    """A database login made for one credential (an upstream of kind ``postgres``), dropped when it ends.
+    Never log ``password`` (it is left out of ``repr``)."""
+
+    host: str
+    port: int
+    database: str
+    username: str
+    password: str = field(repr=False)
+
+    @property
+    def connection_string(self) -> str:
+        """``postgres://username:password@host:port/database``, for drivers that take a URL."""
+        return f"postgres://{quote(self.username, safe='')}:{quote(self.password, safe='')}@{self.host}:{self.port}/{quote(self.database, safe='')}"
+
+
+@dataclass(frozen=True)
+class UpstreamToken:
+    """A short-lived token of a connected account (an upstream of kind ``oauth2``). Never log it."""
+
+    access_token: str = field(repr=False)
+    expires_at: datetime
 
 
 class ApprovalPending(LocksmithClientError):
@@ -116,6 +142,12 @@ class Locksmith:
         waits, as ``ApprovalPending.approved`` does), InvalidRequest, AuthenticationFailed, RateLimited or
         Unavailable.
         """
+        return self._to_credential(self._issue(scope, resource, ttl, on_behalf_of, reason, wait_for_approval))
+
+    def _issue(
+        self, scope: Scope, resource: str, ttl: Optional[Ttl], on_behalf_of: Optional[str], reason: Optional[str], wait_for_approval: Optional[float]
+    ) -> Answer:
+        """The 201 answer (the credential and any upstream fields beside it), after the approval when waiting."""
         body: Dict[str, Any] = {"scope": scope if isinstance(scope, str) else " ".join(scope), "resource": resource}
         if ttl is not None:
             body["ttl"] = ttl
@@ -124,12 +156,14 @@ class Locksmith:
         if reason is not None:
             body["reason"] = reason
         answer = self._transport.call("POST", "/v1/credentials", body)
-        if answer.status == 202:
-            pending = ApprovalPending(str(answer.body.get("request_id")), self._await_approval_of(str(answer.body.get("request_id"))))
-            if wait_for_approval is None:
-                raise pending
-            return pending.approved(timeout=wait_for_approval)
-        return self._to_credential(answer)
+        if answer.status != 202:
+            return answer
+        request_id = str(answer.body.get("request_id"))
+        poll = self._await_approval_of(request_id)
+        pending = ApprovalPending(request_id, lambda timeout, interval: self._to_credential(poll(timeout, interval)))
+        if wait_for_approval is None:
+            raise pending
+        return poll(wait_for_approval, 1.0)
 
     def revoke(self, jti: str) -> None:
         """Revokes a credential now; idempotent."""
@@ -153,9 +187,17 @@ class Locksmith:
             with locksmith.with_credential("crm:read", "crm:customers/42") as credential:
                 call_the_api(credential.token)
         """
-        credential = self.credential(scope, resource, ttl=ttl, on_behalf_of=on_behalf_of, reason=reason, wait_for_approval=wait_for_approval)
-        try:
+        with self._with_answer(scope, resource, ttl, on_behalf_of, reason, wait_for_approval) as (_answer, credential):
             yield credential
+
+    @contextlib.contextmanager
+    def _with_answer(
+        self, scope: Scope, resource: str, ttl: Optional[Ttl], on_behalf_of: Optional[str], reason: Optional[str], wait_for_approval: Optional[float]
+    ) -> Iterator[Tuple[Answer, Credential]]:
+        answer = self._issue(scope, resource, ttl, on_behalf_of, reason, wait_for_approval)
+        credential = self._to_credential(answer)
+        try:
+            yield answer, credential
         finally:
             # The credential expires anyway: a failed revoke must not hide the block's own outcome.
             with contextlib.suppress(Exception):
@@ -168,6 +210,60 @@ class Locksmith:
             headers = dict(kwargs.pop("headers", None) or {})
             headers["Authorization"] = f"Bearer {credential.token}"
             return requests.request(method, url, headers=headers, **kwargs)
+
+    def proxy_fetch(
+        self, scope: Scope, resource: str, method: str, path: str, *, ttl: Optional[Ttl] = None, reason: Optional[str] = None, **kwargs: Any
+    ) -> requests.Response:
+        """Calls an API-key upstream through Locksmith's egress proxy, so the agent never holds its key: a
+        credential for ``resource`` (``<upstream>:<path>``, or ``<upstream>`` for all of it), then
+        ``method`` to ``{url}/v1/proxy/<upstream><path>`` with it, revoked once the response arrives.
+        Locksmith answers 403 itself when the method and path are outside the credential's scopes.
+
+        Example::
+
+            res = locksmith.proxy_fetch("crm:read", "crm-api:customers/42", "GET", "/customers/42")
+        """
+        upstream = resource.split(":")[0]
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", upstream) or not path.startswith("/"):
+            raise InvalidRequest("resource must be <upstream> or <upstream>:<path>, and path must start with /")
+        with self.with_credential(scope, resource, ttl=ttl, reason=reason) as credential:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers["Authorization"] = f"Bearer {credential.token}"
+            return requests.request(method, f"{self._transport.url.rstrip('/')}/v1/proxy/{upstream}{path}", headers=headers, **kwargs)
+
+    @contextlib.contextmanager
+    def database_credential(
+        self, scope: Scope, resource: str, *, ttl: Optional[Ttl] = None, reason: Optional[str] = None
+    ) -> Iterator[DatabaseLogin]:
+        """A database login of its own for the ``with`` block (an upstream of kind ``postgres``): a fresh role
+        with only the scope's privileges. Revoked when the block ends, which ends its sessions and drops the role.
+
+        Example::
+
+            with locksmith.database_credential("db:read", "app-db:app") as login:
+                with psycopg2.connect(login.connection_string) as connection:
+                    ...
+        """
+        with self._with_answer(scope, resource, ttl, None, reason, None) as (answer, _credential):
+            db = answer.body.get("database")
+            if not isinstance(db, dict):
+                raise InvalidRequest(f"{resource} is not a database upstream: Locksmith handed out no login")
+            yield DatabaseLogin(
+                host=str(db["host"]), port=int(db["port"]), database=str(db["database"]), username=str(db["username"]), password=str(db["password"])
+            )
+
+    @contextlib.contextmanager
+    def upstream_token(
+        self, scope: Scope, resource: str, *, on_behalf_of: str, ttl: Optional[Ttl] = None, reason: Optional[str] = None
+    ) -> Iterator[UpstreamToken]:
+        """A connected account's short-lived access token for the person the agent acts for (an upstream of
+        kind ``oauth2``), for the ``with`` block. PermissionDenied with reason ``connection_required`` when the
+        person has not connected it (the description names the URL to visit)."""
+        with self._with_answer(scope, resource, ttl, on_behalf_of, reason, None) as (answer, _credential):
+            upstream = answer.body.get("upstream_token")
+            if not isinstance(upstream, dict) or not isinstance(upstream.get("access_token"), str):
+                raise InvalidRequest(f"{resource} is not a connected-accounts upstream: Locksmith handed out no upstream token")
+            yield UpstreamToken(access_token=upstream["access_token"], expires_at=_parse_time(str(upstream.get("expires_at"))))
 
     def _to_credential(self, answer: Answer) -> Credential:
         body = answer.body
@@ -183,12 +279,12 @@ class Locksmith:
             _revoke=self.revoke,
         )
 
-    def _await_approval_of(self, request_id: str) -> Callable[[float, float], Credential]:
+    def _await_approval_of(self, request_id: str) -> Callable[[float, float], Answer]:
         """Long-polls ``GET /v1/credentials/requests/{id}?wait=N`` until the request is decided or time runs
         out. The credential is handed out once: ``approved`` carries it; ``rejected``, ``expired`` and
         ``collected`` (already handed out) never will."""
 
-        def poll(timeout: float, interval: float) -> Credential:
+        def poll(timeout: float, interval: float) -> Answer:
             deadline = time.monotonic() + timeout
             while True:
                 # Each long poll stays well inside the per-call time-out.
@@ -196,7 +292,7 @@ class Locksmith:
                 answer = self._transport.call("GET", f"/v1/credentials/requests/{quote(request_id, safe='')}?wait={wait}")
                 status = answer.body.get("status")
                 if status == "approved" and isinstance(answer.body.get("credential"), str):
-                    return self._to_credential(answer)
+                    return answer
                 if status in ("rejected", "expired", "collected"):
                     raise ApprovalRejected(request_id, str(status))
                 remaining = deadline - time.monotonic()
