@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
@@ -12,7 +12,9 @@ import { TEST_ISSUER } from "../support/locksmith-under-test";
 // this file starts the service with a bundle of its own (fresh keys, an approval rule, a grant that
 // needs a person, rate limits), writes the private keys to a temp folder and runs the Python
 // tests (`python3 -m unittest`, Debian's python3-jwt, -cryptography and -requests) with the
-// service's address, issuer, keys and an approver's sign-in in their environment.
+// service's address, issuer, keys and an approver's sign-in in their environment. The package is
+// installed first, as a user would, with pip into a virtualenv that sees only Debian's packages
+// (no index), and the tests import it from there.
 
 const PYTHON = "/usr/bin/python3";
 const CLIENT = resolve(__dirname, "..", "..", "clients", "python");
@@ -21,6 +23,8 @@ const CORP_IDP = JSON.parse(readFileSync(resolve(__dirname, "..", "..", "example
 let locksmith: ListeningLocksmith;
 let dir: string;
 let policyFile: string;
+/** The virtualenv's python, with locksmith_client installed in it. */
+let python: string;
 
 async function keyPair(alg: "EdDSA" | "ES256", kid: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -64,11 +68,28 @@ async function writeBundle(): Promise<void> {
   writeFileSync(policyFile, stringify(bundle));
 }
 
+/** pip builds in the folder it is given: a copy, so the source tree gets no build/ or egg-info. */
+async function installClient(): Promise<void> {
+  const source = join(dir, "source");
+  cpSync(CLIENT, source, { recursive: true, filter: (path) => !path.includes("__pycache__") });
+  const venv = join(dir, "venv");
+  const steps: [string, string[]][] = [
+    [PYTHON, ["-m", "venv", "--system-site-packages", venv]],
+    [join(venv, "bin", "pip"), ["install", "--no-index", "--no-build-isolation", "--disable-pip-version-check", source]],
+  ];
+  for (const [command, args] of steps) {
+    const { code, output } = await run(command, args, {});
+    if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`);
+  }
+  python = join(venv, "bin", "python");
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "locksmith-python-"));
   await writeBundle();
+  await installClient();
   locksmith = await startListeningLocksmith({ policyFile });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await locksmith?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -91,9 +112,18 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 }
 
 describe("the Python client against the running service", () => {
+  test("pip installs it from Debian's packages alone, with its package files and no tests", async () => {
+    const { code, output } = await run(python, ["-c", "import locksmith_client, os; print(os.path.dirname(locksmith_client.__file__))"], {});
+    expect(code).toBe(0);
+    expect(output.trim()).toMatch(new RegExp(`^${join(dir, "venv")}/lib/python3\\.\\d+/site-packages/locksmith_client$`));
+    const { output: files } = await run(python, ["-m", "pip", "show", "--files", "--disable-pip-version-check", "locksmith-client"], {});
+    expect(files).toMatch(/locksmith_client\/client\.py/);
+    expect(files).not.toMatch(/tests?\//);
+  });
+
   test("its unittest suite passes (credential, denial, with_credential, approval, delegation, redeem, rate limit)", async () => {
-    const { code, output } = await run(PYTHON, ["-m", "unittest", "discover", "-v", "-s", "tests", "-t", "."], {
-      PYTHONPATH: join(CLIENT, "src"),
+    // From the source folder (tests/ only: the package is src/locksmith_client, not on the path), so the installed one is tested.
+    const { code, output } = await run(python, ["-m", "unittest", "discover", "-v", "-s", "tests", "-t", "."], {
       PYTHONDONTWRITEBYTECODE: "1",
       LOCKSMITH_URL: locksmith.url,
       LOCKSMITH_ISSUER: TEST_ISSUER,
