@@ -17,12 +17,12 @@ module.exports = {
     },
     {
       name: "domain-uses-no-infrastructure",
-      comment: "No express, Redis, PostgreSQL, Prisma, logger or OpenTelemetry in the domain: those are adapters' business.",
+      comment: "No express, Redis, PostgreSQL, Prisma, logger, OpenTelemetry or SDK package in the domain: those are adapters' business.",
       severity: "error",
       from: { path: "^src/domain/" },
       to: {
         dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
-        path: "(^|/)node_modules/(express|ioredis|pg|pino|@prisma|@opentelemetry|@electric-sql)(/|$)",
+        path: "(^|/)node_modules/(express|ioredis|pg|pino|@prisma|@opentelemetry|@electric-sql|@locksmith)(/|$)",
       },
     },
     {
