@@ -53,6 +53,9 @@ describe("console skeleton", () => {
     await Promise.all([page.waitForNavigation(), page.click('nav form[action="/console/sign-out"] button')]);
     expect(await page.locator("main").textContent()).toContain("signed out");
     expect((await context.cookies(world.locksmithUrl)).some((c) => c.name === "locksmith_session")).toBe(false);
+    // Signing out is a state change: in the ledger, the person as actor.
+    const [logout] = await world.sut.locksmith.ledger.page({ type: "logout", user: "ana" }, 0n, 10);
+    expect(logout).toMatchObject({ type: "logout", decision: "allow", user: "ana", actor: "ana", detail: { identity_provider: "corp" } });
   });
 
   test("an SRE lands on approvals; an admin sees every section", async () => {
