@@ -46,7 +46,7 @@ export function ledgerPages(deps: ConsoleDeps, _sameSiteForm: RequestHandler[]):
       body: html`${verificationStatus(checkpoint, last)}${filterForm(filter)}
 <div class="bar"><a class="button" href="/console/ledger/export.ndjson${query ? `?${query}` : ""}" download>Export NDJSON</a>
 <a class="button" href="${req.originalUrl}">Refresh</a>
-<button type="button" hidden data-enhance="live-tail" data-tail-url="/console/ledger/tail.json${query ? `?${query}` : ""}" data-after="${String(lastShown)}" data-full="${events.length === limit ? "1" : "0"}">Live tail</button>
+<button type="button" hidden data-enhance="live-tail" data-tail-url="/console/ledger/tail.json${query ? `?${query}` : ""}" data-after="${String(lastShown)}">Live tail</button>
 <span class="muted" data-tail-status></span></div>
 ${eventTable(events.map((e) => eventDocument(e.seq, e)))}
 <div class="bar">${cursor ? html`<a href="/console/ledger${query ? `?${query}` : ""}">First page</a>` : html``}${next ? html`<a href="${next}">Next page</a>` : html`<span class="muted">End of the ledger for this filter.</span>`}</div>`,
