@@ -77,7 +77,7 @@ ${eventTable(events.map((e) => eventDocument(e.seq, e)))}
       section: "ledger",
       body: html`${recordList(document)}
 <div class="bar"><button type="button" hidden data-enhance="verify-proof" data-proof-url="/console/ledger/events/${String(seq)}/proof.json">Verify inclusion proof</button>
-<a href="/console/ledger/events/${String(seq)}/proof.json">Inclusion proof (JSON)</a>${event.jti ? html` <a href="/console/ledger/trace/${event.jti}">Credential timeline</a>` : html``}</div>
+<a href="/console/ledger/events/${String(seq)}/proof.json">Inclusion proof (JSON)</a>${event.jti ? html` <a href="/console/ledger/trace/${encodeURIComponent(event.jti)}">Credential timeline</a>` : html``}</div>
 <p class="status" data-proof-result hidden></p>
 <p class="muted">The button recomputes this event's leaf hash and its Merkle path (RFC 6962/9162, SHA-256) in your browser and compares the result with the root of the last signed checkpoint. <code>npx locksmith audit verify</code> also checks the checkpoint's signature.</p>`,
     });
