@@ -8,6 +8,8 @@ import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-worl
 import { LocksmithApi } from "../support/locksmith-api";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "../support/principals";
+import { CONSOLE_SECTIONS } from "../../src/http/console/console-page";
+import { examplePrivateKeys, seedRun, signInAs, startConsoleWorld, type ConsoleWorld, type SeededRun } from "../support/console-world";
 
 // One full session of every kind of call, then a grep of everything the service emitted (log
 // lines, response bodies and headers, spans, ledger rows) for every secret used or produced.
@@ -455,3 +457,79 @@ test("every response of the run, errors included, carries the security headers (
     });
   }
 });
+
+// The console (issue 17): every page and data answer a signed-in person can reach, as an admin (who
+// sees every section) and as a person without a role, after a run through the API. None may carry a
+// credential, an assertion, a private key, the IdP client secret or a session secret.
+describe("console pages", () => {
+  let consoleWorld: ConsoleWorld;
+  let run: SeededRun;
+  const pages: { path: string; status: number; headers: string; body: string }[] = [];
+  const sessions: string[] = [];
+
+  beforeAll(async () => {
+    consoleWorld = await startConsoleWorld();
+    run = await seedRun(consoleWorld);
+    const ledger = consoleWorld.sut.locksmith.ledger;
+    const events = await ledger.page({}, 0n, 1000);
+    const jtis = [...new Set(events.map((e) => e.jti).filter((jti): jti is string => jti !== undefined))];
+    const paths = [
+      "/console",
+      ...CONSOLE_SECTIONS.map((s) => s.path),
+      "/console/ledger?decision=deny",
+      "/console/ledger/tail.json",
+      "/console/ledger/export.ndjson",
+      ...events.flatMap((e) => [`/console/ledger/events/${e.seq}`, `/console/ledger/events/${e.seq}/proof.json`]),
+      ...jtis.map((jti) => `/console/ledger/trace/${jti}`),
+      "/console/ledger?type=nope",
+    ];
+    for (const person of ["adi", "otto"]) {
+      const context = await consoleWorld.newBrowser();
+      await signInAs(context, person);
+      sessions.push(...(await context.cookies(consoleWorld.locksmithUrl)).filter((c) => c.name === "locksmith_session").map((c) => c.value));
+      for (const path of paths) {
+        const res = await context.request.get(path);
+        pages.push({ path: `${person} ${path}`, status: res.status(), headers: JSON.stringify(res.headers()), body: await res.text() });
+      }
+      const signOut = await context.request.post("/console/sign-out", { form: { csrf_token: "wrong" } });
+      pages.push({
+        path: `${person} POST /console/sign-out`,
+        status: signOut.status(),
+        headers: JSON.stringify(signOut.headers()),
+        body: await signOut.text(),
+      });
+    }
+  }, 180_000);
+  afterAll(() => consoleWorld?.close());
+
+  test("the walk reached the pages with data (the grep has something to find)", () => {
+    expect(sessions).toHaveLength(2);
+    expect(run.secrets.length).toBeGreaterThanOrEqual(10);
+    const adi = pages.filter((p) => p.path.startsWith("adi ") && p.status === 200);
+    expect(adi.length).toBeGreaterThanOrEqual(20); // proofs of events after the last checkpoint (the sign-ins) are 404
+    expect(adi.some((p) => p.body.includes(run.tracedJti))).toBe(true);
+    expect(pages.filter((p) => p.path.startsWith("otto ")).every((p) => p.status === 403 || p.path.endsWith("/console"))).toBe(true);
+  });
+
+  test("no console page, data answer or export carries a credential, assertion, private key, client secret or session secret", () => {
+    const forbidden = [...run.secrets, ...sessions, process.env.CONSOLE_TEST_LOGIN_SECRET!];
+    const keys = [
+      ...examplePrivateKeys(),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.keysFile, "utf8"))),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.ledgerKeyFile, "utf8"))),
+    ];
+    expect(keys.length).toBeGreaterThanOrEqual(13);
+    for (const page of pages) {
+      for (const text of [page.headers, page.body]) {
+        for (const secret of forbidden) for (const needle of needles(secret)) if (text.includes(needle)) throw new Error(`${page.path} carries a secret`);
+        for (const d of keys) if (text.includes(d)) throw new Error(`${page.path} carries private key material`);
+      }
+    }
+  });
+});
+
+function privateDs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(privateDs);
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === "d" && typeof inner === "string" ? [inner] : privateDs(inner)));
+}
