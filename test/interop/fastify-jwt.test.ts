@@ -1,5 +1,5 @@
-import fastifyJwt from "@fastify/jwt";
-import Fastify, { type FastifyInstance } from "fastify";
+import fastifyJwt, { type TokenOrHeader } from "@fastify/jwt";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { JwksClient } from "jwks-rsa";
 import { startInteropWorld, tampered, type InteropWorld } from "../support/interop-world";
 
@@ -16,7 +16,9 @@ beforeAll(async () => {
   api = Fastify();
   await api.register(fastifyJwt, {
     decode: { complete: true },
-    secret: async (_request, token) => (await keys.getSigningKey((token as { header: { kid?: string } }).header.kid)).getPublicKey(),
+    // decode: { complete: true } hands the secret function the whole token, header included.
+    secret: async (_request: FastifyRequest, token: TokenOrHeader) =>
+      (await keys.getSigningKey("header" in token ? token.header.kid : token.kid)).getPublicKey(),
     verify: { allowedIss: world.issuer, allowedAud: [world.rs256.audience, world.es256.audience], algorithms: ["RS256", "ES256"] },
   });
   api.get("/whoami", async (request, reply) => {
