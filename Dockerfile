@@ -7,6 +7,8 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY prisma ./prisma
+# The SDK workspaces (@locksmith/client, @locksmith/express): the service imports them by name, npm ci links and builds them.
+COPY packages ./packages
 COPY src ./src
 COPY bin ./bin
 # `npm ci` runs the `prepare` script: prisma generate (no engine download needed) + tsc.
@@ -19,6 +21,8 @@ ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/@locksmith/* are links to the built workspaces.
+COPY --from=build /app/packages ./packages
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY prisma/migrations ./prisma/migrations

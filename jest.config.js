@@ -5,6 +5,13 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j)s$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }] },
   // jose 6 is ESM-only: let swc turn it into CommonJS for jest's module system.
+  // The workspace packages (packages/*) by their names, from their sources: tests see an edit without a rebuild,
+  // and the service under test (src/, which imports them by name) gets the very same modules.
+  moduleNameMapper: {
+    "^@locksmith/client$": "<rootDir>/packages/client/src/index.ts",
+    "^@locksmith/client/internal$": "<rootDir>/packages/client/src/internal.ts",
+    "^@locksmith/express$": "<rootDir>/packages/express/src/index.ts",
+  },
   transformIgnorePatterns: ["/node_modules/(?!(jose|openid-client|oauth4webapi)/)"],
   testTimeout: 30000,
   // Each test file gets its own database and Redis key prefix, so files run in parallel safely.

@@ -1,6 +1,6 @@
 // A resource server (the CRM) that accepts only Locksmith credentials.
 import express from "express";
-import { LocksmithResourceServer } from "locksmith/express";
+import { LocksmithResourceServer } from "@locksmith/express";
 
 const locksmith = new LocksmithResourceServer({
   url: "http://localhost:8080",

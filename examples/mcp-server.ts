@@ -11,8 +11,8 @@ import express, { type Request } from "express";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
-import { LocksmithResourceServer, protectedResourceMetadata } from "locksmith/express";
-import type { KeySource } from "locksmith/client";
+import { LocksmithResourceServer, protectedResourceMetadata } from "@locksmith/express";
+import type { KeySource } from "@locksmith/client";
 
 /** Which scope each tool needs: the one place a tool's permission is written. */
 export const TOOL_SCOPES: Record<string, string> = { read_customer: "crm:read", add_note: "crm:note" };

@@ -20,7 +20,7 @@ const { Redis } = require("ioredis");
 const ROOT = resolve(__dirname, "..");
 const { migrate } = require(join(ROOT, "dist/stores/postgres/migrate.js"));
 const { generateKeys, writeKeysFile } = require(join(ROOT, "dist/stores/keys/keys-file.js"));
-const { signAssertion } = require(join(ROOT, "dist/client/sign-assertion.js"));
+const { signAssertion } = require("@locksmith/client");
 
 const SECONDS = Number(process.argv[2] ?? 8);
 const CONCURRENCY = Number(process.argv[3] ?? 32);

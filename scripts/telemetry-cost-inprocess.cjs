@@ -56,7 +56,7 @@ async function child(mode) {
   const { LocksmithMetrics } = require(join(ROOT, "dist/telemetry/metrics.js"));
   const { MeteredAuditLog, MeteredTokenStore, MeteredReplayGuard } = require(join(ROOT, "dist/telemetry/metered-stores.js"));
   const { startTracing } = require(join(ROOT, "dist/telemetry/tracing.js"));
-  const { signAssertion } = require(join(ROOT, "dist/client/sign-assertion.js"));
+  const { signAssertion } = require("@locksmith/client");
 
   let sink;
   if (mode === "otlp") {

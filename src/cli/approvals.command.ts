@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { errorFromResponse } from "../client/errors";
+import { errorFromResponse } from "@locksmith/client/internal";
 import { refused, serverUrl, serverOptions, type ServerOptions } from "./connection";
 import { die, show, table } from "./output";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { signAssertion } from "../client/sign-assertion";
+import { signAssertion } from "@locksmith/client/internal";
 import { principalOptions, readPrivateKey, resolveServer, type PrincipalOptions } from "./connection";
 import { show, wantsJson } from "./output";
 import { verifyLedger } from "../domain/audit/verify-ledger";

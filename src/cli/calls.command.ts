@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { signAssertion } from "../client/sign-assertion";
+import { signAssertion } from "@locksmith/client/internal";
 import { callAs, principalOptions, readPrivateKey, resolveServer, serverOptions } from "./connection";
 import { die, out, show } from "./output";
 

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { LocksmithClientError, PermissionDenied } from "../client/errors";
-import type { PrivateJwk } from "../client/sign-assertion";
-import { callLocksmith, type Answer, type TransportOptions } from "../client/transport";
+import { LocksmithClientError, PermissionDenied } from "@locksmith/client";
+import type { PrivateJwk } from "@locksmith/client/internal";
+import { callLocksmith, type Answer, type TransportOptions } from "@locksmith/client/internal";
 import { die, wantsJson } from "./output";
 
 /** Where Locksmith is: `--url` / `--issuer`, else the settings the service itself reads. */

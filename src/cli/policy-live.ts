@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { signAssertion, type PrivateJwk } from "../client/sign-assertion";
+import { signAssertion, type PrivateJwk } from "@locksmith/client/internal";
 import { matches, type BoundaryCase, type CaseResult } from "../domain/policy/boundary-tests";
 
 export interface LiveTarget {

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { access, chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMap, parseDocument, stringify, type Document } from "yaml";
-import type { PrivateJwk } from "../client/sign-assertion";
+import type { PrivateJwk } from "@locksmith/client/internal";
 import { parsePolicy, PolicyLoadError } from "../domain/policy/load-policy";
 
 /** The bundle sections a principal with its own key lives in. */

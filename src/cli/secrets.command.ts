@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { Answer } from "../client/transport";
+import type { Answer } from "@locksmith/client/internal";
 import { callAs, principalOptions } from "./connection";
 import { die, show } from "./output";
 

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { LocksmithResourceServer } from "../express";
+import { LocksmithResourceServer } from "@locksmith/express";
 
 /**
  * The demo's "CRM": a resource server that accepts only Locksmith

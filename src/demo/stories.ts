@@ -1,4 +1,4 @@
-import { ApprovalPending, ApprovalTimeout, Locksmith, LocksmithClientError, PermissionDenied } from "../client";
+import { ApprovalPending, ApprovalTimeout, Locksmith, LocksmithClientError, PermissionDenied } from "@locksmith/client";
 
 export interface Story {
   readonly title: string;

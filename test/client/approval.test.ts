@@ -1,4 +1,4 @@
-import { ApprovalPending, Locksmith, PermissionDenied } from "../../src/client";
+import { ApprovalPending, Locksmith, PermissionDenied } from "@locksmith/client";
 import { approverToken } from "../support/approvers";
 import { startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { TEST_ISSUER } from "../support/locksmith-under-test";

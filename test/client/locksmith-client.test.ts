@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApprovalPending, AuthenticationFailed, InvalidRequest, Locksmith, LocksmithClientError, PermissionDenied, Unavailable } from "../../src/client";
+import { ApprovalPending, AuthenticationFailed, InvalidRequest, Locksmith, LocksmithClientError, PermissionDenied, Unavailable } from "@locksmith/client";
 import { Interposer } from "../support/interposer";
 import { startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { LocksmithApi } from "../support/locksmith-api";

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "pg";
-import { Locksmith, PermissionDenied } from "../../src/client";
+import { Locksmith, PermissionDenied } from "@locksmith/client";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { exampleKey } from "../support/principals";
 import { POSTGRES_ADMIN_URL } from "../support/services";

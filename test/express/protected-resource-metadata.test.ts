@@ -1,6 +1,6 @@
 import express from "express";
 import request from "supertest";
-import { LocksmithResourceServer, protectedResourceMetadata } from "../../src/express";
+import { LocksmithResourceServer, protectedResourceMetadata } from "@locksmith/express";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { exampleKey } from "../support/principals";
 

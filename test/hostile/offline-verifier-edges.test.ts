@@ -1,12 +1,12 @@
 import express from "express";
 import request from "supertest";
-import { Locksmith } from "../../src/client";
-import { LocksmithResourceServer, type ResourceServerOptions } from "../../src/express";
+import { Locksmith } from "@locksmith/client";
+import { LocksmithResourceServer, type ResourceServerOptions } from "@locksmith/express";
 import { forgeWithLocksmithKey, startListeningLocksmith, type ListeningLocksmith } from "../support/listening-locksmith";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, exampleKey } from "../support/principals";
 
-// locksmith/express at its edges (issue 18): hostile path parameters (item 11), the environment wall offline
+// @locksmith/express at its edges (issue 18): hostile path parameters (item 11), the environment wall offline
 // (item 6), and suspensions heard offline like revocations (item 5).
 
 const CRM = "https://crm.example.com";

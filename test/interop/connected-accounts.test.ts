@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { BrowserContext } from "playwright-core";
 import { parse } from "yaml";
-import { Locksmith, PermissionDenied } from "../../src/client";
+import { Locksmith, PermissionDenied } from "@locksmith/client";
 import type { StoredAuditEvent } from "../../src/domain/audit/audit-event";
 import { corpUserToken } from "../support/corp-user";
 import { COMPANY_POLICY, exampleKey } from "../support/principals";

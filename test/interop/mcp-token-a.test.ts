@@ -11,7 +11,7 @@ import { LOGIN_SECRET_ENV, MCP_CLIENT, newPersonBrowser, SCREENSHOTS, signInAndC
 
 // Token A for people, end to end with unmodified software on every other side: the MCP SDK's Client
 // with StreamableHTTPClientTransport and an OAuthClientProvider, the example MCP server behind
-// locksmith/express, node-oidc-provider as the company IdP, and chromium for the person.
+// @locksmith/express, node-oidc-provider as the company IdP, and chromium for the person.
 
 let world: TokenAWorld;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { signAssertion, type PrivateJwk } from "../../src/client/sign-assertion";
+import { signAssertion, type PrivateJwk } from "@locksmith/client";
 
 export const EXAMPLE_POLICY = resolve(__dirname, "..", "..", "examples", "policy.yaml");
 export const COMPANY_POLICY = resolve(__dirname, "..", "..", "examples", "company-policy.yaml");

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readSse } from "../../src/express/sse-events";
+import { readSse } from "../../packages/express/src/sse-events";
 import type { LocksmithUnderTest } from "./locksmith-under-test";
 import { TEST_ISSUER } from "./locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "./principals";

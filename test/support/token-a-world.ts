@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair } from "jose";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { parse, stringify } from "yaml";
 import { createMcpServerApp } from "../../examples/mcp-server";
-import type { PrivateJwk } from "../../src/client/sign-assertion";
+import type { PrivateJwk } from "@locksmith/client";
 import { startLocksmith, type LocksmithUnderTest } from "./locksmith-under-test";
 import { EXAMPLE_POLICY } from "./principals";
 import { freePort } from "./private-stores";
@@ -44,7 +44,7 @@ export interface TokenAWorld {
 /**
  * Token A end to end: Locksmith (real Redis + PostgreSQL) listening on its issuer URL, a stock
  * node-oidc-provider as the company IdP (Locksmith is its OIDC client), the example MCP server behind
- * locksmith/express, the MCP client's redirect page, and Debian's chromium for the person.
+ * @locksmith/express, the MCP client's redirect page, and Debian's chromium for the person.
  */
 export async function startTokenAWorld(
   options: {

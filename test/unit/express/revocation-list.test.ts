@@ -1,4 +1,4 @@
-import { RevocationList } from "../../../src/express/revocation-list";
+import { RevocationList } from "@locksmith/express";
 
 // Suspensions heard on the stream, as offline verification applies them (issue 18, item 5).
 

@@ -7,7 +7,7 @@ import { signJwt } from "../../../../src/domain/credentials/sign-jwt";
 import { verifyCredential } from "../../../../src/domain/credentials/verify-credential";
 import { KeyRing, type SigningKey } from "../../../../src/domain/keys/key-ring";
 import { SIGNING_ALGS, type SigningAlg } from "../../../../src/domain/keys/signing-alg";
-import { verifyOffline } from "../../../../src/express/verify-offline";
+import { verifyOffline } from "../../../../packages/express/src/verify-offline";
 import { plainProtector } from "../../../../src/stores/keys/key-protector";
 import { generateKeys, importKeys } from "../../../../src/stores/keys/keys-file";
 

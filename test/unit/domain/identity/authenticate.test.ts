@@ -6,7 +6,7 @@ import { authenticate, type AuthenticationContext } from "../../../../src/domain
 import { loadPolicyFile, parsePolicy } from "../../../../src/domain/policy/load-policy";
 import type { Policy } from "../../../../src/domain/policy/policy";
 import { MemoryReplayGuard } from "../../../../src/stores/memory/memory-replay-guard";
-import { signAssertion } from "../../../../src/client/sign-assertion";
+import { signAssertion } from "@locksmith/client";
 import { EXAMPLE_POLICY, exampleKey, type ExamplePrincipal } from "../../../support/principals";
 
 const ISSUER = "https://locksmith.example.com";

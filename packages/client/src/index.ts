@@ -1,4 +1,4 @@
-/** `locksmith/client`: the agent SDK. Depends on jose and the platform's fetch only, never on server code. */
+/** `@locksmith/client`: the agent SDK. Depends on jose and the platform's fetch only, never on server code. */
 export {
   Locksmith,
   ApprovalPending,

@@ -1,5 +1,5 @@
-import { keyLoader, type KeySource } from "../client/key-source";
-import type { PrivateJwk } from "../client/sign-assertion";
+import { keyLoader, type KeySource } from "@locksmith/client/internal";
+import type { PrivateJwk } from "@locksmith/client/internal";
 
 /** Who this resource server is to Locksmith: its id in the policy and its key. */
 export interface ResourceServerIdentity {

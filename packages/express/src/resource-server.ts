@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { JWTVerifyGetKey } from "jose";
-import { Unavailable } from "../client/errors";
-import { callLocksmith } from "../client/transport";
+import { Unavailable } from "@locksmith/client";
+import { callLocksmith } from "@locksmith/client/internal";
 import { refuse, type Refusal } from "./challenge";
 import { resolveIdentity, type ResolvedIdentity, type ResourceServerIdentity } from "./resource-server-identity";
 import { RevocationList } from "./revocation-list";

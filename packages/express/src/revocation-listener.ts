@@ -1,5 +1,5 @@
 import type { ResolvedIdentity } from "./resource-server-identity";
-import { signAssertion } from "../client/sign-assertion";
+import { signAssertion } from "@locksmith/client/internal";
 import type { RevocationList, RevocationNotice } from "./revocation-list";
 import { readSse } from "./sse-events";
 
