@@ -16,6 +16,7 @@ import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domai
 import { createHttpApp } from "./http/create-http-app";
 import { environmentKekProtector, plainProtector, type KeyProtector } from "./stores/keys/key-protector";
 import { ensureKeys } from "./stores/keys/keys-file";
+import { keysNeeded } from "./domain/keys/signing-alg";
 import { KeysFileStore } from "./stores/keys/keys-file-store";
 import { ensureLedgerKey, ledgerOrigin, loadLedgerKey } from "./stores/keys/ledger-key-file";
 import { openStores } from "./stores/open-stores";
@@ -123,8 +124,10 @@ export async function buildLocksmith(
   const policySource = new ReloadablePolicy(policy, {
     load: loadBundle,
     refuse: (next) => {
-      const missing = keys.missing(next.environments);
-      return missing.length > 0 ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys generate\`` : undefined;
+      const missing = keys.missing(keysNeeded(next));
+      return missing.length > 0
+        ? `no signing key for environment(s) ${missing.join(", ")}: run \`npx locksmith keys rotate --env <environment>\` with this bundle (it adds the keys of a new algorithm), or \`keys generate\``
+        : undefined;
     },
     audit,
     clock,
@@ -207,7 +210,7 @@ export async function buildLocksmith(
   const readiness = {
     ...stores.readiness,
     keys: async () => {
-      if (keys.missing(policySource.current().environments).length > 0) throw new Error("an environment has no active signing key");
+      if (keys.missing(keysNeeded(policySource.current())).length > 0) throw new Error("an environment has no active signing key");
     },
     policy: async () => {
       if (!policySource.current().version) throw new Error("no policy loaded");
@@ -262,8 +265,8 @@ export async function buildLocksmith(
 
 /** Dev mode generates missing signing keys; then the keys file is opened and polled (a file without a key for an environment is refused). */
 async function openKeys(config: Config, policy: Policy, protector: KeyProtector, clock: Clock, logger: Logger): Promise<KeysFileStore> {
-  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, policy.environments))) {
+  if (config.mode === "dev" && !config.keysKek && (await ensureKeys(config.keysFile, keysNeeded(policy)))) {
     logger.info({ keys_file: config.keysFile }, "generated dev signing keys");
   }
-  return KeysFileStore.open({ file: config.keysFile, protector, environments: policy.environments, clock, logger, pollMs: config.keysPollMs });
+  return KeysFileStore.open({ file: config.keysFile, protector, environments: keysNeeded(policy), clock, logger, pollMs: config.keysPollMs });
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { systemClock } from "../domain/clock";
 import { rotateSigningKey } from "../domain/keys/rotate-signing-key";
-import { RotationRefused } from "../domain/keys/rotation";
+import { RotationRefused, type AlgorithmStep } from "../domain/keys/rotation";
 import { loadPolicyFile } from "../domain/policy/load-policy";
 import { environmentKekProtector, plainProtector, type KeyProtector } from "../stores/keys/key-protector";
 import { KeysFileStore } from "../stores/keys/keys-file-store";
@@ -14,6 +14,12 @@ export function protectorFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProte
   return env.LOCKSMITH_KEYS_KEK ? environmentKekProtector(env.LOCKSMITH_KEYS_KEK, env.LOCKSMITH_KEYS_KEK_ID ?? "env") : plainProtector;
 }
 
+function describeStep(step: AlgorithmStep, retireAt?: string): string {
+  if (step.outcome === "added") return `${step.activated} added and signs now (the policy asks for ${step.alg})`;
+  if (step.outcome === "rotated") return `${step.activated} now signs; ${step.retiring} verifies until ${retireAt}; ${step.next} published as next`;
+  return `${step.next} published as next; it signs after the next rotation (wait at least 5 minutes for JWKS caches)`;
+}
+
 /**
  * `locksmith keys rotate --env production`: one rotation step on the shared
  * keys file (publish a next key, or promote it and retire the active one),
@@ -23,7 +29,9 @@ export function protectorFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProte
 export function registerKeysRotate(keys: Command, die: (message: string) => never): void {
   keys
     .command("rotate")
-    .description("rotate an environment's signing key: next → active → retiring (until its last credential expires) → retired")
+    .description(
+      "rotate an environment's signing keys, every algorithm together: next → active → retiring (until its last credential expires) → retired; adds a key for an algorithm the policy newly asks for",
+    )
     .requiredOption("--env <environment>", "the environment whose key rotates")
     .option("--keys-file <file>", "the shared keys file (default: LOCKSMITH_KEYS_FILE)", process.env.LOCKSMITH_KEYS_FILE)
     .option("--policy <file>", "the policy bundle, for the longest credential lifetime (default: LOCKSMITH_POLICY)", process.env.LOCKSMITH_POLICY)
@@ -40,6 +48,7 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
       const store = await KeysFileStore.open({
         file: o.keysFile,
         protector: protectorFromEnv(),
+        // Only the EdDSA keys must exist beforehand: this rotation adds the keys of an algorithm the bundle newly asks for.
         environments: policy.environments,
         clock: systemClock,
         logger,
@@ -52,11 +61,7 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
           { store, audit, clock: systemClock, policy },
           { environment: o.env, force: o.force, actor: `cli:${process.env.USER ?? "operator"}` },
         );
-        process.stdout.write(
-          summary.outcome === "rotated"
-            ? `${o.env}: ${summary.activated} now signs; ${summary.retiring} verifies until ${summary.retireAt}; ${summary.next} published as next\n`
-            : `${o.env}: ${summary.next} published as next; it signs after the next rotation (wait at least 5 minutes for JWKS caches)\n`,
-        );
+        for (const step of summary.algorithms) process.stdout.write(`${o.env} ${step.alg}: ${describeStep(step, summary.retireAt)}\n`);
         if (summary.retired.length > 0) process.stdout.write(`retired: ${summary.retired.join(", ")}\n`);
         if (!o.record) process.stderr.write("locksmith: not recorded in the ledger (--no-record)\n");
       } catch (error) {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { loadPolicyFile } from "../domain/policy/load-policy";
 import { generateKeys, writeKeysFile } from "../stores/keys/keys-file";
+import { keysNeeded } from "../domain/keys/signing-alg";
 import { migrate } from "../stores/postgres/migrate";
 import { registerAdminCommands } from "./admin.command";
 import { registerApprovalsCommands } from "./approvals.command";
@@ -35,7 +36,9 @@ const program = new Command("locksmith")
 const keys = program.command("keys").description("signing keys of the environments");
 keys
   .command("generate")
-  .description("write a new keys file with an active and a next Ed25519 key per environment of the policy (sealed when LOCKSMITH_KEYS_KEK is set)")
+  .description(
+    "write a new keys file with an active and a next key per environment of the policy and algorithm its resource servers use (EdDSA, and ES256/RS256 where asked; sealed when LOCKSMITH_KEYS_KEK is set)",
+  )
   .option("--policy <file>", "policy bundle whose environments get keys (default: LOCKSMITH_POLICY)", process.env.LOCKSMITH_POLICY)
   .option("--out <file>", "keys file to write (default: LOCKSMITH_KEYS_FILE)", process.env.LOCKSMITH_KEYS_FILE)
   .option("--force", "overwrite an existing keys file")
@@ -48,10 +51,13 @@ keys
     );
     if (exists && !options.force) return die(`${options.out} exists; pass --force to replace it (tokens signed by its keys stop verifying)`);
     const policy = await loadPolicyFile(options.policy).catch((error: Error) => die(`--policy: ${error.message}`));
-    const content = await generateKeys(policy.environments, new Date(), { protector: protectorFromEnv(), withNext: true });
+    const content = await generateKeys(keysNeeded(policy), new Date(), { protector: protectorFromEnv(), withNext: true });
     await writeKeysFile(options.out, content);
-    const written = content.keys.map((k) => ({ environment: k.environment, kid: k.kid, status: k.status }));
-    show({ file: options.out, keys: written }, () => `wrote ${options.out} (mode 0600): ${written.map((k) => `${k.environment} ${k.kid}`).join(", ")}\n`);
+    const written = content.keys.map((k) => ({ environment: k.environment, kid: k.kid, alg: k.alg, status: k.status }));
+    show(
+      { file: options.out, keys: written },
+      () => `wrote ${options.out} (mode 0600): ${written.map((k) => `${k.environment} ${k.alg} ${k.kid}`).join(", ")}\n`,
+    );
   });
 registerKeysRotate(keys, die);
 

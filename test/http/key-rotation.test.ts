@@ -140,8 +140,8 @@ test("`locksmith keys rotate` rotates the shared file, records key_rotated, and 
 
   const { stdout } = await execFileAsync("node", [CLI, "keys", "rotate", "--env", "staging"], { env });
 
-  expect(stdout).toMatch(/^staging: \S+ published as next/);
-  const next = stdout.split(" ")[1];
+  expect(stdout).toMatch(/^staging EdDSA: \S+ published as next/);
+  const next = stdout.split(" ")[2];
   await eventually(
     async () => (await jwksOf(first)).keys.some((k) => k.kid === next) && (await jwksOf(second)).keys.some((k) => k.kid === next),
     "both replicas publish the CLI's next key",

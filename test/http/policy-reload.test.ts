@@ -82,6 +82,16 @@ describe("hot reload of the policy bundle", () => {
     expect(version()).toBe(before);
   });
 
+  it("refuses a bundle whose resource server asks for an algorithm the keys file has no key of, saying how to add it", async () => {
+    const before = version();
+    writeFileSync(file, ORIGINAL.replace("    audience: https://crm.example.com\n", "    audience: https://crm.example.com\n    token_signing_alg: RS256\n"));
+    const res = await reload();
+    expectError(res, 400, "invalid_request");
+    expect(res.body.error_description).toContain("no signing key for environment(s) production (RS256): run `npx locksmith keys rotate --env <environment>`");
+    expect(version()).toBe(before);
+    expect((await api.issue("support-agent", READ)).status).toBe(201);
+  });
+
   it("lets no request fail while bundles are swapped under load", async () => {
     const bundles = [ORIGINAL, SAME_RULES];
     let swaps = 0;

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import request from "supertest";
-import { signEdDsaJwt } from "../../src/domain/credentials/sign-jwt";
+import { signJwt } from "../../src/domain/credentials/sign-jwt";
 import { startLocksmith, TEST_ISSUER, type LocksmithUnderTest } from "../support/locksmith-under-test";
 import { expectError, LocksmithApi, requestIdOf, sleep, type Response } from "../support/locksmith-api";
 import { assertionFor } from "../support/principals";
@@ -164,7 +164,7 @@ describe("a credential that must not be honoured is {active:false} with the reas
     const issued = await readCustomer();
     const claims = JSON.parse(Buffer.from(issued.credential.split(".")[1], "base64url").toString());
     const key = sut.locksmith.keys.signingKey("production")!;
-    const untyped = signEdDsaJwt({ alg: "EdDSA", typ: "JWT", kid: key.kid }, { ...claims, jti: `${claims.jti}-x` }, key.privateKey);
+    const untyped = signJwt("EdDSA", { typ: "JWT", kid: key.kid }, { ...claims, jti: `${claims.jti}-x` }, key.privateKey);
 
     await expectRejected(await api.redeem("crm-prod", { credential: untyped }), "malformed");
   });
@@ -173,7 +173,7 @@ describe("a credential that must not be honoured is {active:false} with the reas
     const issued = await readCustomer();
     const claims = JSON.parse(Buffer.from(issued.credential.split(".")[1], "base64url").toString());
     const key = sut.locksmith.keys.signingKey("production")!;
-    const unissued = signEdDsaJwt({ alg: "EdDSA", typ: "at+jwt", kid: key.kid }, { ...claims, jti: `${claims.jti}-never-issued` }, key.privateKey);
+    const unissued = signJwt("EdDSA", { typ: "at+jwt", kid: key.kid }, { ...claims, jti: `${claims.jti}-never-issued` }, key.privateKey);
 
     await expectRejected(await api.redeem("crm-prod", { credential: unissued }), "unknown", `${claims.jti}-never-issued`);
   });

@@ -6,6 +6,8 @@ import { buildLocksmith, type Locksmith } from "../../src/app";
 import { loadConfig } from "../../src/config/config";
 import type { Clock } from "../../src/domain/clock";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
+import { keysNeeded } from "../../src/domain/keys/signing-alg";
+import { loadPolicyFile } from "../../src/domain/policy/load-policy";
 import { ledgerOrigin, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
 import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, deleteRedisKeys, REDIS_URL, testRedisPrefix, type TestDatabase } from "./services";
@@ -43,6 +45,9 @@ export interface StartOptions {
   readonly clock?: Clock;
 }
 
+/** Every key the bundle's resource servers need (EdDSA, and ES256/RS256 where asked); a bundle that does not load gets the EdDSA keys of staging and production, and start-up names its problem. */
+const keysFor = (policyFile: string) => loadPolicyFile(policyFile).then(keysNeeded, () => ["staging", "production"]);
+
 /**
  * A Locksmith in production mode on the real Redis and PostgreSQL, with its
  * own database, key prefix and freshly generated signing keys.
@@ -53,7 +58,7 @@ export async function startLocksmith(options: StartOptions = {}): Promise<Locksm
   const redisPrefix = replicaOf?.redisPrefix ?? testRedisPrefix();
   const keysFile = replicaOf?.keysFile ?? join(mkdtempSync(join(tmpdir(), "locksmith-keys-")), "keys.json");
   const policyFile = options.policyFile ?? EXAMPLE_POLICY;
-  if (!replicaOf) await writeKeysFile(keysFile, await generateKeys(["staging", "production"]));
+  if (!replicaOf) await writeKeysFile(keysFile, await generateKeys(await keysFor(policyFile)));
   const ledgerKeyFile = join(dirname(keysFile), "ledger-key.json");
   const verifierKey = replicaOf?.verifierKey ?? (await writeNewLedgerKey(ledgerKeyFile, ledgerOrigin(TEST_ISSUER)));
   const config = loadConfig({

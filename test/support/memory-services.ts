@@ -7,6 +7,7 @@ import type { Policy } from "../../src/domain/policy/policy";
 import { fixedPolicy, type PolicySource } from "../../src/domain/policy/policy-source";
 import { untracedSteps } from "../../src/domain/steps";
 import { generateKeys, importKeys } from "../../src/stores/keys/keys-file";
+import { keysNeeded } from "../../src/domain/keys/signing-alg";
 import { plainProtector } from "../../src/stores/keys/key-protector";
 import { MemoryApprovalStore } from "../../src/stores/memory/memory-approval-store";
 import { MemoryAuditLog } from "../../src/stores/memory/memory-audit-log";
@@ -58,7 +59,7 @@ export const MEMORY_ISSUER = "https://locksmith.unit";
 export async function memoryWorld(options: { policy: Policy | PolicySource; clock?: Clock; approvers?: ApproverAuthenticator }): Promise<MemoryWorld> {
   const clock = options.clock ?? new FixedClock(Date.now());
   const policy = "current" in options.policy ? options.policy : fixedPolicy(options.policy);
-  const keys = new KeyRing(await importKeys(await generateKeys(policy.current().environments, new Date(clock.now())), plainProtector), clock.now());
+  const keys = new KeyRing(await importKeys(await generateKeys(keysNeeded(policy.current()), new Date(clock.now())), plainProtector), clock.now());
   const tokens = new MemoryTokenStore(clock);
   const audit = new MemoryAuditLog();
   const suspensions = new MemorySuspensionStore(clock);

@@ -17,13 +17,19 @@ export type OfflineResult =
   | { readonly ok: true; readonly claims: CredentialClaims }
   | { readonly ok: false; readonly unavailable?: true; readonly description: string };
 
+/** The algorithms Locksmith signs credentials with (each key of its JWKS names one). */
+const SIGNING_ALGS = ["EdDSA", "ES256", "RS256"];
+
 /** Locksmith's JWKS, cached; an unknown `kid` refetches it (at most every 30 s), so a rotated key is picked up. */
 export const remoteKeys = (url: string): JWTVerifyGetKey =>
   createRemoteJWKSet(new URL("/.well-known/jwks.json", url), { cooldownDuration: 30_000, timeoutDuration: 5000 });
 
 /**
  * Verifies a credential without calling Locksmith: an RFC 9068 `at+jwt`,
- * EdDSA, signed by a key of the JWKS, this issuer, this audience, not expired.
+ * signed by a key of the JWKS, this issuer, this audience, not expired.
+ * Locksmith publishes every key with its `alg`, and jose takes a key only
+ * when its `alg` is the token's: EdDSA, ES256 or RS256 as the key says
+ * (RFC 8725 §3.1); `none` and HMAC never.
  */
 export async function verifyOffline(token: string, keys: JWTVerifyGetKey, expected: { issuer: string; audience: string }): Promise<OfflineResult> {
   try {
@@ -31,7 +37,7 @@ export async function verifyOffline(token: string, keys: JWTVerifyGetKey, expect
       issuer: expected.issuer,
       audience: expected.audience,
       typ: "at+jwt",
-      algorithms: ["EdDSA"],
+      algorithms: SIGNING_ALGS,
       requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope"],
     });
     const { jti, sub, client_id, scope, resource, env, iat, exp } = payload as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { decodeJwt, jwtVerify } from "jose";
+import { SIGNING_ALGS } from "../keys/signing-alg";
 import type { CredentialServices } from "./credential-services";
 
 /**
@@ -15,7 +16,8 @@ export async function credentialIdOf(token: string, services: CredentialServices
     const { payload } = await jwtVerify(token, verifier, {
       issuer: services.issuer,
       typ: "at+jwt",
-      algorithms: ["EdDSA"],
+      // The ring's key function also demands the alg of the key found by kid (RFC 8725 §3.1).
+      algorithms: [...SIGNING_ALGS],
       requiredClaims: ["jti"],
       currentDate: new Date(services.clock.now()),
     });

@@ -2,6 +2,7 @@ import type { AuditEvent } from "../audit/audit-event";
 import { ledgerEnvelope, type CallContext } from "../call-context";
 import { epochSeconds } from "../clock";
 import type { ActClaim } from "../identity/verify-user-token";
+import type { SigningAlg } from "../keys/signing-alg";
 import type { CredentialServices } from "./credential-services";
 import type { IssuedCredential } from "./issued-credential";
 import { mintCredential } from "./mint-credential";
@@ -17,7 +18,7 @@ import type { UpstreamPolicy } from "../upstreams/upstream-policy";
  * @example
  * await handOutCredential(services, {
  *   agent: "support-agent", environment: "production", user: "mary", act: { sub: "orchestrator" },
- *   audience: "https://crm.example.com", scope: "crm:read", resource: "crm:customers/42",
+ *   audience: "https://crm.example.com", signingAlg: "RS256", scope: "crm:read", resource: "crm:customers/42",
  *   ttl: 300, maxUses: 3, rule: "roles.customer-service-tier-1.grants[0]", policyVersion: policy.version,
  *   detail: { approval_request: "…", approvals: "alice bob" },
  * }, call);
@@ -33,6 +34,8 @@ export interface HandOut {
   readonly act?: ActClaim;
   /** The resource server's audience (`aud`). */
   readonly audience: string;
+  /** The resource server's `token_signing_alg`: the credential is signed with the environment's key of it. Absent: EdDSA. */
+  readonly signingAlg?: SigningAlg;
   /** Space-separated scopes. */
   readonly scope: string;
   readonly resource: string;
@@ -73,6 +76,7 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
       nowSeconds: epochSeconds(services.clock),
       user: handOut.user,
       act: handOut.act,
+      alg: handOut.signingAlg,
     }),
   );
   await services.tokens.put(minted.jti, liveState(handOut), handOut.ttl * 1000);

@@ -122,6 +122,7 @@ export async function issueCredential(services: CredentialServices, agent: Princ
       rule: decision.rule,
       policyVersion: policy.version,
       detail: { ...purpose, ...delegationDetail() },
+      signingAlg: decision.resourceServer.signingAlg,
       upstream: decision.resourceServer.upstream,
     },
     call,

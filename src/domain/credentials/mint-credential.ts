@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { LocksmithError } from "../errors";
 import type { ActClaim } from "../identity/verify-user-token";
 import type { KeyRing } from "../keys/key-ring";
-import { signEdDsaJwt } from "./sign-jwt";
+import { DEFAULT_SIGNING_ALG, type SigningAlg } from "../keys/signing-alg";
+import { signJwt } from "./sign-jwt";
 
 export interface MintInput {
   readonly issuer: string;
@@ -17,6 +18,8 @@ export interface MintInput {
   readonly user?: string;
   /** Earlier actors of the user token, nested under the agent (RFC 8693 §4.1). */
   readonly act?: ActClaim;
+  /** The resource server's `token_signing_alg`; absent: EdDSA. */
+  readonly alg?: SigningAlg;
 }
 
 export interface MintedCredential {
@@ -27,14 +30,16 @@ export interface MintedCredential {
 
 /**
  * Mints an RFC 9068 JWT access token (`typ: at+jwt`), signed with the active
- * key of the agent's environment. `sub` and `client_id` are the agent when it
+ * key of the agent's environment for the resource server's algorithm. `sub` and `client_id` are the agent when it
  * acts for itself. Acting for a user, `sub` is the user and `act` is
  * `{sub: agent}` with any incoming chain nested inside (RFC 8693 §4.1), while
  * `client_id` stays the agent. `resource` and `env` are Locksmith's own claims.
  */
 export function mintCredential(keys: KeyRing, input: MintInput): MintedCredential {
-  const key = keys.signingKey(input.environment);
-  if (!key) throw new LocksmithError("server_error", "no signing key for the environment");
+  const alg = input.alg ?? DEFAULT_SIGNING_ALG;
+  const key = keys.signingKey(input.environment, alg);
+  // The policy is refused while a key it needs is missing, so this is a fault, not a caller's mistake.
+  if (!key) throw new LocksmithError("server_error", `no ${alg} signing key for the environment`);
   const jti = randomUUID();
   const expiresAt = input.nowSeconds + input.ttl;
   const claims = {
@@ -51,6 +56,6 @@ export function mintCredential(keys: KeyRing, input: MintInput): MintedCredentia
     env: input.environment,
     ...(input.user === undefined ? {} : { act: input.act ? { sub: input.agent, act: input.act } : { sub: input.agent } }),
   };
-  const token = signEdDsaJwt({ alg: "EdDSA", typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
+  const token = signJwt(alg, { typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
   return { token, jti, expiresAt };
 }

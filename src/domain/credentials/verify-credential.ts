@@ -2,6 +2,7 @@ import { errors, jwtVerify } from "jose";
 import type { Clock } from "../clock";
 import { compactJwtProblem } from "../identity/jwt-shape";
 import type { KeyRing } from "../keys/key-ring";
+import { SIGNING_ALGS } from "../keys/signing-alg";
 
 /** The claims of a Locksmith credential that verified. */
 export interface CredentialClaims {
@@ -44,7 +45,8 @@ export async function verifyCredential(
       issuer: expected.issuer,
       audience: expected.audience,
       typ: "at+jwt",
-      algorithms: ["EdDSA"],
+      // The ring's key function also demands the alg of the key found by kid (RFC 8725 §3.1).
+      algorithms: [...SIGNING_ALGS],
       requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope"],
       currentDate: new Date(clock.now()),
     });

@@ -1,14 +1,18 @@
 import type { KeyObject } from "node:crypto";
-import { createLocalJWKSet, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
+import { errors, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
+import { asKeyNeeds, DEFAULT_SIGNING_ALG, type KeyNeed, type SigningAlg } from "./signing-alg";
 
 export type KeyStatus = "next" | "active" | "retiring" | "retired";
 
-/** One environment's signing key, imported once when its source is read. */
+/** One environment's signing key of one algorithm, imported once when its source is read. */
 export interface SigningKey {
   readonly kid: string;
   readonly environment: string;
+  readonly alg: SigningAlg;
   readonly status: KeyStatus;
   readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** The public key as published: `kty`, its parameters, `kid`, `alg`, `use: sig`. */
   readonly publicJwk: JWK;
   /** For a retiring key: when the last credential it can have signed expires (ms since epoch). */
   readonly retireAt?: number;
@@ -22,8 +26,9 @@ interface RingState {
 }
 
 /**
- * The signing keys of every environment. Each environment signs with its own
- * active key (environments are walls), and a token is verified only against
+ * The signing keys of every environment, one set per algorithm. Each
+ * environment signs with its own active key of the algorithm the resource
+ * server wants (environments are walls), and a token is verified only against
  * the keys of the environment it claims.
  *
  * Published (in the JWKS, accepted on redemption): `next` (so verifiers cache
@@ -45,7 +50,7 @@ export class KeyRing {
     this.state = buildState(keys, now);
   }
 
-  /** The public keys of every environment, for `/.well-known/jwks.json`. */
+  /** The public keys of every environment and algorithm, for `/.well-known/jwks.json`. */
   get jwks(): JSONWebKeySet {
     return this.state.jwks;
   }
@@ -55,19 +60,27 @@ export class KeyRing {
     return this.state.published;
   }
 
-  /** The key that signs new credentials of `environment`, or undefined if it has none. */
-  signingKey(environment: string): SigningKey | undefined {
-    return this.state.active.get(environment);
+  /** The key that signs new `alg` credentials of `environment`, or undefined if it has none. */
+  signingKey(environment: string, alg: SigningAlg = DEFAULT_SIGNING_ALG): SigningKey | undefined {
+    return this.state.active.get(slot(environment, alg));
   }
 
-  /** Verification keys of one environment (active, next and retiring). */
+  /**
+   * Verification keys of one environment (active, next and retiring, every
+   * algorithm). The key is found by `kid` alone and the token's `alg` must be
+   * that key's: the algorithm comes from the key, never from the header
+   * (RFC 8725 §3.1), so no token can make an RSA or EC key verify under
+   * another algorithm.
+   */
   verifier(environment: string): JWTVerifyGetKey | undefined {
     return this.state.verifiers.get(environment);
   }
 
-  /** Environments among `wanted` that have no active key. */
-  missing(wanted: readonly string[]): string[] {
-    return wanted.filter((environment) => !this.state.active.has(environment));
+  /** Needs (environments, or environment and algorithm) that have no active key, named `environment` or `environment (alg)`. */
+  missing(wanted: readonly (string | KeyNeed)[]): string[] {
+    return asKeyNeeds(wanted)
+      .filter((need) => !this.state.active.has(slot(need.environment, need.alg)))
+      .map((need) => (need.alg === DEFAULT_SIGNING_ALG ? need.environment : `${need.environment} (${need.alg})`));
   }
 }
 
@@ -77,14 +90,23 @@ export function isPublished(key: SigningKey, now: number): boolean {
   return key.status !== "retiring" || key.retireAt === undefined || key.retireAt > now;
 }
 
+const slot = (environment: string, alg: SigningAlg) => `${environment}\u0000${alg}`;
+
 function buildState(keys: readonly SigningKey[], now: number): RingState {
   const published = keys.filter((key) => isPublished(key, now));
   const active = new Map<string, SigningKey>();
-  for (const key of keys) if (key.status === "active") active.set(key.environment, key);
+  for (const key of keys) if (key.status === "active") active.set(slot(key.environment, key.alg), key);
   const verifiers = new Map<string, JWTVerifyGetKey>();
   for (const environment of new Set(published.map((key) => key.environment))) {
-    const set = { keys: published.filter((key) => key.environment === environment).map((key) => key.publicJwk) };
-    verifiers.set(environment, createLocalJWKSet(set));
+    verifiers.set(environment, keyByKid(new Map(published.filter((key) => key.environment === environment).map((key) => [key.kid, key]))));
   }
   return { active, verifiers, jwks: { keys: published.map((key) => key.publicJwk) }, published };
+}
+
+function keyByKid(keys: ReadonlyMap<string, SigningKey>): JWTVerifyGetKey {
+  return (header) => {
+    const key = header.kid === undefined ? undefined : keys.get(header.kid);
+    if (!key || header.alg !== key.alg) throw new errors.JWKSNoMatchingKey();
+    return key.publicKey;
+  };
 }

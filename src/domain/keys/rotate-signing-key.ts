@@ -3,6 +3,7 @@ import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { Clock } from "../clock";
 import type { Policy } from "../policy/policy";
 import { longestCredentialLifetime, type RotationPlan } from "./rotation";
+import { algorithmsOf, type SigningAlg } from "./signing-alg";
 
 export type RotationSummary = Omit<RotationPlan<never>, "keys">;
 
@@ -12,7 +13,10 @@ export type RotationSummary = Omit<RotationPlan<never>, "keys">;
  * to other rotations (a lock), and resolves once every replica can see it.
  */
 export interface SigningKeyStore {
-  rotate(environment: string, options: { now: Date; longestLifetimeSeconds: number; force?: boolean }): Promise<RotationSummary>;
+  rotate(
+    environment: string,
+    options: { now: Date; longestLifetimeSeconds: number; force?: boolean; algorithms?: readonly SigningAlg[] },
+  ): Promise<RotationSummary>;
   /** Re-reads the store into this replica's ring now, instead of at the next poll. */
   refresh(): Promise<void>;
 }
@@ -25,7 +29,8 @@ export interface RotationDeps {
 }
 
 /**
- * The rotation story: rotate in the store → pick it up here → record
+ * The rotation story: rotate every algorithm the environment signs with
+ * (and add a key for one the policy now asks for) in the store → pick it up here → record
  * `key_rotated` in the ledger. Other replicas pick the change up from the
  * store on their next poll.
  */
@@ -35,7 +40,12 @@ export async function rotateSigningKey(
   call?: CallContext,
 ): Promise<RotationSummary> {
   const now = new Date(deps.clock.now());
-  const summary = await deps.store.rotate(request.environment, { now, longestLifetimeSeconds: longestCredentialLifetime(deps.policy), force: request.force });
+  const summary = await deps.store.rotate(request.environment, {
+    now,
+    longestLifetimeSeconds: longestCredentialLifetime(deps.policy),
+    force: request.force,
+    algorithms: algorithmsOf(deps.policy, request.environment),
+  });
   await deps.store.refresh();
   await deps.audit.append({
     type: "key_rotated",
@@ -51,6 +61,7 @@ export async function rotateSigningKey(
       retire_at: summary.retireAt ?? null,
       next: summary.next,
       retired: summary.retired.join(" ") || null,
+      algorithms: summary.algorithms.map((step) => `${step.alg}:${step.outcome}`).join(" "),
     },
   });
   return summary;

@@ -3,6 +3,7 @@ import { parseDuration } from "../duration";
 import { rateLimitsSchema } from "../limits/rate-limits";
 import { circuitBreakerSchema } from "../agents/circuit-breaker-policy";
 import { upstreamsSchema } from "../upstreams/upstream-policy";
+import { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from "../keys/signing-alg";
 
 /**
  * The policy bundle as platform teams write it (YAML). Field names are the
@@ -225,6 +226,8 @@ export const bundleSchema = z
             environment: id,
             audience: z.string().min(1).max(512),
             resources: z.array(pattern).min(1),
+            /** The algorithm its credentials are signed with: EdDSA unless its verifier lacks Ed25519 (then RS256, or ES256). */
+            token_signing_alg: z.enum(SIGNING_ALGS).default(DEFAULT_SIGNING_ALG),
             auth,
           })
           .strict(),

@@ -52,7 +52,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
   }
   const resourceServers: ResourceServerPolicy[] = Object.entries(bundle.resource_servers).map(([id, rs]) => {
     principals.set(id, { kind: "resource_server", id, environment: rs.environment, keys: keySet(rs.auth.jwks) });
-    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileResourcePattern) };
+    return { id, environment: rs.environment, audience: rs.audience, resources: rs.resources.map(compileResourcePattern), signingAlg: rs.token_signing_alg };
   });
   const upstreams = compileUpstreams(bundle.upstreams);
   for (const upstream of upstreams.values()) {

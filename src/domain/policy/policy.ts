@@ -3,6 +3,7 @@ import type { RateLimits } from "../limits/rate-limits";
 import type { CircuitBreakerPolicy } from "../agents/circuit-breaker-policy";
 import type { Glob } from "./glob";
 import type { UpstreamPolicy } from "../upstreams/upstream-policy";
+import type { SigningAlg } from "../keys/signing-alg";
 
 /** A grant with its patterns compiled; `rule` names it as `roles.<role>.grants[<i>]`. */
 export interface CompiledGrant {
@@ -47,6 +48,8 @@ export interface ResourceServerPolicy {
   readonly environment: string;
   readonly audience: string;
   readonly resources: readonly Glob[];
+  /** The algorithm its credentials are signed with (`token_signing_alg`); absent: EdDSA. */
+  readonly signingAlg?: SigningAlg;
   /** Set when this is an upstream (bundle `upstreams`): it serves `<id>` and `<id>:**` and allows only its own scopes. */
   readonly upstream?: UpstreamPolicy;
 }

@@ -37,6 +37,7 @@ export function adminKeysRoutes(deps: AdminKeysDeps, auth: ClientAuthDeps): Rout
         retire_at: summary.retireAt ?? null,
         next: summary.next,
         retired: summary.retired,
+        algorithms: summary.algorithms,
       });
     } catch (error) {
       if (error instanceof RotationRefused) throw new LocksmithError("invalid_request", error.message);

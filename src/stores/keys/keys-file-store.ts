@@ -5,6 +5,7 @@ import { StoreUnavailableError } from "../../domain/errors";
 import { KeyRing, type SigningKey } from "../../domain/keys/key-ring";
 import type { RotationSummary, SigningKeyStore } from "../../domain/keys/rotate-signing-key";
 import { planRotation } from "../../domain/keys/rotation";
+import type { KeyNeed, SigningAlg } from "../../domain/keys/signing-alg";
 import type { Logger } from "../../telemetry/logger";
 import type { KeyProtector } from "./key-protector";
 import { importKeys, KeysFileError, newKeyEntry, parseKeysFile, readKeysFile, unreadableKeysFile, writeKeysFile } from "./keys-file";
@@ -12,8 +13,12 @@ import { importKeys, KeysFileError, newKeyEntry, parseKeysFile, readKeysFile, un
 export interface KeysFileStoreOptions {
   readonly file: string;
   readonly protector: KeyProtector;
-  /** Environments that must keep an active key: a file without one is not taken. */
-  readonly environments: readonly string[];
+  /**
+   * What must keep an active key: environments (their EdDSA key) or
+   * `keysNeeded(policy)` (every algorithm its resource servers ask for). A
+   * file lacking one is not taken.
+   */
+  readonly environments: readonly (string | KeyNeed)[];
   readonly clock: Clock;
   readonly logger: Logger;
   /** How often the file is re-read; 0 = never (tests drive `refresh`). */
@@ -77,12 +82,15 @@ export class KeysFileStore implements SigningKeyStore {
     }
   }
 
-  async rotate(environment: string, options: { now: Date; longestLifetimeSeconds: number; force?: boolean }): Promise<RotationSummary> {
+  async rotate(
+    environment: string,
+    options: { now: Date; longestLifetimeSeconds: number; force?: boolean; algorithms?: readonly SigningAlg[] },
+  ): Promise<RotationSummary> {
     return this.locked(async () => {
       const content = await readKeysFile(this.options.file);
       const { keys, ...summary } = await planRotation(content.keys, environment, {
         ...options,
-        newKey: (status) => newKeyEntry(environment, status, options.now, this.options.protector),
+        newKey: (status, alg) => newKeyEntry(environment, status, options.now, this.options.protector, alg),
       });
       await writeKeysFile(this.options.file, { version: 1, keys });
       return summary;
@@ -127,7 +135,9 @@ async function load(options: KeysFileStoreOptions, text: string): Promise<Signin
   const keys = await importKeys(parseKeysFile(text, options.file), options.protector);
   const unsigned = new KeyRing(keys, options.clock.now()).missing(options.environments);
   if (unsigned.length > 0) {
-    throw new KeysFileError(`LOCKSMITH_KEYS_FILE: no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\``);
+    throw new KeysFileError(
+      `LOCKSMITH_KEYS_FILE: no active key for environment(s) ${unsigned.join(", ")}: run \`npx locksmith keys generate\` (or \`keys rotate\` for a new algorithm)`,
+    );
   }
   return keys;
 }

@@ -1,3 +1,4 @@
+import type { SigningAlg } from "../../../../src/domain/keys/signing-alg";
 import { JWKS_MAX_AGE_SECONDS, planRotation, RETIRE_SKEW_SECONDS, RotationRefused, type KeyLifecycle } from "../../../../src/domain/keys/rotation";
 
 // One rotation step at a time: next → active → retiring → retired, with a fixed clock.
@@ -7,9 +8,16 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000);
 const LIFETIME = 900;
 
 let serial = 0;
+// EdDSA keys are written without `alg`, as in keys files from before algorithms.
 const newKey =
   (now: Date, environment = "production") =>
-  async (status: "next"): Promise<KeyLifecycle> => ({ environment, kid: `k${++serial}`, status, created_at: now.toISOString() });
+  async (status: "active" | "next", alg: SigningAlg = "EdDSA"): Promise<KeyLifecycle> => ({
+    environment,
+    kid: `k${++serial}`,
+    ...(alg === "EdDSA" ? {} : { alg }),
+    status,
+    created_at: now.toISOString(),
+  });
 const key = (kid: string, status: KeyLifecycle["status"], createdAt = 0, environment = "production"): KeyLifecycle => ({
   environment,
   kid,
@@ -79,4 +87,61 @@ test("an environment without an active key cannot rotate", async () => {
   await expect(planRotation([key("n", "next")], "production", { now: at(0), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(0)) })).rejects.toThrow(
     /no active key/,
   );
+});
+
+describe("an environment that signs with several algorithms", () => {
+  const withAlg = (k: KeyLifecycle, alg: SigningAlg): KeyLifecycle => ({ ...k, alg });
+
+  test("rotates every algorithm's keys together, whatever algorithms the caller names", async () => {
+    const now = at(JWKS_MAX_AGE_SECONDS);
+    const keys = [key("a", "active"), key("n", "next"), withAlg(key("ra", "active"), "RS256"), withAlg(key("rn", "next"), "RS256")];
+    const plan = await planRotation(keys, "production", { now, longestLifetimeSeconds: LIFETIME, newKey: newKey(now) });
+
+    expect(plan.outcome).toBe("rotated");
+    expect(plan.algorithms).toEqual([
+      { alg: "EdDSA", outcome: "rotated", activated: "n", retiring: "a", next: "k1" },
+      { alg: "RS256", outcome: "rotated", activated: "rn", retiring: "ra", next: "k2" },
+    ]);
+    expect(plan).toMatchObject({ activated: "n rn", retiring: "a ra", next: "k1 k2" });
+    expect(plan.keys.filter((k) => k.alg === "RS256").map((k) => [k.kid, k.status])).toEqual([
+      ["ra", "retiring"],
+      ["rn", "active"],
+      ["k2", "next"],
+    ]);
+  });
+
+  test("adds an active key for an algorithm the environment newly needs, and steps the others", async () => {
+    const plan = await planRotation([key("a", "active")], "production", {
+      now: at(10),
+      longestLifetimeSeconds: LIFETIME,
+      algorithms: ["EdDSA", "ES256"],
+      newKey: newKey(at(10)),
+    });
+
+    expect(plan.algorithms).toEqual([
+      { alg: "EdDSA", outcome: "next_published", next: "k1" },
+      { alg: "ES256", outcome: "added", activated: "k2" },
+    ]);
+    expect(plan.keys.map((k) => [k.kid, k.alg ?? "EdDSA", k.status])).toEqual([
+      ["a", "EdDSA", "active"],
+      ["k1", "EdDSA", "next"],
+      ["k2", "ES256", "active"],
+    ]);
+  });
+
+  test("refuses the whole step when any algorithm's next key is too young, changing nothing", async () => {
+    const keys = [key("a", "active"), key("n", "next", 0), withAlg(key("ra", "active"), "RS256"), withAlg(key("rn", "next", 200), "RS256")];
+    const options = { now: at(JWKS_MAX_AGE_SECONDS), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(JWKS_MAX_AGE_SECONDS)) };
+
+    await expect(planRotation(keys, "production", options)).rejects.toThrow(/next RS256 key of production/);
+    expect(serial).toBe(0);
+  });
+
+  test("leaves other environments' keys of every algorithm alone", async () => {
+    const other = withAlg(key("s", "active", 0, "staging"), "ES256");
+    const plan = await planRotation([key("a", "active"), other], "production", { now: at(10), longestLifetimeSeconds: LIFETIME, newKey: newKey(at(10)) });
+
+    expect(plan.algorithms.map((step) => step.alg)).toEqual(["EdDSA"]);
+    expect(plan.keys).toContainEqual(other);
+  });
 });
