@@ -30,7 +30,10 @@ export function describeRequestGateContract(name: string, factory: () => Promise
       const agent = id("agent");
       const jti = id("jti");
       const replay = { key: id("assertion"), ttlMs: 60_000 };
-      expect(await f.gate.admit({ replay, suspendedAgent: agent, credential: { jti, state: state(agent), ttlMs: 60_000 } })).toEqual({ ok: true, denialTripped: false });
+      expect(await f.gate.admit({ replay, suspendedAgent: agent, credential: { jti, state: state(agent), ttlMs: 60_000 } })).toEqual({
+        ok: true,
+        denialTripped: false,
+      });
       expect(await f.tokens.get(jti)).toMatchObject({ agent, environment: "production", usesLeft: 2, revoked: false });
       expect(await f.replay.firstUse(replay.key, 60_000)).toBe(false);
       expect(await f.tokens.revokeSubject({ kind: "agent", id: agent }, Date.now())).toBe(1);
@@ -61,7 +64,10 @@ export function describeRequestGateContract(name: string, factory: () => Promise
       const agent = id("agent");
       const jti = id("jti");
       await f.suspensions.suspend(agent, Date.now());
-      expect(await f.gate.admit({ suspendedAgent: agent, credential: { jti, state: state(agent), ttlMs: 60_000 } })).toEqual({ ok: false, failed: "suspended" });
+      expect(await f.gate.admit({ suspendedAgent: agent, credential: { jti, state: state(agent), ttlMs: 60_000 } })).toEqual({
+        ok: false,
+        failed: "suspended",
+      });
       expect(await f.tokens.get(jti)).toBeUndefined();
     });
 

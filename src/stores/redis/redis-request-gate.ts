@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import { subjectsOf } from "../../domain/credentials/credential-subjects";
 import type { Admission, AdmissionResult, CallerChecks, Redemption, RedemptionResult, RequestGate } from "../../domain/credentials/request-gate";
 import type { CredentialSubject } from "../../domain/credentials/token-store";
@@ -29,7 +29,7 @@ export class RedisRequestGate implements RequestGate {
   constructor(redis: Redis) {
     redis.defineCommand("locksmithGate", { lua: GATE });
     this.redis = redis as RedisRequestGate["redis"];
-    this.cluster = (redis as { isCluster?: boolean }).isCluster === true;
+    this.cluster = (redis as unknown) instanceof Cluster;
   }
 
   admit(admission: Admission): Promise<AdmissionResult> {
