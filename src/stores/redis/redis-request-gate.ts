@@ -23,11 +23,13 @@ type Reply = [string, ...(string | number)[]];
  * refusal stops the rest, so the order of effects is the standalone one.
  */
 export class RedisRequestGate implements RequestGate {
-  private readonly redis: Redis & { locksmithGate(...keysThenArgs: (string | number)[]): Promise<Reply> };
+  private readonly redis: Redis & Record<string, (...keysThenArgs: (string | number)[]) => Promise<Reply>>;
   private readonly cluster: boolean;
 
   constructor(redis: Redis) {
-    redis.defineCommand("locksmithGate", { lua: GATE });
+    // One command per key count, the same script (one SHA): with a fixed numberOfKeys ioredis routes and
+    // auto-pipelines a call by its first key, which a Cluster needs (a variable count would be routed by "numkeys").
+    for (let count = 1; count <= MAX_KEYS; count++) redis.defineCommand(`locksmithGate${count}`, { numberOfKeys: count, lua: GATE });
     this.redis = redis as RedisRequestGate["redis"];
     this.cluster = (redis as unknown) instanceof Cluster;
   }
@@ -68,13 +70,17 @@ export class RedisRequestGate implements RequestGate {
     for (const run of this.cluster ? runsBySlot(steps) : [steps]) {
       if (run.length === 0) continue;
       const keys = run.flatMap((step) => step.keys);
-      last = await this.redis.locksmithGate(keys.length, ...keys, run.map((step) => step.code).join(""), ...run.flatMap((step) => step.args));
+      if (keys.length > MAX_KEYS) throw new Error(`a gate call of ${keys.length} keys`);
+      last = await this.redis[`locksmithGate${keys.length}`](...keys, run.map((step) => step.code).join(""), ...run.flatMap((step) => step.args));
       if (last[0] !== "ok") return last;
       tripped = Math.max(tripped, Number(last[1]));
     }
     return ["ok", tripped, last[2] ?? -1];
   }
 }
+
+/** The most keys one call takes: replay 1, limits 2, suspension 2, breaker 2, state 1, indexes 3. */
+const MAX_KEYS = 12;
 
 const credKey = (jti: string) => `cred:{${jti}}`;
 const subjectKey = (subject: CredentialSubject) => `subject:{${subject.kind}:${subject.id}}`;
