@@ -31,9 +31,11 @@ export type IssueOutcome =
   | ({ readonly kind: "denied" } & Omit<Deny, "outcome">);
 
 /**
- * The issuance story: (verify the user token) → decide → (record the denial)
- * → (open an approval request) → hand out (`handOutCredential`: mint, store,
- * record, fail closed). The OAuth grants come through here too.
+ * The issuance story: (verify the user token) → decide (in CPU) → the
+ * request's one store call (`RequestGate`: replay marker, rate limits,
+ * suspension, breaker counts, and, when allowed, the credential's state inside
+ * `handOutChecked`: mint, store, record, fail closed) → (record the denial)
+ * → (open an approval request). The OAuth grants come through here too.
  */
 export async function issueCredential(services: CredentialServices, agent: Principal, request: IssueRequest, call: CallContext): Promise<IssueOutcome> {
   checkCanonicalRequest(request); // before anything is counted, decided or recorded: one string, one resource
@@ -125,24 +127,22 @@ export async function issueCredential(services: CredentialServices, agent: Princ
     await record({ type: "denied", decision: "deny", reason: "approval_required", audience, rule: decision.rule });
     return { kind: "denied", reason: "approval_required", rule: decision.rule, description };
   }
-  {
-    // Only a pending approval is left: an allowed request was handed out (or refused) above.
-    const requestId = randomUUID();
-    const waiting = newApprovalRequest({
-      id: requestId,
-      agent: agent.id,
-      environment: agentPolicy.environment,
-      delegation,
-      scope,
-      resource: request.resource,
-      purpose: request.purpose,
-      decision,
-      policyVersion: policy.version,
-      nowMs: services.clock.now(),
-      timeoutMs: services.approvalTimeoutMs,
-    });
-    await services.approvals.create(waiting, APPROVAL_KEEP_MS);
-    await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
-    return { kind: "pending_approval", requestId };
-  }
+  // Only a pending approval is left: an allowed request was handed out (or refused) above.
+  const requestId = randomUUID();
+  const waiting = newApprovalRequest({
+    id: requestId,
+    agent: agent.id,
+    environment: agentPolicy.environment,
+    delegation,
+    scope,
+    resource: request.resource,
+    purpose: request.purpose,
+    decision,
+    policyVersion: policy.version,
+    nowMs: services.clock.now(),
+    timeoutMs: services.approvalTimeoutMs,
+  });
+  await services.approvals.create(waiting, APPROVAL_KEEP_MS);
+  await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
+  return { kind: "pending_approval", requestId };
 }
