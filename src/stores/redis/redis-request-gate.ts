@@ -17,10 +17,11 @@ type Reply = [string, ...(string | number)[]];
  * The hot path's one store call on Redis: the request's steps as ONE script
  * call (EVALSHA of `GATE`), one round trip, atomic. On Redis Cluster a script
  * may only touch one slot, so the steps are sent as consecutive runs that share
- * a hash tag, in order, each its own script call: `{agent}` (replay marker,
- * agent rate limit, suspension, breaker counts), then the environment's rate
- * limit, then `cred:{jti}`, then each subject index. Each run is atomic and a
- * refusal stops the rest, so the order of effects is the standalone one.
+ * a hash tag, in order, each its own script call (the replay marker, the
+ * agent's rate limit, the environment's, then `{agent}`: suspension and
+ * breaker counts); a refusal stops the rest, so the order of effects is the
+ * standalone one. The credential's writes (`cred:{jti}`, each subject index)
+ * then go together, as `RedisTokenStore.put` sends them.
  */
 export class RedisRequestGate implements RequestGate {
   private readonly redis: Redis & Record<string, (...keysThenArgs: (string | number)[]) => Promise<Reply>>;
@@ -65,17 +66,26 @@ export class RedisRequestGate implements RequestGate {
   }
 
   private async run(steps: readonly Step[]): Promise<Reply> {
+    if (!this.cluster) return this.call(steps);
+    // Cluster: the checks run by run, in order (a refusal stops the rest); the credential's writes (indexes,
+    // state) then go together, as RedisTokenStore.put sends them: their slots differ, their order does not matter.
+    const writes = steps.filter((step) => step.code === "I" || step.code === "P");
     let tripped = 0;
     let last: Reply = ["ok", 0, -1];
-    for (const run of this.cluster ? runsBySlot(steps) : [steps]) {
-      if (run.length === 0) continue;
-      const keys = run.flatMap((step) => step.keys);
-      if (keys.length > MAX_KEYS) throw new Error(`a gate call of ${keys.length} keys`);
-      last = await this.redis[`locksmithGate${keys.length}`](...keys, run.map((step) => step.code).join(""), ...run.flatMap((step) => step.args));
+    for (const run of runsBySlot(steps.filter((step) => !writes.includes(step)))) {
+      last = await this.call(run);
       if (last[0] !== "ok") return last;
       tripped = Math.max(tripped, Number(last[1]));
     }
+    await Promise.all(runsBySlot(writes).map((run) => this.call(run)));
     return ["ok", tripped, last[2] ?? -1];
+  }
+
+  private async call(steps: readonly Step[]): Promise<Reply> {
+    if (steps.length === 0) return ["ok", 0, -1];
+    const keys = steps.flatMap((step) => step.keys);
+    if (keys.length > MAX_KEYS) throw new Error(`a gate call of ${keys.length} keys`);
+    return this.redis[`locksmithGate${keys.length}`](...keys, steps.map((step) => step.code).join(""), ...steps.flatMap((step) => step.args));
   }
 }
 
