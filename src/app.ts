@@ -23,7 +23,7 @@ import { openStores } from "./stores/open-stores";
 import { watchPolicyFile } from "./stores/policy-file-watch";
 import { StartupError } from "./stores/startup-error";
 import type { Logger } from "./telemetry/logger";
-import { MeteredAuditLog, MeteredReplayGuard, MeteredTokenStore } from "./telemetry/metered-stores";
+import { MeteredAuditLog, MeteredReplayGuard, MeteredRequestGate, MeteredTokenStore } from "./telemetry/metered-stores";
 import { LocksmithMetrics } from "./telemetry/metrics";
 import { spanSteps } from "./telemetry/span";
 import type { AuthorizationServices } from "./domain/oauth/authorization-services";
@@ -186,13 +186,14 @@ export async function buildLocksmith(
     policy: policySource,
     keys,
     tokens: new MeteredTokenStore(stores.tokens, metrics),
+    gate: new MeteredRequestGate(stores.gate, metrics),
     audit,
     clock,
     revocations: stores.revocations,
     suspensions: stores.suspensions,
     approvals: stores.approvals,
     approvalTimeoutMs: config.approvalTimeoutSeconds * 1000,
-    breaker: new CircuitBreaker(stores.counter, suspension),
+    breaker: new CircuitBreaker(suspension),
     steps: spanSteps,
     upstreams,
     grants: stores.grants,

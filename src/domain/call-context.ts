@@ -1,4 +1,5 @@
 import type { AuditEvent } from "./audit/audit-event";
+import type { DeferredChecks } from "./identity/deferred-checks";
 
 /**
  * The envelope of one call: where it came from, for every ledger row it causes.
@@ -17,6 +18,12 @@ export interface CallContext {
   readonly traceId?: string;
   /** The caller's address as the HTTP layer sees it (after `trust proxy`). */
   readonly clientIp?: string;
+  /**
+   * A hot-path request's replay marker and rate-limit counts, not made yet: the
+   * use case makes them in its one store call (`RequestGate`), or settles them
+   * before it ends the request any other way.
+   */
+  readonly checks?: DeferredChecks;
 }
 
 /** The fields of a ledger event that say which call made it (and, when given, which policy version decided it). */

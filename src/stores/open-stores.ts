@@ -35,6 +35,9 @@ import { RedisReplayGuard } from "./redis/redis-replay-guard";
 import { RedisRevocationFeed } from "./redis/redis-revocation-feed";
 import { RedisSuspensionStore } from "./redis/redis-suspension-store";
 import { RedisTokenStore } from "./redis/redis-token-store";
+import { RedisRequestGate } from "./redis/redis-request-gate";
+import { MemoryRequestGate } from "./memory/memory-request-gate";
+import type { RequestGate } from "../domain/credentials/request-gate";
 import { RedisWindowCounter } from "./redis/redis-window-counter";
 import { connectRedisTopology } from "./redis/redis-topology";
 import { causeOf } from "../config/startup-problem";
@@ -52,6 +55,8 @@ import { RedisGrantStore } from "./redis/redis-grant-store";
  */
 export interface Stores {
   tokens: TokenStore;
+  /** The hot path's one store call, over the same keys as tokens, replay, counter and suspensions. */
+  gate: RequestGate;
   /** Login transactions, sessions, consent forms and authorization codes (hashed ids). */
   tickets: TicketStore;
   /** People's grants to MCP clients and their refresh-token families. */
@@ -129,6 +134,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
   const revocations = await RedisRevocationFeed.start(redis);
   return {
     tokens: new RedisTokenStore(redis),
+    gate: new RedisRequestGate(redis),
     tickets: new RedisTicketStore(redis),
     grants: new RedisGrantStore(redis),
     replay: new RedisReplayGuard(redis),
@@ -161,17 +167,20 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
   const replay = new MemoryReplayGuard(clock);
   const revocations = new MemoryRevocationFeed(clock);
   const tickets = new MemoryTicketStore(clock);
+  const counter = new MemoryWindowCounter(clock);
+  const suspensions = new MemorySuspensionStore(clock);
   return {
     tokens,
+    gate: new MemoryRequestGate({ replay, counter, suspensions, tokens }),
     tickets,
     grants: new MemoryGrantStore(clock),
     replay,
-    counter: new MemoryWindowCounter(clock),
+    counter,
     audit,
     revocations,
     ledger: reader,
     checkpoint: () => checkpointer.checkpoint(),
-    suspensions: new MemorySuspensionStore(clock),
+    suspensions,
     approvals: new MemoryApprovalStore(clock),
     secrets: new PrismaSecretStore(prisma),
     roles: new PrismaRoleRegistry(prisma),

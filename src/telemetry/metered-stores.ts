@@ -2,6 +2,7 @@ import type { AuditEvent } from "../domain/audit/audit-event";
 import type { AuditLog } from "../domain/audit/audit-log";
 import type { CredentialState, RevokeResult, SpendResult, TokenStore, CredentialSubject } from "../domain/credentials/token-store";
 import type { ReplayGuard } from "../domain/identity/replay-guard";
+import type { Admission, AdmissionResult, Redemption, RedemptionResult, RequestGate } from "../domain/credentials/request-gate";
 import type { LocksmithMetrics } from "./metrics";
 import { inSpan } from "./span";
 
@@ -72,6 +73,22 @@ export class MeteredTokenStore implements TokenStore {
 }
 
 /** The replay guard, with its failures counted as store errors. */
+/** The hot path's one store call, counted and traced: one `locksmith.store` span per issuance or redemption. */
+export class MeteredRequestGate implements RequestGate {
+  constructor(
+    private readonly inner: RequestGate,
+    private readonly metrics: LocksmithMetrics,
+  ) {}
+
+  admit(admission: Admission): Promise<AdmissionResult> {
+    return stored(this.metrics, "admit", () => this.inner.admit(admission));
+  }
+
+  redeem(redemption: Redemption): Promise<RedemptionResult> {
+    return stored(this.metrics, "redeem", () => this.inner.redeem(redemption));
+  }
+}
+
 export class MeteredReplayGuard implements ReplayGuard {
   constructor(
     private readonly inner: ReplayGuard,

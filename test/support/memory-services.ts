@@ -14,6 +14,8 @@ import { MemoryAuditLog } from "../../src/stores/memory/memory-audit-log";
 import { MemoryRevocationFeed } from "../../src/stores/memory/memory-revocation-feed";
 import { MemorySuspensionStore } from "../../src/stores/memory/memory-suspension-store";
 import { MemoryTokenStore } from "../../src/stores/memory/memory-token-store";
+import { MemoryReplayGuard } from "../../src/stores/memory/memory-replay-guard";
+import { MemoryRequestGate } from "../../src/stores/memory/memory-request-gate";
 import { MemoryWindowCounter } from "../../src/stores/memory/memory-window-counter";
 import { randomBytes } from "node:crypto";
 import { SecretVault } from "../../src/domain/secrets/secret-vault";
@@ -61,6 +63,7 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
   const policy = "current" in options.policy ? options.policy : fixedPolicy(options.policy);
   const keys = new KeyRing(await importKeys(await generateKeys(keysNeeded(policy.current()), new Date(clock.now())), plainProtector), clock.now());
   const tokens = new MemoryTokenStore(clock);
+  const replay = new MemoryReplayGuard(clock);
   const audit = new MemoryAuditLog();
   const suspensions = new MemorySuspensionStore(clock);
   const approvals = new MemoryApprovalStore(clock);
@@ -80,13 +83,14 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     policy,
     keys,
     tokens,
+    gate: new MemoryRequestGate({ replay, counter: new MemoryWindowCounter(clock), suspensions, tokens }),
     audit,
     clock,
     revocations,
     suspensions,
     approvals,
     approvalTimeoutMs: 600_000,
-    breaker: new CircuitBreaker(new MemoryWindowCounter(clock), { policy, suspensions, audit, clock, revocations, upstreams }),
+    breaker: new CircuitBreaker({ policy, suspensions, audit, clock, revocations, upstreams }),
     steps: untracedSteps,
     upstreams,
     approvers: options.approvers ?? refuseEveryApprover,
@@ -104,6 +108,7 @@ export async function memoryWorld(options: { policy: Policy | PolicySource; cloc
     roles,
     async close() {
       tokens.close();
+      replay.close();
       await revocations.close();
     },
   };

@@ -1,5 +1,5 @@
 import { ledgerEnvelope, type CallContext } from "../call-context";
-import type { WindowCounter } from "../limits/window-counter";
+import type { BreakerCount } from "../credentials/request-gate";
 import type { AgentPolicy, Policy } from "../policy/policy";
 import { matchesAny } from "../policy/glob";
 import { suspensionNotice, type SuspensionServices } from "./suspend-agent";
@@ -9,8 +9,8 @@ export type BreakerCause = "denials" | "destructive_requests";
 
 /**
  * The circuit breaker of the bundle's `circuit_breaker` section: counts an
- * agent's denials and destructive-scope requests in fixed windows of the
- * shared WindowCounter, and suspends the agent through the admins' suspension
+ * agent's denials and destructive-scope requests in fixed windows (WindowCounter
+ * semantics, made by the request's one store call), and suspends the agent through the admins' suspension
  * store when a count crosses its threshold.
  *
  * It trips on the hit that makes the count exactly `max + 1`: the counter is
@@ -20,41 +20,33 @@ export type BreakerCause = "denials" | "destructive_requests";
  * counts afresh.
  */
 export class CircuitBreaker {
-  constructor(
-    private readonly counter: WindowCounter,
-    private readonly suspension: SuspensionServices,
-  ) {}
+  constructor(private readonly suspension: SuspensionServices) {}
 
-  /** Counts a request naming a destructive scope; true when it tripped the breaker (the caller refuses it). */
-  async countDestructive(policy: Policy, agent: AgentPolicy, scopes: readonly string[], call: CallContext): Promise<boolean> {
+  /**
+   * What one credential request counts (made by the request's one store call, `RequestGate`):
+   * a request naming a destructive scope, and a denial by policy when `denied`.
+   * Keys carry the agent as the Redis Cluster hash tag, next to its suspension.
+   */
+  counts(policy: Policy, agent: AgentPolicy, scopes: readonly string[], denied: boolean): { destructive?: BreakerCount; denial?: BreakerCount } {
     const breaker = policy.circuitBreaker;
-    if (breaker?.maxDestructiveRequests === undefined) return false;
-    if (!scopes.some((scope) => matchesAny(breaker.destructiveScopes, scope))) return false;
-    return this.count(policy, agent, "destructive_requests", breaker.maxDestructiveRequests, call);
-  }
-
-  /** Counts a denial by policy; true when it tripped the breaker. */
-  async countDenial(policy: Policy, agent: AgentPolicy, call: CallContext): Promise<boolean> {
-    const max = policy.circuitBreaker?.maxDenials;
-    if (max === undefined) return false;
-    return this.count(policy, agent, "denials", max, call);
-  }
-
-  private async count(policy: Policy, agent: AgentPolicy, cause: BreakerCause, max: number, call: CallContext): Promise<boolean> {
-    const breaker = policy.circuitBreaker!;
-    const { count } = await this.counter.hit(`cb:${cause}:${agent.id}`, breaker.windowSeconds * 1000);
-    if (count !== max + 1) return false;
-    await this.trip(policy, agent, cause, max, call);
-    return true;
+    if (!breaker) return {};
+    const count = (cause: BreakerCause, max: number): BreakerCount => ({ key: `cb:${cause}:{${agent.id}}`, windowMs: breaker.windowSeconds * 1000, max });
+    const destructive =
+      breaker.maxDestructiveRequests !== undefined && scopes.some((scope) => matchesAny(breaker.destructiveScopes, scope))
+        ? count("destructive_requests", breaker.maxDestructiveRequests)
+        : undefined;
+    const denial = denied && breaker.maxDenials !== undefined ? count("denials", breaker.maxDenials) : undefined;
+    return { ...(destructive ? { destructive } : {}), ...(denial ? { denial } : {}) };
   }
 
   /**
    * Suspends first, then records, then announces to offline verifiers: a failed record leaves the agent
    * suspended (fail closed). A trip happens once per window and cause, so announcing each is bounded.
    */
-  private async trip(policy: Policy, agent: AgentPolicy, cause: BreakerCause, max: number, call: CallContext): Promise<void> {
+  async trip(policy: Policy, agent: AgentPolicy, cause: BreakerCause, call: CallContext): Promise<void> {
     const { suspensions, audit, clock } = this.suspension;
     const breaker = policy.circuitBreaker!;
+    const max = (cause === "denials" ? breaker.maxDenials : breaker.maxDestructiveRequests)!;
     const now = clock.now();
     const forMs = breaker.suspendForSeconds === undefined ? undefined : breaker.suspendForSeconds * 1000;
     const changed = await suspensions.suspend(agent.id, now, forMs);

@@ -9,6 +9,7 @@ import type { RevocationFeed } from "../revocations/revocation-feed";
 import type { StepTracer } from "../steps";
 import type { GrantStore } from "../oauth/grant-store";
 import type { UpstreamHooks } from "../upstreams/upstream-hooks";
+import type { RequestGate } from "./request-gate";
 import type { TokenStore } from "./token-store";
 
 /**
@@ -21,6 +22,8 @@ export interface CredentialServices {
   readonly policy: PolicySource;
   readonly keys: KeyRing;
   readonly tokens: TokenStore;
+  /** The hot path's one store call: a request's replay marker, limits, suspension, breaker and credential state at once. */
+  readonly gate: RequestGate;
   readonly audit: AuditLog;
   readonly clock: Clock;
   /** Where revocations are announced to offline verifiers. */

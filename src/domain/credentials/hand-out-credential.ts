@@ -6,6 +6,7 @@ import type { SigningAlg } from "../keys/signing-alg";
 import type { CredentialServices } from "./credential-services";
 import type { IssuedCredential } from "./issued-credential";
 import { mintCredential } from "./mint-credential";
+import type { Admission, AdmissionResult } from "./request-gate";
 import type { Provisioned } from "../upstreams/upstream-hooks";
 import type { UpstreamPolicy } from "../upstreams/upstream-policy";
 
@@ -54,16 +55,39 @@ export interface HandOut {
 }
 
 /** What handing out needs: signing keys, the live-state store, the ledger, a clock. */
-export type HandOutServices = Pick<CredentialServices, "issuer" | "keys" | "tokens" | "audit" | "clock" | "steps" | "upstreams">;
+export type HandOutServices = Pick<CredentialServices, "issuer" | "keys" | "tokens" | "gate" | "audit" | "clock" | "steps" | "upstreams">;
+
+/** A hand-out the request's checks refused (issuance only): nothing was stored, the token never leaves. */
+export interface RefusedHandOut {
+  readonly kind: "refused";
+  readonly refusal: Extract<AdmissionResult, { ok: false }>;
+}
 
 /**
- * The one way a credential leaves: mint → store its live state under its
+ * The one way a credential leaves: mint → store its live state (with the request's checks, one store call) under its
  * subject indexes (agent, user, environment: every kill switch reaches it) →
  * record `issued` → hand it out. Fail closed: if the ledger row cannot be
  * written, the state is removed and the error propagates (503), so no
  * credential exists that the ledger does not know.
  */
 export async function handOutCredential(services: HandOutServices, handOut: HandOut, call: CallContext): Promise<IssuedCredential> {
+  const out = await handOutChecked(services, handOut, call, {});
+  if (out.kind === "refused") throw new Error(`a hand-out without checks was refused (${out.refusal.failed})`);
+  return out;
+}
+
+/**
+ * `handOutCredential` for direct issuance: the live state is stored by the
+ * request's one store call (`RequestGate.admit`), which makes the request's
+ * checks (replay marker, rate limits, suspension, breaker) first and stores
+ * nothing when one refuses.
+ */
+export async function handOutChecked(
+  services: HandOutServices,
+  handOut: HandOut,
+  call: CallContext,
+  checks: Omit<Admission, "credential">,
+): Promise<IssuedCredential | RefusedHandOut> {
   const minted = await services.steps.run("sign", () =>
     mintCredential(services.keys, {
       issuer: services.issuer,
@@ -79,7 +103,8 @@ export async function handOutCredential(services: HandOutServices, handOut: Hand
       alg: handOut.signingAlg,
     }),
   );
-  await services.tokens.put(minted.jti, liveState(handOut), handOut.ttl * 1000);
+  const admitted = await services.gate.admit({ ...checks, credential: { jti: minted.jti, state: liveState(handOut), ttlMs: handOut.ttl * 1000 } });
+  if (!admitted.ok) return { kind: "refused", refusal: admitted };
   let provisioned: Provisioned | undefined;
   try {
     // The upstream's side of the credential (a database role) exists before the credential is recorded and leaves.

@@ -10,7 +10,9 @@ import { decide } from "../policy/decide";
 import type { CredentialRequest, Decision, Deny } from "../policy/decision";
 import type { Principal } from "../policy/policy";
 import type { CredentialServices } from "./credential-services";
-import { handOutCredential } from "./hand-out-credential";
+import { handOutChecked } from "./hand-out-credential";
+import type { AdmissionResult } from "./request-gate";
+import { callerRefusal } from "../identity/deferred-checks";
 import type { IssuedCredential } from "./issued-credential";
 
 export type { IssuedCredential } from "./issued-credential";
@@ -29,9 +31,11 @@ export type IssueOutcome =
   | ({ readonly kind: "denied" } & Omit<Deny, "outcome">);
 
 /**
- * The issuance story: (verify the user token) → decide → (record the denial)
- * → (open an approval request) → hand out (`handOutCredential`: mint, store,
- * record, fail closed). The OAuth grants come through here too.
+ * The issuance story: (verify the user token) → decide (in CPU) → the
+ * request's one store call (`RequestGate`: replay marker, rate limits,
+ * suspension, breaker counts, and, when allowed, the credential's state inside
+ * `handOutChecked`: mint, store, record, fail closed) → (record the denial)
+ * → (open an approval request). The OAuth grants come through here too.
  */
 export async function issueCredential(services: CredentialServices, agent: Principal, request: IssueRequest, call: CallContext): Promise<IssueOutcome> {
   checkCanonicalRequest(request); // before anything is counted, decided or recorded: one string, one resource
@@ -59,6 +63,7 @@ export async function issueCredential(services: CredentialServices, agent: Princ
     try {
       delegation = await services.steps.run("verify", () => verifyUserToken(request.onBehalfOf!, policy, services.clock));
     } catch (error) {
+      await call.checks?.settle(); // the replay marker and rate limits come before any ledger row, as they did up front
       // A refused user token is a decision a security team wants to see; an unreachable IdP is a fault (503), not a decision.
       if (error instanceof LocksmithError && error.code === "invalid_token") {
         await record({ type: "denied", decision: "deny", reason: "invalid_user_token", detail: { error: error.description } });
@@ -67,17 +72,53 @@ export async function issueCredential(services: CredentialServices, agent: Princ
     }
   }
   const user = delegation ? { id: delegation.user, entitlements: delegation.entitlements } : undefined;
-  const suspended =
-    (await services.suspensions.status(agent.id)).suspended ||
-    // The destructive request that trips the circuit breaker is refused with the suspension it caused.
-    (await services.breaker.countDestructive(policy, agentPolicy, request.scopes, call));
-  const decision: Decision = suspended
-    ? { outcome: "deny", reason: "agent_suspended", description: `agent ${agent.id} is suspended (by an admin or the circuit breaker)` }
-    : await services.steps.run("decide", () => decide(policy, agentPolicy, { ...request, user }));
+  // Decided in CPU first; the request's one store call then makes every check in order and stores the credential if allowed.
+  const decision: Decision = await services.steps.run("decide", () => decide(policy, agentPolicy, { ...request, user }));
+  const checks = {
+    ...call.checks?.take(),
+    suspendedAgent: agent.id,
+    ...services.breaker.counts(policy, agentPolicy, request.scopes, decision.outcome === "deny"),
+  };
+  let admitted: AdmissionResult;
+  if (decision.outcome === "allow") {
+    const handedOut = await handOutChecked(
+      services,
+      {
+        agent: agent.id,
+        environment: agentPolicy.environment,
+        user: delegation?.user,
+        act: delegation?.act,
+        audience: decision.resourceServer.audience,
+        scope,
+        resource: request.resource,
+        ttl: decision.ttl,
+        maxUses: decision.maxUses,
+        rule: decision.rule,
+        policyVersion: policy.version,
+        detail: { ...purpose, ...delegationDetail() },
+        signingAlg: decision.resourceServer.signingAlg,
+        upstream: decision.resourceServer.upstream,
+      },
+      call,
+      checks,
+    );
+    if (handedOut.kind !== "refused") return handedOut;
+    admitted = handedOut.refusal;
+  } else {
+    admitted = await services.gate.admit(checks);
+  }
 
+  if (!admitted.ok && (admitted.failed === "replay" || admitted.failed === "rate_limited")) throw callerRefusal(admitted);
+  if (!admitted.ok) {
+    // The destructive request that trips the circuit breaker is refused with the suspension it caused.
+    if (admitted.failed === "tripped") await services.breaker.trip(policy, agentPolicy, "destructive_requests", call);
+    const description = `agent ${agent.id} is suspended (by an admin or the circuit breaker)`;
+    await record({ type: "denied", decision: "deny", reason: "agent_suspended" });
+    return { kind: "denied", reason: "agent_suspended", description };
+  }
   if (decision.outcome === "deny") {
     await record({ type: "denied", decision: "deny", reason: decision.reason, rule: decision.rule });
-    if (!suspended) await services.breaker.countDenial(policy, agentPolicy, call);
+    if (admitted.denialTripped) await services.breaker.trip(policy, agentPolicy, "denials", call);
     return { kind: "denied", reason: decision.reason, rule: decision.rule, description: decision.description };
   }
   const audience = decision.resourceServer.audience;
@@ -87,44 +128,22 @@ export async function issueCredential(services: CredentialServices, agent: Princ
     await record({ type: "denied", decision: "deny", reason: "approval_required", audience, rule: decision.rule });
     return { kind: "denied", reason: "approval_required", rule: decision.rule, description };
   }
-  if (decision.outcome === "pending_approval") {
-    const requestId = randomUUID();
-    const waiting = newApprovalRequest({
-      id: requestId,
-      agent: agent.id,
-      environment: agentPolicy.environment,
-      delegation,
-      scope,
-      resource: request.resource,
-      purpose: request.purpose,
-      decision,
-      policyVersion: policy.version,
-      nowMs: services.clock.now(),
-      timeoutMs: services.approvalTimeoutMs,
-    });
-    await services.approvals.create(waiting, APPROVAL_KEEP_MS);
-    await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
-    return { kind: "pending_approval", requestId };
-  }
-
-  return handOutCredential(
-    services,
-    {
-      agent: agent.id,
-      environment: agentPolicy.environment,
-      user: delegation?.user,
-      act: delegation?.act,
-      audience,
-      scope,
-      resource: request.resource,
-      ttl: decision.ttl,
-      maxUses: decision.maxUses,
-      rule: decision.rule,
-      policyVersion: policy.version,
-      detail: { ...purpose, ...delegationDetail() },
-      signingAlg: decision.resourceServer.signingAlg,
-      upstream: decision.resourceServer.upstream,
-    },
-    call,
-  );
+  // Only a pending approval is left: an allowed request was handed out (or refused) above.
+  const requestId = randomUUID();
+  const waiting = newApprovalRequest({
+    id: requestId,
+    agent: agent.id,
+    environment: agentPolicy.environment,
+    delegation,
+    scope,
+    resource: request.resource,
+    purpose: request.purpose,
+    decision,
+    policyVersion: policy.version,
+    nowMs: services.clock.now(),
+    timeoutMs: services.approvalTimeoutMs,
+  });
+  await services.approvals.create(waiting, APPROVAL_KEEP_MS);
+  await record({ type: "pending_approval", decision: "pending", audience, rule: decision.rule, detail: { approval_request: requestId } });
+  return { kind: "pending_approval", requestId };
 }

@@ -1,4 +1,4 @@
-import { revokedBySuspension } from "../agents/suspension-store";
+import { callerRefusal } from "../identity/deferred-checks";
 import type { AuditEvent } from "../audit/audit-event";
 import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { Policy, Principal, ResourceServerPolicy } from "../policy/policy";
@@ -76,6 +76,7 @@ export async function redeemAt(
       ...(request.operation ? { detail: { ...event.detail, ...operation } } : {}),
     });
   const reject = async (reason: string, claims?: CredentialClaims): Promise<RedeemOutcome> => {
+    await call.checks?.settle(); // the caller's replay marker comes before any ledger row, as it did up front
     await record({ type: "redeem_rejected", decision: "deny", reason, ...describe(claims) });
     return { active: false, reason };
   };
@@ -95,11 +96,9 @@ export async function redeemAt(
   if (request.resource !== undefined && request.resource !== claims.resource) return reject("resource_not_covered", claims);
   if (request.operation && !request.operation.allows(claims.scopes, claims.resource)) return reject("operation_not_covered", claims);
 
-  if (revokedBySuspension(await services.suspensions.status(claims.clientId), claims.issuedAt * 1000)) {
-    return reject("agent_suspended", claims);
-  }
-
-  const spent = await services.tokens.spend(claims.jti);
+  // One store call: the caller's replay marker → the agent's suspension (by issue time) → spend one use.
+  const spent = await services.gate.redeem({ ...call.checks?.take(), agent: claims.clientId, issuedAtMs: claims.issuedAt * 1000, jti: claims.jti });
+  if (!spent.ok && (spent.reason === "replay" || spent.reason === "rate_limited")) throw callerRefusal(spent);
   if (!spent.ok) return reject(spent.reason, claims);
   await record({ type: "redeemed", decision: "allow", ...describe(claims), detail: { uses_remaining: spent.usesLeft } });
   return {

@@ -1,5 +1,6 @@
 import { LocksmithError } from "../errors";
 import type { Principal } from "../policy/policy";
+import type { LimitCheck } from "../credentials/request-gate";
 import type { RateLimit, RateLimits } from "./rate-limits";
 import type { WindowCounter } from "./window-counter";
 
@@ -20,13 +21,23 @@ export class RateLimitedError extends LocksmithError {
  * environment's budget, so one runaway agent cannot starve its neighbours.
  */
 export async function checkRateLimits(counter: WindowCounter, limits: RateLimits | undefined, agent: Principal): Promise<void> {
-  if (!limits) return;
-  await count(counter, `rl:agent:${agent.id}`, limits.perAgent, "agent");
-  await count(counter, `rl:env:${agent.environment ?? ""}`, limits.perEnvironment, "environment");
+  for (const check of rateLimitChecks(limits, agent)) {
+    const { count: hits, resetInMs } = await counter.hit(check.key, check.windowMs);
+    if (hits > check.max) throw new RateLimitedError(Math.max(1, Math.ceil(resetInMs / 1000)), check.which);
+  }
 }
 
-async function count(counter: WindowCounter, key: string, limit: RateLimit | undefined, which: string): Promise<void> {
-  if (!limit) return;
-  const { count: hits, resetInMs } = await counter.hit(key, limit.windowSeconds * 1000);
-  if (hits > limit.requests) throw new RateLimitedError(Math.max(1, Math.ceil(resetInMs / 1000)), which);
+/**
+ * The counts of one request, in the order they are made (agent, then environment). The agent's key carries
+ * its id as the Redis Cluster hash tag, so it shares a slot with the agent's suspension and breaker counts.
+ */
+export function rateLimitChecks(limits: RateLimits | undefined, agent: Principal): LimitCheck[] {
+  if (!limits) return [];
+  const checks: LimitCheck[] = [];
+  const add = (key: string, limit: RateLimit | undefined, which: string) => {
+    if (limit) checks.push({ key, windowMs: limit.windowSeconds * 1000, max: limit.requests, which });
+  };
+  add(`rl:agent:{${agent.id}}`, limits.perAgent, "agent");
+  add(`rl:env:${agent.environment ?? ""}`, limits.perEnvironment, "environment");
+  return checks;
 }

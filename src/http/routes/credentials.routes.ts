@@ -8,7 +8,7 @@ import { issueCredential } from "../../domain/credentials/issue-credential";
 import { redeemCredential } from "../../domain/credentials/redeem-credential";
 import { revokeCredential } from "../../domain/credentials/revoke-credential";
 import type { Principal } from "../../domain/policy/policy";
-import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
+import { authenticateClient, deferCallerChecks, withCallerChecks, type ClientAuthDeps } from "../middleware/authenticate-client";
 import { callOf } from "../middleware/request-context";
 import { requireJson } from "../middleware/require-json";
 import { ledgerText, parseBody, resource, scopeList } from "../validation";
@@ -33,64 +33,84 @@ export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
-  router.post("/v1/credentials", requireJson, authenticateClient(auth, "agent"), ...limits, async (req, res) => {
-    const body = parseBody(issueBody, req.body);
-    const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
-    if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
-      throw invalidRequest('ttl must be a whole number of seconds or "30s" / "5m" / "1h", at most 24h');
-    }
-    const outcome = await issueCredential(
-      services,
-      principal(res),
-      { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason, onBehalfOf: body.on_behalf_of },
-      callOf(res),
-    );
-    switch (outcome.kind) {
-      case "denied":
-        throw new LocksmithError("permission_denied", outcome.description, { reason: outcome.reason, ...(outcome.rule ? { rule: outcome.rule } : {}) });
-      case "pending_approval":
-        res.status(202).json({ request_id: outcome.requestId, status: "pending_approval" });
-        return;
-      case "issued":
-        res
-          .set("Pragma", "no-cache")
-          .status(201)
-          .json({
-            credential: outcome.credential,
-            token_type: "Bearer",
-            jti: outcome.jti,
-            scope: outcome.scope,
-            resource: outcome.resource,
-            audience: outcome.audience,
-            expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
-            expires_in: outcome.expiresIn,
-            ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
-            // A database upstream's login, made for this credential alone and dropped with it.
-            ...databaseLoginBody(outcome.upstream),
-          });
-    }
-  });
+  // The hot path: the replay marker and rate limits are made with the use case's one store call (RequestGate).
+  const hot = deferCallerChecks(services.gate);
+  router.post(
+    "/v1/credentials",
+    requireJson,
+    hot,
+    authenticateClient(auth, "agent"),
+    ...limits,
+    withCallerChecks(async (req, res) => {
+      const body = parseBody(issueBody, req.body);
+      const ttl = body.ttl === undefined ? undefined : parseDuration(body.ttl);
+      if (body.ttl !== undefined && (ttl === undefined || ttl > MAX_TTL_REQUEST_SECONDS)) {
+        throw invalidRequest('ttl must be a whole number of seconds or "30s" / "5m" / "1h", at most 24h');
+      }
+      const outcome = await issueCredential(
+        services,
+        principal(res),
+        { scopes: body.scope, resource: body.resource, ttl, purpose: body.reason, onBehalfOf: body.on_behalf_of },
+        callOf(res),
+      );
+      switch (outcome.kind) {
+        case "denied":
+          throw new LocksmithError("permission_denied", outcome.description, { reason: outcome.reason, ...(outcome.rule ? { rule: outcome.rule } : {}) });
+        case "pending_approval":
+          res.status(202).json({ request_id: outcome.requestId, status: "pending_approval" });
+          return;
+        case "issued":
+          res
+            .set("Pragma", "no-cache")
+            .status(201)
+            .json({
+              credential: outcome.credential,
+              token_type: "Bearer",
+              jti: outcome.jti,
+              scope: outcome.scope,
+              resource: outcome.resource,
+              audience: outcome.audience,
+              expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
+              expires_in: outcome.expiresIn,
+              ...(outcome.maxUses === undefined ? {} : { max_uses: outcome.maxUses }),
+              // A database upstream's login, made for this credential alone and dropped with it.
+              ...databaseLoginBody(outcome.upstream),
+            });
+      }
+    }),
+  );
 
-  router.post("/v1/credentials/redeem", requireJson, authenticateClient(auth, "resource_server"), async (req, res) => {
-    const body = parseBody(redeemBody, req.body);
-    const outcome = await redeemCredential(services, principal(res), { credential: body.credential, scopes: body.scope, resource: body.resource }, callOf(res));
-    if (!outcome.active) {
-      res.status(200).json({ active: false });
-      return;
-    }
-    res.status(200).json({
-      active: true,
-      jti: outcome.jti,
-      sub: outcome.sub,
-      agent: outcome.agent,
-      ...(outcome.user === undefined ? {} : { user: outcome.user }),
-      scope: outcome.scope,
-      resource: outcome.resource,
-      env: outcome.env,
-      uses_remaining: outcome.usesRemaining,
-      expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
-    });
-  });
+  router.post(
+    "/v1/credentials/redeem",
+    requireJson,
+    hot,
+    authenticateClient(auth, "resource_server"),
+    withCallerChecks(async (req, res) => {
+      const body = parseBody(redeemBody, req.body);
+      const outcome = await redeemCredential(
+        services,
+        principal(res),
+        { credential: body.credential, scopes: body.scope, resource: body.resource },
+        callOf(res),
+      );
+      if (!outcome.active) {
+        res.status(200).json({ active: false });
+        return;
+      }
+      res.status(200).json({
+        active: true,
+        jti: outcome.jti,
+        sub: outcome.sub,
+        agent: outcome.agent,
+        ...(outcome.user === undefined ? {} : { user: outcome.user }),
+        scope: outcome.scope,
+        resource: outcome.resource,
+        env: outcome.env,
+        uses_remaining: outcome.usesRemaining,
+        expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
+      });
+    }),
+  );
 
   router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), ...limits, async (req, res) => {
     const jti = String(req.params.jti);

@@ -14,6 +14,11 @@ export class MemoryReplayGuard implements ReplayGuard {
   }
 
   async firstUse(key: string, ttlMs: number): Promise<boolean> {
+    return this.firstUseNow(key, ttlMs);
+  }
+
+  /** `firstUse` run to completion on the event loop, for the memory RequestGate's one atomic step. */
+  firstUseNow(key: string, ttlMs: number): boolean {
     const now = this.clock.now();
     const until = this.seen.get(key);
     if (until !== undefined && until > now) return false;

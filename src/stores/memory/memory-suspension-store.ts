@@ -28,6 +28,11 @@ export class MemorySuspensionStore implements SuspensionStore {
   }
 
   async status(agent: string): Promise<SuspensionStatus> {
+    return this.statusNow(agent);
+  }
+
+  /** `status` run to completion on the event loop, for the memory RequestGate's one atomic step. */
+  statusNow(agent: string): SuspensionStatus {
     const mark = this.watermarks.get(agent);
     const live = mark !== undefined && this.clock.now() - mark < REVOCATION_MEMORY_MS;
     return { suspended: this.isSuspended(agent), ...(live ? { revokedBefore: mark } : {}) };

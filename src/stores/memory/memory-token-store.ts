@@ -37,6 +37,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async put(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): Promise<void> {
+    this.putNow(jti, state, ttlMs);
+  }
+
+  /** `put` run to completion on the event loop, for the memory RequestGate's one atomic step. */
+  putNow(jti: string, state: Omit<CredentialState, "revoked">, ttlMs: number): void {
     for (const subject of subjectsOf(state)) {
       const key = `${subject.kind}:${subject.id}`;
       const jtis = this.subjects.get(key) ?? new Set<string>();
@@ -50,6 +55,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async spend(jti: string): Promise<SpendResult> {
+    return this.spendNow(jti);
+  }
+
+  /** `spend` run to completion on the event loop, for the memory RequestGate's one atomic step. */
+  spendNow(jti: string): SpendResult {
     const entry = this.live(jti);
     if (!entry) return { ok: false, reason: "unknown" };
     if (entry.state.revoked) return { ok: false, reason: "revoked" };

@@ -8,6 +8,11 @@ export class MemoryWindowCounter implements WindowCounter {
   constructor(private readonly clock: Clock) {}
 
   async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    return this.hitNow(key, windowMs);
+  }
+
+  /** `hit` run to completion on the event loop, for the memory RequestGate's one atomic step. */
+  hitNow(key: string, windowMs: number): { count: number; resetInMs: number } {
     const now = this.clock.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
