@@ -46,6 +46,7 @@ describe("loadConfig", () => {
         databaseReadUrl: undefined,
         metrics: true,
         trustProxy: false,
+        workers: 1,
         allowDemoKeys: false,
         reaperSeconds: 10,
       });
