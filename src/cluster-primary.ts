@@ -90,7 +90,8 @@ export function runPrimary(options: PrimaryOptions): void {
   };
 
   fork();
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  // `on`, not `once`: stop() runs once, and a second signal must not kill the primary mid-drain.
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGHUP", () => broadcast({ locksmith: "reload_policy" }));
 }

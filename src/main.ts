@@ -64,9 +64,15 @@ async function serve(config: Config, log: ProcessLog): Promise<void> {
     await locksmith.close();
     await tracing.shutdown().catch(() => undefined);
   };
-  const shutdown = (signal: string) => void stop(server, log, signal, { drain: () => locksmith.drain(), close: closeAll });
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    // A second signal (Ctrl-C reaches a cluster's workers and its primary, which then sends SIGTERM) must not cut the drain short.
+    if (stopping) return;
+    stopping = true;
+    void stop(server, log, signal, { drain: () => locksmith.drain(), close: closeAll });
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
   const reload = (trigger: "sighup") =>
     void locksmith.reloadPolicy(trigger).catch((error: Error) => logger.error({ err: error.message }, "policy reload failed"));
   // SIGHUP reloads the policy bundle (validated; a bad one is refused and the old one keeps serving).
