@@ -24,9 +24,10 @@ export interface LocksmithProcess {
 /**
  * Locksmith in production mode as its own process (`node dist/main.js`, as
  * `npm start` runs it) on the shared Redis and PostgreSQL, with a database,
- * key prefix and signing keys of its own. `nodeArgs` takes e.g. --cpu-prof.
+ * key prefix and signing keys of its own. `nodeArgs` takes e.g. --cpu-prof;
+ * `workers` is LOCKSMITH_WORKERS (with more than one, `pid` is the primary's, which serves nothing).
  */
-export async function startLocksmithProcess(policyFile: string, nodeArgs: string[] = []): Promise<LocksmithProcess> {
+export async function startLocksmithProcess(policyFile: string, nodeArgs: string[] = [], workers = 1): Promise<LocksmithProcess> {
   const database = await createBenchDatabase();
   const redisPrefix = benchRedisPrefix();
   const dir = mkdtempSync(join(tmpdir(), "locksmith-bench-"));
@@ -45,6 +46,8 @@ export async function startLocksmithProcess(policyFile: string, nodeArgs: string
     LOCKSMITH_ISSUER: BENCH_ISSUER,
     LOCKSMITH_REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: "info",
+    // 1: one process, whose CPU the harness reads from /proc; more: a node:cluster primary and that many workers.
+    LOCKSMITH_WORKERS: String(workers),
   };
   const start = () => startNode(resolve(PACKAGE_ROOT, "dist", "main.js"), { port, env, nodeArgs, readyPath: "/readyz" });
   let child: Child = await start();

@@ -11,6 +11,8 @@ export interface BenchOptions {
   /** Events put in the ledger before the flat-cost run (0 skips it). */
   readonly ledgerRows: number;
   readonly liveTokens: number;
+  /** Ledger size of the large proof measurement (0 skips it; the 10k one always runs). */
+  readonly proofEvents: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -30,5 +32,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: flag("profile"),
     ledgerRows: number("ledger-rows", 1_000_000, 0),
     liveTokens: number("live-tokens", 100_000, 10_000),
+    proofEvents: number("proof-events", 1_000_000, 0),
   };
 }

@@ -9,6 +9,8 @@ export interface BenchResult {
   readonly workloads: Record<string, Measured | { notMeasured: string }>;
   readonly limits: Record<string, number | string>;
   readonly figures: Record<string, number | string>;
+  /** The scaling curves: issuance by live credentials, bundle size, revocation size, proofs by ledger size. */
+  readonly curves: Record<string, number | string>;
   readonly targets: { target: string; value: string; met: boolean | "n/a" }[];
 }
 
@@ -32,7 +34,11 @@ export function markdown(result: BenchResult): string {
   for (const [name, value] of [...Object.entries(result.limits), ...Object.entries(result.figures)]) {
     lines.push(`| ${name} | ${typeof value === "number" ? (Math.abs(value) < 10 ? value.toFixed(2) : n(value)) : value} |`);
   }
+  lines.push("", "| scaling curve | value |", "| --- | ---: |");
+  for (const [name, value] of Object.entries(result.curves ?? {})) {
+    lines.push(`| ${name} | ${typeof value === "number" ? (Math.abs(value) < 10 ? value.toFixed(2) : n(value)) : value} |`);
+  }
   lines.push("", "| target | this run | met |", "| --- | --- | --- |");
-  for (const t of result.targets) lines.push(`| ${t.target} | ${t.value} | ${t.met === "n/a" ? "n/a" : t.met ? "yes" : "**no**"} |`);
+  for (const t of result.targets) lines.push(`| ${t.target} | ${t.value} | ${t.met === "n/a" ? "n/a" : t.met ? "met" : "**not met**"} |`);
   return lines.join("\n");
 }

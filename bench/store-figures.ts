@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import type { AuditEvent } from "../src/domain/audit/audit-event";
-import { PrismaAuditLog } from "../src/stores/postgres/prisma-audit-log";
-import { createPrismaClient } from "../src/stores/postgres/prisma-client";
+import { PgAuditLog } from "../src/stores/postgres/pg-audit-log";
+import { createDatabase } from "../src/stores/postgres/prisma-client";
 import { RedisTokenStore } from "../src/stores/redis/redis-token-store";
 import { freePort } from "./processes";
 import { adminQuery, benchRedisPrefix, deleteRedisKeys, type BenchDatabase } from "./services";
@@ -57,8 +57,8 @@ export async function redisBytesPerCredential(count: number): Promise<{ bytes: n
 
 /** Audit events appended (durably committed) per second by `concurrency` concurrent appenders through the group-committing ledger. */
 export async function auditAppendRate(ms: number, database: BenchDatabase, concurrency = 64): Promise<number> {
-  const prisma = createPrismaClient(database.url);
-  const audit = new PrismaAuditLog(prisma);
+  const db = createDatabase(database.url);
+  const audit = new PgAuditLog(db.pool);
   await Promise.all(Array.from({ length: 10 }, () => audit.ping())); // open the pool's connections before timing
   const event = (i: number): AuditEvent => ({
     occurredAt: new Date(),
@@ -84,7 +84,7 @@ export async function auditAppendRate(ms: number, database: BenchDatabase, concu
     }),
   );
   const rate = count / ((performance.now() - start) / 1000);
-  await prisma.$disconnect();
+  await db.close();
   return rate;
 }
 

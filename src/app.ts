@@ -47,6 +47,8 @@ export interface Locksmith {
   readonly policySource: ReloadablePolicy;
   /** Loads the bundle file again: validated, swapped atomically, or refused with the old one kept. */
   reloadPolicy(trigger: ReloadTrigger, call?: CallContext): Promise<ReloadResult>;
+  /** Told of every reload that took (main.ts relays an admin reload to the other workers of a cluster). */
+  onPolicyReloaded(listener: (trigger: ReloadTrigger) => void): void;
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   /** The ledger's read side: queries, proofs, verification. */
@@ -139,8 +141,10 @@ export async function buildLocksmith(
     await stores.close();
     throw new StartupError(`DATABASE_URL: cannot write to the audit ledger (${error.message})`);
   });
+  const reloadListeners: ((trigger: ReloadTrigger) => void)[] = [];
   const reloadPolicy = async (trigger: ReloadTrigger, call?: CallContext) => {
     const result = await policySource.reload(trigger, call);
+    if (result.ok) for (const listener of reloadListeners) listener(trigger);
     if (result.ok) logger.info({ trigger, policy_version: result.version, changed: result.changed }, "policy reloaded");
     else logger.warn({ trigger, policy_version: result.version, problems: result.problems }, "policy bundle refused: the old one keeps serving");
     return result;
@@ -249,6 +253,7 @@ export async function buildLocksmith(
     policy,
     policySource,
     reloadPolicy,
+    onPolicyReloaded: (listener) => void reloadListeners.push(listener),
     keys,
     audit,
     ledger: stores.ledger,

@@ -1,15 +1,22 @@
+import cluster from "node:cluster";
 import type { Server } from "node:http";
 import { relative } from "node:path";
 import { buildLocksmith, type Locksmith } from "./app";
 import { answerClientErrors } from "./http/client-errors";
 import { loadConfig, type Config } from "./config/config";
 import { oneLine } from "./config/startup-problem";
-import { createLogger, type Logger } from "./telemetry/logger";
+import { runPrimary, type ClusterMessage } from "./cluster-primary";
+import { createProcessLogger, installLogFlush, type Logger, type ProcessLog } from "./telemetry/logger";
 import { otelSettings, startTracing } from "./telemetry/tracing";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Starts Locksmith: settings → logger → stores and app → listen → drain on SIGTERM/SIGINT. */
+/**
+ * Starts Locksmith: settings → logger → (the cluster's primary forks the
+ * workers, see cluster-primary.ts) → stores and app → listen → drain on
+ * SIGTERM/SIGINT. With LOCKSMITH_WORKERS=1 (and always in dev mode, whose
+ * embedded database one process owns) the one process serves.
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -17,7 +24,16 @@ async function main(): Promise<void> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  const logger = createLogger(config.logLevel);
+  const log = createProcessLogger(config.logLevel);
+  installLogFlush(log);
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary({ workers: config.workers, logger: log.logger, drainMs: SHUTDOWN_GRACE_MS + 2_000, flush: log.flush });
+  }
+  await serve(config, log);
+}
+
+async function serve(config: Config, log: ProcessLog): Promise<void> {
+  const logger = log.logger;
   const otel = otelSettings(process.env);
   const tracing = startTracing(otel);
   const locksmith = await buildLocksmith(config, logger, undefined, { otlpMetrics: otel.otlpMetrics }).catch((error: Error) => fail(error.message));
@@ -27,6 +43,7 @@ async function main(): Promise<void> {
     fail(`${listenSetting(error)}: cannot listen on ${config.host}:${config.port} (${error.message})`),
   );
   server.keepAliveTimeout = 65_000;
+  const inCluster = cluster.isWorker;
   logger.info(
     {
       mode: config.mode,
@@ -36,8 +53,10 @@ async function main(): Promise<void> {
       stores: locksmith.stores,
       otlp_traces: otel.otlpTraces,
       otlp_metrics: otel.otlpMetrics,
+      ...(inCluster ? { worker: cluster.worker?.id } : {}),
     },
-    "locksmith listening",
+    // A worker's own line is not the service's: the primary says "locksmith listening" once every worker does.
+    inCluster ? "worker ready" : "locksmith listening",
   );
   if (config.mode === "dev") process.stdout.write(devBanner(config, locksmith.policy.version));
 
@@ -45,15 +64,34 @@ async function main(): Promise<void> {
     await locksmith.close();
     await tracing.shutdown().catch(() => undefined);
   };
-  const shutdown = (signal: string) => void stop(server, logger, signal, { drain: () => locksmith.drain(), close: closeAll });
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    // A second signal (Ctrl-C reaches a cluster's workers and its primary, which then sends SIGTERM) must not cut the drain short.
+    if (stopping) return;
+    stopping = true;
+    void stop(server, log, signal, { drain: () => locksmith.drain(), close: closeAll });
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  const reload = (trigger: "sighup") =>
+    void locksmith.reloadPolicy(trigger).catch((error: Error) => logger.error({ err: error.message }, "policy reload failed"));
   // SIGHUP reloads the policy bundle (validated; a bad one is refused and the old one keeps serving).
-  process.on("SIGHUP", () => void locksmith.reloadPolicy("sighup").catch((error: Error) => logger.error({ err: error.message }, "policy reload failed")));
+  process.on("SIGHUP", () => reload("sighup"));
+  if (inCluster) {
+    // An admin reload reaches one worker: the primary has the others reload too (as on SIGHUP, which it relays to all).
+    locksmith.onPolicyReloaded((trigger) => {
+      if (trigger === "admin") process.send?.({ locksmith: "policy_reloaded" } satisfies ClusterMessage);
+    });
+    process.on("message", (message: ClusterMessage) => {
+      if (message?.locksmith === "reload_policy") reload("sighup");
+    });
+    process.send?.({ locksmith: "listening" } satisfies ClusterMessage);
+  }
 }
 
 /** Stops taking connections, lets in-flight requests finish (bounded), then closes the stores. */
-async function stop(server: Server, logger: Logger, signal: string, locksmith: Pick<Locksmith, "drain" | "close">): Promise<void> {
+async function stop(server: Server, log: ProcessLog, signal: string, locksmith: Pick<Locksmith, "drain" | "close">): Promise<void> {
+  const logger: Logger = log.logger;
   logger.info({ signal }, "shutting down: draining in-flight requests");
   const forced = setTimeout(() => {
     logger.error("drain took too long: exiting");
@@ -68,6 +106,7 @@ async function stop(server: Server, logger: Logger, signal: string, locksmith: P
   await locksmith.close().catch((error: Error) => logger.error({ err: error.message }, "closing stores failed"));
   clearTimeout(forced);
   logger.info("stopped");
+  await log.flush();
   process.exit(0);
 }
 

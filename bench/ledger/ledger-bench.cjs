@@ -11,7 +11,7 @@ const { join, resolve } = require("node:path");
 const { Client } = require("pg");
 const dist = (p) => require(resolve(__dirname, "..", "..", "dist", p));
 const { migrate } = dist("stores/postgres/migrate.js");
-const { createPrismaClient } = dist("stores/postgres/prisma-client.js");
+const { createDatabase } = dist("stores/postgres/prisma-client.js");
 const { createLedger } = dist("stores/postgres/ledger-stores.js");
 const { loadLedgerKey, writeNewLedgerKey } = dist("stores/keys/ledger-key-file.js");
 const { proveConsistency, proveInclusion } = dist("domain/audit/ledger-proofs.js");
@@ -31,14 +31,14 @@ async function main() {
   const url = new URL(ADMIN);
   url.pathname = `/${name}`;
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
-  let prisma;
+  let db;
   try {
     await migrate(url.toString(), resolve(__dirname, "..", "..", "prisma", "migrations"));
-    prisma = createPrismaClient(url.toString());
-    const [{ synchronous_commit }] = await prisma.$queryRawUnsafe("SHOW synchronous_commit");
+    db = createDatabase(url.toString());
+    const [{ synchronous_commit }] = await db.prisma.$queryRawUnsafe("SHOW synchronous_commit");
     await writeNewLedgerKey(join(dir, "k.json"), "bench/audit");
     const signer = await loadLedgerKey(join(dir, "k.json"));
-    const { audit, reader, checkpointer } = createLedger(prisma, signer, { everyEvents: 10_000, everyMs: 5_000 }, createLogger("silent"));
+    const { audit, reader, checkpointer } = createLedger(db, signer, { everyEvents: 10_000, everyMs: 5_000 }, createLogger("silent"));
 
     console.log(
       `ledger bench: ${APPEND} appended events, ${CONCURRENCY} concurrent appenders, synchronous_commit=${synchronous_commit}, node ${process.version}`,
@@ -104,7 +104,7 @@ async function main() {
       `  ${"consistency proof (stored subtree roots)".padEnd(40)} ${await latency(() => proveConsistency(reader, 1 + Math.floor(Math.random() * (last - 1)), last), 50)}`,
     );
   } finally {
-    await prisma?.$disconnect();
+    await db?.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

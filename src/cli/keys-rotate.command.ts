@@ -5,8 +5,8 @@ import { RotationRefused, type AlgorithmStep } from "../domain/keys/rotation";
 import { loadPolicyFile } from "../domain/policy/load-policy";
 import { environmentKekProtector, plainProtector, type KeyProtector } from "../stores/keys/key-protector";
 import { KeysFileStore } from "../stores/keys/keys-file-store";
-import { PrismaAuditLog } from "../stores/postgres/prisma-audit-log";
-import { createPrismaClient } from "../stores/postgres/prisma-client";
+import { PgAuditLog } from "../stores/postgres/pg-audit-log";
+import { createDatabase } from "../stores/postgres/prisma-client";
 import { createLogger } from "../telemetry/logger";
 
 /** The key encryption key from the environment, as the server reads it (`LOCKSMITH_KEYS_KEK`), or none. */
@@ -54,8 +54,8 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
         logger,
         pollMs: 0,
       });
-      const prisma = o.record ? createPrismaClient(databaseUrl!, 1) : undefined;
-      const audit = prisma ? new PrismaAuditLog(prisma, 1) : { append: async () => undefined, find: async () => [], ping: async () => undefined };
+      const database = o.record ? createDatabase(databaseUrl!, 1) : undefined;
+      const audit = database ? new PgAuditLog(database.pool, 1) : { append: async () => undefined, find: async () => [], ping: async () => undefined };
       try {
         const summary = await rotateSigningKey(
           { store, audit, clock: systemClock, policy },
@@ -69,7 +69,7 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
         throw error;
       } finally {
         store.close();
-        await prisma?.$disconnect();
+        await database?.close();
       }
     });
 }

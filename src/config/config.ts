@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -44,6 +45,8 @@ const settingsSchema = z
       .string()
       .regex(/^[1-9]\d{0,5}[smh]?$/, "use seconds or 30s / 5m / 1h")
       .default("1h"),
+    /** Processes serving requests (node:cluster): default one per core; 1 runs no cluster. Dev mode (embedded PGlite) always runs one. */
+    LOCKSMITH_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
     /** Reload the policy bundle when its file changes ("true"/"false"); SIGHUP and the admin endpoint always work. */
     LOCKSMITH_POLICY_WATCH: z.enum(["true", "false"]).default("false"),
     /** Base64 of a 32-byte key encryption key: private signing keys rest sealed (AES-256-GCM) in the keys file. */
@@ -145,6 +148,8 @@ export interface Config {
   /** Serve a bundle holding the demo keys of examples/keys/ outside dev mode (LOCKSMITH_ALLOW_DEMO_KEYS). */
   readonly allowDemoKeys: boolean;
   readonly reaperSeconds: number;
+  /** Serving processes (LOCKSMITH_WORKERS); always 1 in dev mode, whose embedded database one process owns. */
+  readonly workers: number;
 }
 
 /** How Redis is reached: `nodes` are REDIS_URL's host first, then REDIS_NODES. */
@@ -196,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxy(s.LOCKSMITH_TRUST_PROXY),
     allowDemoKeys: s.LOCKSMITH_ALLOW_DEMO_KEYS === "true",
     reaperSeconds: s.LOCKSMITH_REAPER_SECONDS,
+    workers: mode === "dev" ? 1 : (s.LOCKSMITH_WORKERS ?? availableParallelism()),
   };
 }
 

@@ -22,8 +22,8 @@ import { startEmbeddedPostgres } from "./postgres/embedded-postgres";
 import { createLedger } from "./postgres/ledger-stores";
 import { migrate } from "./postgres/migrate";
 import { PostgresLedgerReader } from "./postgres/postgres-ledger-reader";
-import { PrismaAuditLog } from "./postgres/prisma-audit-log";
-import { createPrismaClient } from "./postgres/prisma-client";
+import { PgAuditLog } from "./postgres/pg-audit-log";
+import { createDatabase } from "./postgres/prisma-client";
 import { PrismaSecretStore } from "./postgres/prisma-secret-store";
 import { PrismaRoleRegistry } from "./postgres/prisma-role-registry";
 import type { SecretStore } from "../domain/secrets/secret-store";
@@ -105,31 +105,32 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
     redis.disconnect();
     throw new StartupError(`REDIS_URL: ${eviction.problem}`);
   }
-  const prisma = createPrismaClient(config.databaseUrl!);
+  const database = createDatabase(config.databaseUrl!);
+  const prisma = database.prisma;
   try {
     await prisma.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0');
   } catch (error) {
     redis.disconnect();
-    await prisma.$disconnect().catch(() => undefined);
+    await database.close();
     throw new StartupError(
       /audit_events/.test((error as Error).message)
         ? "DATABASE_URL: the audit ledger table is missing: run `npm run migrate` first"
         : `DATABASE_URL: cannot reach PostgreSQL (${causeOf(error)})`,
     );
   }
-  const ledger = createLedger(prisma, signer, checkpointOptions(config), logger);
-  const replica = config.databaseReadUrl ? createPrismaClient(config.databaseReadUrl) : undefined;
+  const ledger = createLedger(database, signer, checkpointOptions(config), logger);
+  const replica = config.databaseReadUrl ? createDatabase(config.databaseReadUrl) : undefined;
   if (replica) {
-    await replica.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0').catch(async (error: Error) => {
+    await replica.prisma.$queryRawUnsafe('SELECT 1 FROM "audit_events" LIMIT 0').catch(async (error: Error) => {
       await ledger.checkpointer.stop().catch(() => undefined);
       redis.disconnect();
-      await Promise.all([prisma.$disconnect(), replica.$disconnect()]).catch(() => undefined);
+      await Promise.all([database.close(), replica.close()]);
       throw new StartupError(`DATABASE_READ_URL: cannot query the ledger on the read replica (${causeOf(error)})`);
     });
   }
   // Appends (and checkpoints) go to the primary; audit queries and the auditors' API read the replica.
-  const audit = replica ? new ReadReplicaAuditLog(ledger.audit, new PrismaAuditLog(replica)) : ledger.audit;
-  const reader = replica ? new PostgresLedgerReader(replica) : ledger.reader;
+  const audit = replica ? new ReadReplicaAuditLog(ledger.audit, new PgAuditLog(replica.pool)) : ledger.audit;
+  const reader = replica ? new PostgresLedgerReader(replica.prisma) : ledger.reader;
   const checkpointer = ledger.checkpointer;
   const revocations = await RedisRevocationFeed.start(redis);
   return {
@@ -153,7 +154,7 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
       await checkpointer.stop().catch(() => undefined);
       await revocations.close();
       redis.disconnect();
-      await Promise.all([prisma.$disconnect(), replica?.$disconnect()]);
+      await Promise.all([database.close(), replica?.close()]);
     },
   };
 }
@@ -161,8 +162,10 @@ async function productionStores(config: Config, signer: CheckpointSigner, logger
 async function devStores(config: Config, clock: Clock, signer: CheckpointSigner, logger: Logger): Promise<Stores> {
   const postgres = await startEmbeddedPostgres(join(config.dataDir, "pgdata"));
   await migrate(postgres.url, config.migrationsDir);
-  const prisma = createPrismaClient(postgres.url, 1);
-  const { audit, reader, checkpointer } = createLedger(prisma, signer, checkpointOptions(config), logger, 1);
+  // PGlite serves one connection: Prisma and the ledger's appends share a pool of one.
+  const database = createDatabase(postgres.url, 1);
+  const prisma = database.prisma;
+  const { audit, reader, checkpointer } = createLedger(database, signer, checkpointOptions(config), logger, 1);
   const tokens = new MemoryTokenStore(clock);
   const replay = new MemoryReplayGuard(clock);
   const revocations = new MemoryRevocationFeed(clock);
@@ -192,7 +195,7 @@ async function devStores(config: Config, clock: Clock, signer: CheckpointSigner,
       tickets.close();
       replay.close();
       await revocations.close();
-      await prisma.$disconnect();
+      await database.close();
       await postgres.stop();
     },
   };

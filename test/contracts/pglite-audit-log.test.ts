@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "../../src/stores/postgres/migrate";
 import { PostgresLedgerReader } from "../../src/stores/postgres/postgres-ledger-reader";
-import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
-import { createPrismaClient } from "../../src/stores/postgres/prisma-client";
+import { PgAuditLog } from "../../src/stores/postgres/pg-audit-log";
+import { createDatabase } from "../../src/stores/postgres/prisma-client";
 import { startEmbeddedPostgresProcess } from "../support/embedded-postgres-process";
 import { MIGRATIONS_DIR } from "../support/services";
 import { describeAuditLogContract } from "./audit-log.contract";
@@ -18,16 +18,16 @@ jest.setTimeout(90_000);
 // beside it) it can pass 30 s, so this file allows 90 s for it.
 jest.setTimeout(90_000);
 
-describeAuditLogContract("PrismaAuditLog on embedded PGlite", async () => {
+describeAuditLogContract("PgAuditLog on embedded PGlite", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "locksmith-pglite-"));
   const postgres = await startEmbeddedPostgresProcess(join(dataDir, "pgdata"), 90_000); // PGlite start-up is slow on a busy machine
   await migrate(postgres.url, MIGRATIONS_DIR);
-  const prisma = createPrismaClient(postgres.url, 1);
+  const db = createDatabase(postgres.url, 1);
   return {
-    log: new PrismaAuditLog(prisma, 1),
-    reader: new PostgresLedgerReader(prisma),
+    log: new PgAuditLog(db.pool, 1),
+    reader: new PostgresLedgerReader(db.prisma),
     async close() {
-      await prisma.$disconnect();
+      await db.close();
       await postgres.stop();
       await rm(dataDir, { recursive: true, force: true });
     },

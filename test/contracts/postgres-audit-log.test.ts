@@ -2,34 +2,34 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AuditEvent } from "../../src/domain/audit/audit-event";
 import { StoreUnavailableError } from "../../src/domain/errors";
 import { PostgresLedgerReader } from "../../src/stores/postgres/postgres-ledger-reader";
-import { PrismaAuditLog } from "../../src/stores/postgres/prisma-audit-log";
-import { createPrismaClient, type PrismaClient } from "../../src/stores/postgres/prisma-client";
+import { PgAuditLog } from "../../src/stores/postgres/pg-audit-log";
+import { createDatabase, type Database } from "../../src/stores/postgres/prisma-client";
 import { findEvents } from "../support/find-events";
 import { createTestDatabase } from "../support/services";
 import { describeAuditLogContract } from "./audit-log.contract";
 
-describeAuditLogContract("PrismaAuditLog on PostgreSQL", async () => {
+describeAuditLogContract("PgAuditLog on PostgreSQL", async () => {
   const database = await createTestDatabase();
-  const prisma = createPrismaClient(database.url);
+  const db = createDatabase(database.url);
   return {
-    log: new PrismaAuditLog(prisma),
-    reader: new PostgresLedgerReader(prisma),
+    log: new PgAuditLog(db.pool),
+    reader: new PostgresLedgerReader(db.prisma),
     async close() {
-      await prisma.$disconnect();
+      await db.close();
       await database.drop();
     },
   };
 });
 
-describe("PrismaAuditLog when PostgreSQL cannot be reached", () => {
+describe("PgAuditLog when PostgreSQL cannot be reached", () => {
   // Port 1 on loopback: nothing listens, so every connection is refused at once.
-  let prisma: PrismaClient;
-  let log: PrismaAuditLog;
+  let db: Database;
+  let log: PgAuditLog;
   beforeAll(() => {
-    prisma = createPrismaClient("postgres://postgres@127.0.0.1:1/postgres");
-    log = new PrismaAuditLog(prisma);
+    db = createDatabase("postgres://postgres@127.0.0.1:1/postgres");
+    log = new PgAuditLog(db.pool);
   });
-  afterAll(() => prisma.$disconnect());
+  afterAll(() => db.close());
 
   const event: AuditEvent = { type: "issued", decision: "allow", occurredAt: new Date(), agent: "support-agent" };
 
@@ -50,7 +50,7 @@ describe("PrismaAuditLog when PostgreSQL cannot be reached", () => {
   });
 
   test("reading the ledger rejects with StoreUnavailableError", async () => {
-    await expect(new PostgresLedgerReader(prisma).page({ agent: "support-agent" }, 0n, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(new PostgresLedgerReader(db.prisma).page({ agent: "support-agent" }, 0n, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   test("the error tells the caller nothing internal", async () => {
@@ -60,35 +60,35 @@ describe("PrismaAuditLog when PostgreSQL cannot be reached", () => {
   });
 });
 
-describe("PrismaAuditLog when PostgreSQL accepts connections but never answers", () => {
+describe("PgAuditLog when PostgreSQL accepts connections but never answers", () => {
   // A stalled database must be a bounded failure (a 503), never a request that hangs.
   const sockets: Socket[] = [];
   let stalled: Server;
-  let prisma: PrismaClient;
+  let db: Database;
   beforeAll(async () => {
     stalled = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
     const { port } = stalled.address() as { port: number };
-    prisma = createPrismaClient(`postgres://postgres@127.0.0.1:${port}/postgres`);
+    db = createDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`);
   });
   afterAll(async () => {
-    await prisma.$disconnect();
+    await db.close();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => stalled.close(resolve));
   });
 
   test("append and ping reject with StoreUnavailableError", async () => {
-    const log = new PrismaAuditLog(prisma);
+    const log = new PgAuditLog(db.pool);
     await expect(log.append({ type: "issued", decision: "allow", occurredAt: new Date() })).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(log.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
 
-describe("PrismaAuditLog when the database refuses one event of a shared commit", () => {
+describe("PgAuditLog when the database refuses one event of a shared commit", () => {
   test("only that event's append fails; the others sharing its batch are committed", async () => {
     const database = await createTestDatabase();
-    const prisma = createPrismaClient(database.url);
-    const log = new PrismaAuditLog(prisma);
+    const db = createDatabase(database.url);
+    const log = new PgAuditLog(db.pool);
     try {
       // PostgreSQL refuses a NUL character in text: the batch insert holding it fails.
       const events: AuditEvent[] = Array.from({ length: 12 }, (_, i) => ({
@@ -101,7 +101,7 @@ describe("PrismaAuditLog when the database refuses one event of a shared commit"
       }));
       const results = await Promise.allSettled(events.map((event) => log.append(event)));
       expect(results.map((r) => r.status)).toEqual(events.map((_, i) => (i === 6 ? "rejected" : "fulfilled")));
-      const stored = await findEvents(new PostgresLedgerReader(prisma), { agent: "support-agent", limit: 100 });
+      const stored = await findEvents(new PostgresLedgerReader(db.prisma), { agent: "support-agent", limit: 100 });
       expect(stored.map((e) => e.requestId).sort()).toEqual(
         events
           .filter((_, i) => i !== 6)
@@ -109,7 +109,7 @@ describe("PrismaAuditLog when the database refuses one event of a shared commit"
           .sort(),
       );
     } finally {
-      await prisma.$disconnect();
+      await db.close();
       await database.drop();
     }
   });

@@ -9,7 +9,7 @@ import { verifyConsistency, verifyInclusion } from "../../src/domain/audit/merkl
 import type { LeafRange, PerfectSubtree } from "../../src/domain/audit/merkle-subtrees";
 import { loadLedgerKey, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
 import { createLedger } from "../../src/stores/postgres/ledger-stores";
-import { createPrismaClient, type PrismaClient } from "../../src/stores/postgres/prisma-client";
+import { createDatabase, type Database } from "../../src/stores/postgres/prisma-client";
 import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, type TestDatabase } from "../support/services";
 
@@ -45,22 +45,22 @@ function counting(reader: LedgerReader) {
 
 describe("stored subtree roots: proofs in O(log n) reads", () => {
   let database: TestDatabase;
-  let prisma: PrismaClient;
+  let db: Database;
   let dir: string;
   let ledger: ReturnType<typeof createLedger>;
-  const subtreeRows = async () => (await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*)::bigint AS n FROM audit_subtrees`))[0].n;
+  const subtreeRows = async () => (await db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*)::bigint AS n FROM audit_subtrees`))[0].n;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), "ledger-subtrees-"));
     await writeNewLedgerKey(join(dir, "ledger-key.json"), "locksmith.test/audit");
-    prisma = createPrismaClient(database.url);
-    ledger = createLedger(prisma, await loadLedgerKey(join(dir, "ledger-key.json")), { everyEvents: 1_000_000, everyMs: 3_600_000 }, createLogger("silent"));
+    db = createDatabase(database.url);
+    ledger = createLedger(db, await loadLedgerKey(join(dir, "ledger-key.json")), { everyEvents: 1_000_000, everyMs: 3_600_000 }, createLogger("silent"));
     for (let i = 0; i < 1000; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => ledger.audit.append(event(i + j))));
   });
   afterAll(async () => {
     await ledger.checkpointer.stop();
-    await prisma.$disconnect();
+    await db.close();
     await database.drop();
     await rm(dir, { recursive: true, force: true });
   });

@@ -10,7 +10,7 @@ import { rootOf } from "../../src/domain/audit/merkle";
 import { verifyLedger, type VerifyReport } from "../../src/domain/audit/verify-ledger";
 import { loadLedgerKey, writeNewLedgerKey } from "../../src/stores/keys/ledger-key-file";
 import { createLedger } from "../../src/stores/postgres/ledger-stores";
-import { createPrismaClient } from "../../src/stores/postgres/prisma-client";
+import { createDatabase } from "../../src/stores/postgres/prisma-client";
 import { createLogger } from "../../src/telemetry/logger";
 import { createTestDatabase, type TestDatabase } from "../support/services";
 
@@ -34,8 +34,8 @@ async function ledgerOf40(): Promise<Ledger> {
   const exportDir = join(dir, "checkpoints");
   const verifierKey = await writeNewLedgerKey(join(dir, "ledger-key.json"), "locksmith.test/audit");
   const signer = await loadLedgerKey(join(dir, "ledger-key.json"));
-  const prisma = createPrismaClient(database.url);
-  const { audit, reader, checkpointer } = createLedger(prisma, signer, { everyEvents: 1_000_000, everyMs: 3_600_000, exportDir }, createLogger("silent"));
+  const db = createDatabase(database.url);
+  const { audit, reader, checkpointer } = createLedger(db, signer, { everyEvents: 1_000_000, everyMs: 3_600_000, exportDir }, createLogger("silent"));
   for (let batch = 0; batch < EVENTS / 10; batch++) {
     await Promise.all(Array.from({ length: 10 }, (_, i) => audit.append(event(batch * 10 + i))));
     await checkpointer.checkpoint();
@@ -65,7 +65,7 @@ async function ledgerOf40(): Promise<Ledger> {
     },
     async close() {
       await checkpointer.stop();
-      await prisma.$disconnect();
+      await db.close();
       await database.drop();
       await rm(dir, { recursive: true, force: true });
     },

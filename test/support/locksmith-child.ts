@@ -20,7 +20,8 @@ export async function startLocksmithProcess(env: Record<string, string>): Promis
   const port = await freePort();
   const output: string[] = [];
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
+    // One serving process per replica unless a test asks for a cluster (LOCKSMITH_WORKERS).
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), LOCKSMITH_WORKERS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk) => output.push(chunk.toString()));

@@ -20,7 +20,8 @@ export interface LocksmithProcess {
 export async function spawnLocksmith(env: Record<string, string>, readyWithinMs = 15_000): Promise<LocksmithProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    // One serving process unless a test asks for a cluster (LOCKSMITH_WORKERS): these tests kill or drain that process.
+    env: { PATH: process.env.PATH ?? "", LOCKSMITH_WORKERS: "1", ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

@@ -1,10 +1,10 @@
-import { decodeJwt, errors, jwtVerify } from "jose";
 import type { Clock } from "../clock";
-import { invalidClient, LocksmithError, StoreUnavailableError } from "../errors";
+import { invalidClient } from "../errors";
 import type { Policy, Principal } from "../policy/policy";
 import { authenticateWorkload, workloadIssuerOf } from "./authenticate-workload";
 import { compactJwtProblem } from "./jwt-shape";
 import type { ReplayGuard } from "./replay-guard";
+import { JwsRefused, verifyCompactJws } from "./verify-compact-jws";
 
 /** Assertions live at most this long (`exp - iat`), so replay memory stays small. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
@@ -12,6 +12,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_ASSERTION_LENGTH = 8192;
 /** Agents and resource servers sign with these; `none` and HMAC never verify. */
 export const ASSERTION_ALGORITHMS = ["EdDSA", "Ed25519", "ES256"];
+const ALLOWED_ALGORITHMS: ReadonlySet<string> = new Set(ASSERTION_ALGORITHMS);
 /** No `typ`, or plain JWT: never an access token (`at+jwt`) replayed as an assertion (RFC 8725 §3.11). */
 const ASSERTION_TYPS = [undefined, "jwt"];
 
@@ -32,7 +33,7 @@ export async function authenticate(assertion: string, policy: Policy, context: A
   const workload = assertion.length <= MAX_ASSERTION_LENGTH ? workloadIssuerOf(assertion, policy) : undefined;
   if (workload) return authenticateWorkload(assertion, workload, policy, context);
   const principal = findPrincipal(assertion, policy);
-  const claims = await verify(assertion, principal, context);
+  const claims = verify(assertion, principal, context);
   const nowSeconds = context.clock.now() / 1000;
   if (claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalidClient("assertion issued in the future");
   if (claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SECONDS) {
@@ -52,35 +53,52 @@ function findPrincipal(assertion: string, policy: Policy): Principal {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient("assertion too large");
   const problem = compactJwtProblem(assertion, ASSERTION_TYPS);
   if (problem) throw invalidClient(`assertion refused: ${problem}`);
-  let iss: unknown;
-  try {
-    iss = decodeJwt(assertion).iss;
-  } catch {
-    throw invalidClient("assertion is not a compact JWT");
-  }
+  const iss = payloadOf(assertion).iss;
   const principal = typeof iss === "string" ? policy.principals.get(iss) : undefined;
   if (!principal) throw invalidClient(NOT_ACCEPTED);
   return principal;
 }
 
-async function verify(assertion: string, principal: Principal, context: AuthenticationContext) {
-  try {
-    const { payload } = await jwtVerify(assertion, principal.keys, {
-      issuer: principal.id,
-      subject: principal.id,
-      audience: context.issuer,
-      algorithms: ASSERTION_ALGORITHMS,
-      requiredClaims: ["iss", "sub", "aud", "exp", "iat", "jti"],
-      currentDate: new Date(context.clock.now()),
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    });
-    return payload as typeof payload & { exp: number; iat: number };
-  } catch (error) {
-    if (error instanceof LocksmithError) throw error;
-    if (error instanceof StoreUnavailableError) throw error;
-    throw invalidClient(describeJoseError(error, context.issuer));
-  }
+/** The unverified payload, only to find whose keys to verify with (compactJwtProblem has checked it is a JSON object). */
+function payloadOf(assertion: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(assertion.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
 }
+
+type AssertionClaims = Record<string, unknown> & { exp: number; iat: number; jti?: unknown };
+
+/** The signature with node:crypto (keys imported at policy load), then the claim checks jose made, in its order. */
+function verify(assertion: string, principal: Principal, context: AuthenticationContext): AssertionClaims {
+  let claims: Record<string, unknown>;
+  try {
+    claims = verifyCompactJws(assertion, principal.keys, ALLOWED_ALGORITHMS).payload;
+  } catch (error) {
+    if (error instanceof JwsRefused) throw invalidClient(NOT_ACCEPTED);
+    throw error;
+  }
+  for (const claim of ["iss", "sub", "aud", "jti", "iat", "exp"]) {
+    if (!Object.hasOwn(claims, claim)) throw claimInvalid(claim, "missing");
+  }
+  if (claims.iss !== principal.id) throw claimInvalid("iss", "check_failed");
+  if (claims.sub !== principal.id) throw claimInvalid("sub", "check_failed");
+  if (!hasAudience(claims.aud, context.issuer)) {
+    // The issuer is public (it is in the metadata): saying it turns a dead end into a fix (LOCKSMITH_ISSUER / --issuer).
+    throw invalidClient(`assertion claim "aud" is invalid: expected "${context.issuer}", Locksmith's issuer`);
+  }
+  const now = Math.floor(context.clock.now() / 1000);
+  if (typeof claims.iat !== "number" || !Number.isFinite(claims.iat)) throw claimInvalid("iat", "invalid");
+  if (claims.nbf !== undefined) {
+    if (typeof claims.nbf !== "number" || !Number.isFinite(claims.nbf)) throw claimInvalid("nbf", "invalid");
+    if (claims.nbf > now + CLOCK_TOLERANCE_SECONDS) throw claimInvalid("nbf", "check_failed");
+  }
+  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) throw claimInvalid("exp", "invalid");
+  if (claims.exp <= now - CLOCK_TOLERANCE_SECONDS) throw invalidClient("assertion expired");
+  return claims as AssertionClaims;
+}
+
+const hasAudience = (aud: unknown, issuer: string) => aud === issuer || (Array.isArray(aud) && aud.includes(issuer));
+
+/** Claims are read only after the signature verified, so only these failures may say more than NOT_ACCEPTED. */
+const claimInvalid = (claim: string, reason: "missing" | "check_failed" | "invalid") => invalidClient(`assertion claim "${claim}" is invalid (${reason})`);
 
 /**
  * One text for every assertion refused before its signature is proven (unknown
@@ -88,13 +106,3 @@ async function verify(assertion: string, principal: Principal, context: Authenti
  * key reads must not tell an existing principal from an unknown one.
  */
 const NOT_ACCEPTED = `assertion not accepted: iss must name a client of the policy, signed (${ASSERTION_ALGORITHMS.join(", ")}) with one of its registered keys`;
-
-/** jose checks the claims only after the signature verified, so only those failures may say more. */
-function describeJoseError(error: unknown, issuer: string): string {
-  if (error instanceof errors.JWTExpired) return "assertion expired";
-  // The issuer is public (it is in the metadata): saying it turns a dead end into a fix (LOCKSMITH_ISSUER / --issuer).
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === "aud")
-    return `assertion claim "aud" is invalid: expected "${issuer}", Locksmith's issuer`;
-  if (error instanceof errors.JWTClaimValidationFailed) return `assertion claim "${error.claim}" is invalid (${error.reason})`;
-  return NOT_ACCEPTED;
-}

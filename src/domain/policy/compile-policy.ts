@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type { Bundle, GrantSpec } from "./bundle-schema";
-import { compileIdentityProviders, compileWorkloadIssuers, noKeys, trustedIssuerProblems } from "./compile-trusted-issuers";
+import { compileIdentityProviders, compileWorkloadIssuers, trustedIssuerProblems } from "./compile-trusted-issuers";
+import { importVerificationKeys, type VerificationKeys } from "../identity/verification-keys";
 import { compileRateLimits } from "../limits/rate-limits";
 import { compileCircuitBreaker } from "../agents/circuit-breaker-policy";
 import { compileResourcePattern, compileScopePattern } from "./glob";
@@ -33,7 +33,7 @@ export type CompileResult = { ok: true; policy: Policy } | { ok: false; problems
  * `constructor` or `toString` is an ordinary name.
  */
 export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, source: string): CompileResult {
-  const problems = [...findProblems(bundle), ...trustedIssuerProblems(bundle)];
+  const problems = [...findProblems(bundle), ...trustedIssuerProblems(bundle), ...keyProblems(bundle)];
   if (problems.length > 0) return { ok: false, problems };
 
   const principals = new Map<string, Principal>();
@@ -133,8 +133,29 @@ function compileGrant(rule: string, grant: GrantSpec): CompiledGrant {
   };
 }
 
-function keySet(jwks: { keys: unknown[] }) {
-  return createLocalJWKSet(jwks as JSONWebKeySet);
+/** A principal with no key of its own (a federated agent): every assertion signed "as" it fails to verify. */
+const noKeys: VerificationKeys = [];
+
+/** Imported here, once per policy load, so no request imports a key (findProblems has proven each imports). */
+function keySet(jwks: { keys: unknown[] }): VerificationKeys {
+  return importVerificationKeys(jwks);
+}
+
+function keyProblems(bundle: Bundle): BundleProblem[] {
+  const problems: BundleProblem[] = [];
+  const check = (path: string[], auth: { method: string; jwks?: { keys: unknown[] } }) => {
+    if (auth.method !== "private_key_jwt" || !auth.jwks) return;
+    try {
+      importVerificationKeys(auth.jwks);
+    } catch (error) {
+      problems.push({ path: [...path, "auth", "jwks"], message: (error as Error).message });
+    }
+  };
+  for (const [id, agent] of Object.entries(bundle.agents)) check(["agents", id], agent.auth as never);
+  for (const [id, rs] of Object.entries(bundle.resource_servers)) check(["resource_servers", id], rs.auth);
+  for (const [id, admin] of Object.entries(bundle.admins)) check(["admins", id], admin.auth);
+  for (const [id, auditor] of Object.entries(bundle.auditors)) check(["auditors", id], auditor.auth);
+  return problems;
 }
 
 function findProblems(bundle: Bundle): BundleProblem[] {

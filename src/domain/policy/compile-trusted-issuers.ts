@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Bundle, IdentityProviderSpec } from "./bundle-schema";
 import type { BundleProblem } from "./compile-policy";
 import { compileScopePattern, matchesAny } from "./glob";
@@ -126,8 +126,3 @@ export function trustedIssuerProblems(bundle: Bundle): BundleProblem[] {
   }
   return problems;
 }
-
-/** A principal with no key of its own (a federated agent): every assertion signed "as" it fails to verify. */
-export const noKeys: JWTVerifyGetKey = async () => {
-  throw new errors.JWKSNoMatchingKey();
-};

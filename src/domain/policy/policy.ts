@@ -1,4 +1,5 @@
 import type { JWTVerifyGetKey } from "jose";
+import type { VerificationKeys } from "../identity/verification-keys";
 import type { RateLimits } from "../limits/rate-limits";
 import type { CircuitBreakerPolicy } from "../agents/circuit-breaker-policy";
 import type { Glob } from "./glob";
@@ -63,7 +64,8 @@ export interface Principal {
   readonly id: string;
   /** Absent for admins and auditors, who act across environments. */
   readonly environment?: string;
-  readonly keys: JWTVerifyGetKey;
+  /** Imported once at policy load; empty for a principal with no key of its own (a federated or metadata-document agent). */
+  readonly keys: VerificationKeys;
 }
 
 /** A loaded, validated and compiled policy bundle. Immutable once built. */

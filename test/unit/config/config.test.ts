@@ -47,6 +47,7 @@ describe("loadConfig", () => {
         metrics: true,
         console: true,
         trustProxy: false,
+        workers: 1,
         allowDemoKeys: false,
         reaperSeconds: 10,
       });

@@ -3,7 +3,7 @@ import type { AuditLog } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
 import { StoreUnavailableError } from "../../domain/errors";
 import { auditInsertSql } from "./audit-insert-sql";
-import type { PrismaClient } from "./prisma-client";
+import type { Pool, PoolClient } from "pg";
 
 interface Waiting {
   event: AuditEvent;
@@ -14,22 +14,21 @@ interface Waiting {
 const MAX_BATCH = 500;
 /** Serialises appends across every replica sharing the database (pg_advisory_xact_lock key). */
 export const LEDGER_APPEND_LOCK = 726374;
-/** Bounded, like every query (prisma-client.ts): waiting for a connection or the lock is a 503, never a hang. */
-const TRANSACTION_LIMITS = { maxWait: 5000, timeout: 10_000 };
 
 /**
- * The ledger in PostgreSQL through Prisma, with group commit: appends that
+ * The ledger in PostgreSQL over `pg` directly, with group commit: appends that
  * arrive while a commit is in flight wait and go together in the next
  * multi-row INSERT (one statement, one durable commit). Each caller's promise
  * resolves only after the commit that holds its event, so "durable before the
  * answer" holds while the ledger keeps up with many concurrent requests.
  */
-export class PrismaAuditLog implements AuditLog {
+export class PgAuditLog implements AuditLog {
   private queue: Waiting[] = [];
   private inFlight = 0;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    /** Bounded (prisma-client.ts createDatabase): waiting for a connection or the lock is a 503, never a hang. */
+    private readonly pool: Pool,
     private readonly maxInFlight = 2,
     /** Told the ledger's new size after each commit (the checkpointer listens). */
     private readonly onCommitted: (size: bigint) => void = () => undefined,
@@ -44,7 +43,7 @@ export class PrismaAuditLog implements AuditLog {
 
   async ping(): Promise<void> {
     try {
-      await this.prisma.$queryRaw`SELECT 1`;
+      await this.pool.query("SELECT 1");
     } catch (error) {
       throw new StoreUnavailableError("PostgreSQL", error);
     }
@@ -88,22 +87,47 @@ export class PrismaAuditLog implements AuditLog {
   /**
    * One transaction per batch: take the ledger lock, read the last seq, give
    * the batch the next seqs and their leaf hashes, insert, commit. The lock is
-   * held until the commit is visible, so the next batch (from any replica)
-   * reads a seq that is really the last: seqs stay gapless and every leaf hash
-   * names the seq it is stored under. A rolled-back batch uses no seq.
+   * held until the commit is visible, so the next batch (from any worker or
+   * replica) reads a seq that is really the last: seqs stay gapless and every
+   * leaf hash names the seq it is stored under. A rolled-back batch uses no seq.
+   *
+   * Three round trips: BEGIN, the lock and the read of the last seq go as one
+   * simple query (each statement takes its own snapshot, so the read sees every
+   * commit made before the lock was granted); the INSERT is a prepared
+   * statement named by its row count (parsed once per connection and size);
+   * then COMMIT.
    */
   private async insert(batch: Waiting[]): Promise<void> {
-    const size = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${LEDGER_APPEND_LOCK})`);
-      const [{ last }] = await tx.$queryRawUnsafe<{ last: bigint }[]>('SELECT coalesce(max("seq"), 0)::bigint AS last FROM "audit_events"');
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    let size: bigint;
+    try {
+      const results = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${LEDGER_APPEND_LOCK}); SELECT coalesce(max("seq"), 0)::text AS last FROM "audit_events"`,
+      )) as unknown as { rows: { last: string }[] }[];
+      const last = BigInt(results[2].rows[0].last);
       const rows = batch.map((w, i) => {
-        const seq = BigInt(last) + BigInt(i + 1);
+        const seq = last + BigInt(i + 1);
         return { seq, leafHash: new Uint8Array(eventLeafHash(seq, w.event)), event: w.event };
       });
       const { sql, params } = auditInsertSql(rows);
-      await tx.$executeRawUnsafe(sql, ...params);
-      return BigInt(last) + BigInt(batch.length);
-    }, TRANSACTION_LIMITS);
+      await client.query({ name: `ledger-append-${batch.length}`, text: sql, values: params });
+      await client.query("COMMIT");
+      size = last + BigInt(batch.length);
+    } catch (error) {
+      broken = await rollback(client).then(
+        () => undefined,
+        (rollbackError: Error) => rollbackError,
+      );
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: it is destroyed, not reused.
+      client.release(broken);
+    }
     this.onCommitted(size);
   }
+}
+
+function rollback(client: PoolClient): Promise<unknown> {
+  return client.query("ROLLBACK");
 }
