@@ -8,6 +8,7 @@ import { KeysFileStore } from "../stores/keys/keys-file-store";
 import { PrismaAuditLog } from "../stores/postgres/prisma-audit-log";
 import { createPrismaClient } from "../stores/postgres/prisma-client";
 import { createLogger } from "../telemetry/logger";
+import { show } from "./output";
 
 /** The key encryption key from the environment, as the server reads it (`LOCKSMITH_KEYS_KEK`), or none. */
 export function protectorFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProtector {
@@ -52,12 +53,14 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
           { store, audit, clock: systemClock, policy },
           { environment: o.env, force: o.force, actor: `cli:${process.env.USER ?? "operator"}` },
         );
-        process.stdout.write(
-          summary.outcome === "rotated"
-            ? `${o.env}: ${summary.activated} now signs; ${summary.retiring} verifies until ${summary.retireAt}; ${summary.next} published as next\n`
-            : `${o.env}: ${summary.next} published as next; it signs after the next rotation (wait at least 5 minutes for JWKS caches)\n`,
+        show(
+          { environment: o.env, ...summary, recorded: Boolean(o.record) },
+          () =>
+            (summary.outcome === "rotated"
+              ? `${o.env}: ${summary.activated} now signs; ${summary.retiring} verifies until ${summary.retireAt}; ${summary.next} published as next\n`
+              : `${o.env}: ${summary.next} published as next; it signs after the next rotation (wait at least 5 minutes for JWKS caches)\n`) +
+            (summary.retired.length > 0 ? `retired: ${summary.retired.join(", ")}\n` : ""),
         );
-        if (summary.retired.length > 0) process.stdout.write(`retired: ${summary.retired.join(", ")}\n`);
         if (!o.record) process.stderr.write("locksmith: not recorded in the ledger (--no-record)\n");
       } catch (error) {
         if (error instanceof RotationRefused) return die(error.message);

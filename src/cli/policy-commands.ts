@@ -6,7 +6,7 @@ import { explainRequest } from "../domain/policy/explain";
 import type { Policy } from "../domain/policy/policy";
 import { validatePolicyFile } from "../domain/policy/validate-policy";
 import { resolveServer } from "./connection";
-import { wantsJson } from "./output";
+import { die, wantsJson } from "./output";
 import { runCaseLive } from "./policy-live";
 
 /**
@@ -175,8 +175,3 @@ function ttlArgument(value: string): number {
 
 const out = (text: string) => void process.stdout.write(text);
 const err = (text: string) => void process.stderr.write(`${text}\n`);
-
-function die(message: string): never {
-  process.stderr.write(`locksmith: ${message}\n`);
-  process.exit(1);
-}
