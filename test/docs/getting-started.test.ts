@@ -125,9 +125,11 @@ async function startServer(code: string): Promise<void> {
 }
 
 async function stopServer(): Promise<void> {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server!.once("exit", r));
-  process.kill(-server.pid!, "SIGINT"); // Ctrl-C: the whole process group, npm and node
+  const running = server;
+  server = undefined;
+  if (!running || running.exitCode !== null || running.signalCode !== null) return;
+  const exited = new Promise((r) => running.once("exit", r));
+  process.kill(-running.pid!, "SIGINT"); // Ctrl-C: the whole process group, npm and node
   await exited;
 }
 
