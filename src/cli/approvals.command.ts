@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { errorFromResponse } from "@locksmith/client/internal";
+import { signInWithDeviceFlow } from "./approver-sign-in";
 import { refused, serverUrl, serverOptions, type ServerOptions } from "./connection";
 import { die, show, table } from "./output";
 
 interface ApproverOptions extends ServerOptions {
   token?: string;
+  idp?: string;
 }
 
 interface ApprovalView {
@@ -20,13 +22,26 @@ interface ApprovalView {
 }
 
 /**
- * `locksmith approvals list | approve <id> | reject <id>`, as a person: the approver's token
- * from the identity provider the bundle trusts (`--token`, or LOCKSMITH_APPROVER_TOKEN so it
- * stays out of the shell history).
+ * `locksmith approvals list | approve <id> | reject <id> | login`, as a person: the approver's
+ * token from the identity provider the bundle trusts (`--token`, or LOCKSMITH_APPROVER_TOKEN so it
+ * stays out of the shell history), else a sign-in there with the device flow (RFC 8628) at the
+ * IdP Locksmith's metadata names (`approver_sign_in`).
  */
 export function registerApprovalsCommands(program: Command): void {
-  const approvals = program.command("approvals").description("requests waiting for your approval (as a person, with your identity provider's token)");
-  const asApprover = (command: Command) => serverOptions(command).option("--token <jwt>", "your identity provider token (default: LOCKSMITH_APPROVER_TOKEN)");
+  const approvals = program
+    .command("approvals")
+    .description("requests waiting for your approval (as a person: sign in at your identity provider with the device flow, or pass its token)");
+  const asApprover = (command: Command) =>
+    serverOptions(command)
+      .option("--token <jwt>", "your identity provider token (default: LOCKSMITH_APPROVER_TOKEN; without one: sign in with the device flow)")
+      .option("--idp <issuer>", "the identity provider to sign in at, when Locksmith names several (default: the first)");
+
+  asApprover(approvals.command("login"))
+    .description("sign in at the approvers' identity provider (device flow) and print the token, for LOCKSMITH_APPROVER_TOKEN")
+    .action(async (o: ApproverOptions) => {
+      const token = await signInWithDeviceFlow(serverUrl(o), o.idp);
+      show({ token }, () => `${token}\n`);
+    });
 
   asApprover(approvals.command("list"))
     .description("the requests you may approve (GET /v1/approvals)")
@@ -57,9 +72,8 @@ export function registerApprovalsCommands(program: Command): void {
 }
 
 async function approverCall(o: ApproverOptions, method: string, path: string, body?: object): Promise<unknown> {
-  const token = o.token ?? process.env.LOCKSMITH_APPROVER_TOKEN;
-  if (!token) return die("pass --token or set LOCKSMITH_APPROVER_TOKEN to your identity provider token");
   const url = serverUrl(o);
+  const token = o.token ?? process.env.LOCKSMITH_APPROVER_TOKEN ?? (await signInWithDeviceFlow(url, o.idp));
   const response = await fetch(new URL(path, url), {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },

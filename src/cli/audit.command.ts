@@ -1,12 +1,12 @@
 import { createWriteStream } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { signAssertion } from "@locksmith/client/internal";
 import { principalOptions, readPrivateKey, resolveServer, type PrincipalOptions } from "./connection";
-import { show, wantsJson } from "./output";
+import { die, progress, show, table, wantsJson } from "./output";
 import { verifyLedger } from "../domain/audit/verify-ledger";
 import { loadLedgerKey, writeNewLedgerKey } from "../stores/keys/ledger-key-file";
 import { PostgresLedgerReader } from "../stores/postgres/postgres-ledger-reader";
@@ -43,7 +43,13 @@ export function registerAuditCommands(program: Command): void {
       const exportedNotes = o.checkpoints ? await readExported(o.checkpoints) : [];
       const prisma = createPrismaClient(url, 2);
       try {
-        const report = await verifyLedger(new PostgresLedgerReader(prisma), { verifierKey, exportedNotes });
+        const shown = progress();
+        const report = await verifyLedger(new PostgresLedgerReader(prisma), {
+          verifierKey,
+          exportedNotes,
+          onProgress: (checked) => shown.update(`verifying the ledger: ${checked} events checked`),
+        });
+        shown.done();
         if (wantsJson()) out(`${JSON.stringify(report, null, 2)}\n`);
         else if (report.ok) out(`ledger OK: ${report.size} events, ${report.checkpoints} checkpoints, ${report.exported} exported checkpoints verified\n`);
         else
@@ -85,17 +91,22 @@ export function registerAuditCommands(program: Command): void {
   };
 
   filtered(audit.command("query"))
-    .description("print matching events as NDJSON, following every page (GET /v1/audit/events)")
+    .description("print matching events as NDJSON (--json: one array), following every page (GET /v1/audit/events)")
     .option("--limit <n>", "stop after this many events")
     .action(async (o) => {
       let printed = 0;
       const max = o.limit ? Number(o.limit) : Infinity;
+      const all: unknown[] = [];
       for (let cursor: string | null = "0"; cursor && printed < max; ) {
         const page: { events: unknown[]; next_cursor: string | null } = await getJson(o, `/v1/audit/events?${query(o, { cursor, limit: "1000" })}`);
-        for (const event of page.events.slice(0, max - printed)) out(`${JSON.stringify(event)}\n`);
+        for (const event of page.events.slice(0, max - printed)) {
+          if (wantsJson()) all.push(event);
+          else out(`${JSON.stringify(event)}\n`);
+        }
         printed += page.events.length;
         cursor = page.next_cursor;
       }
+      if (wantsJson()) out(`${JSON.stringify(all, null, 2)}\n`);
     });
 
   filtered(audit.command("tail"))
@@ -113,19 +124,49 @@ export function registerAuditCommands(program: Command): void {
     });
 
   filtered(audit.command("export"))
-    .description("stream a range of events as NDJSON (GET /v1/audit/export); each line hashes to its leaf")
+    .description(
+      "stream a range of events as NDJSON (GET /v1/audit/export); each line hashes to its leaf. With --out, prints what it wrote (--json: {file, events, bytes})",
+    )
     .option("--after-seq <n>", "start after this seq")
     .option("--until-seq <n>", "stop at this seq")
     .option("--out <file>", "write to a file instead of stdout")
     .action(async (o) => {
       const response = await get(o, `/v1/audit/export?${query(o, { after_seq: o.afterSeq, until_seq: o.untilSeq })}`);
-      await pipeline(Readable.fromWeb(response.body as never), o.out ? createWriteStream(o.out) : process.stdout);
+      const shown = progress();
+      let events = 0;
+      let bytes = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          for (const byte of chunk) if (byte === 0x0a) events++;
+          shown.update(`exporting the ledger: ${events} events, ${bytes} bytes`);
+          done(null, chunk);
+        },
+      });
+      await pipeline(Readable.fromWeb(response.body as never), count, o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout);
+      shown.done();
+      // On stdout the NDJSON is the answer (each line one JSON value, also with --json).
+      if (o.out) show({ file: o.out, events, bytes }, () => `wrote ${events} events (${bytes} bytes) to ${o.out}\n`);
     });
 
   asAuditor(audit.command("trace"))
     .description("a credential's story: issued → redeemed ×N → revoked / expired (GET /v1/audit/trace/{jti})")
     .requiredOption("--jti <jti>", "the credential id")
-    .action(async (o) => out(`${JSON.stringify(await getJson(o, `/v1/audit/trace/${encodeURIComponent(o.jti)}`), null, 2)}\n`));
+    .action(async (o) => {
+      const trace: { jti?: string; status?: string; redemptions?: number; events?: Record<string, unknown>[] } = await getJson(
+        o,
+        `/v1/audit/trace/${encodeURIComponent(o.jti)}`,
+      );
+      show(trace, () =>
+        Array.isArray(trace.events)
+          ? `${trace.jti}: ${trace.status}, ${trace.redemptions} redemption(s)\n` +
+            table([
+              ["SEQ", "AT", "TYPE", "DECISION", "ACTOR"],
+              ...trace.events.map((e) => [e.seq, e.occurred_at, e.type, e.decision, e.actor].map((v) => String(v ?? "-"))),
+            ])
+          : `${JSON.stringify(trace, null, 2)}\n`,
+      );
+    });
 }
 
 interface AuditorOptions extends PrincipalOptions {
@@ -172,9 +213,4 @@ async function readExported(dir: string): Promise<{ name: string; note: string }
 
 function out(text: string): void {
   process.stdout.write(text);
-}
-
-function die(message: string): never {
-  process.stderr.write(`locksmith: ${message}\n`);
-  process.exit(1);
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { LocksmithClientError, PermissionDenied } from "@locksmith/client";
 import type { PrivateJwk } from "@locksmith/client/internal";
 import { callLocksmith, type Answer, type TransportOptions } from "@locksmith/client/internal";
-import { die, wantsJson } from "./output";
+import { die } from "./output";
 
 /** Where Locksmith is: `--url` / `--issuer`, else the settings the service itself reads. */
 export interface ServerOptions {
@@ -93,7 +93,6 @@ export function refused(error: LocksmithClientError): never {
     error_description: error.description,
     ...(error instanceof PermissionDenied ? { reason: error.reason, ...(error.rule ? { rule: error.rule } : {}) } : {}),
   };
-  if (wantsJson()) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   const why = error instanceof PermissionDenied ? ` (${error.reason}${error.rule ? `, ${error.rule}` : ""})` : "";
-  return die(`${error.status || "unreachable"} ${error.code}: ${error.description}${why}`);
+  return die(`${error.status || "unreachable"} ${error.code}: ${error.description}${why}`, body);
 }

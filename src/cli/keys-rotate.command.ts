@@ -8,6 +8,7 @@ import { KeysFileStore } from "../stores/keys/keys-file-store";
 import { PgAuditLog } from "../stores/postgres/pg-audit-log";
 import { createDatabase } from "../stores/postgres/prisma-client";
 import { createLogger } from "../telemetry/logger";
+import { show } from "./output";
 
 /** The key encryption key from the environment, as the server reads it (`LOCKSMITH_KEYS_KEK`), or none. */
 export function protectorFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProtector {
@@ -61,8 +62,12 @@ export function registerKeysRotate(keys: Command, die: (message: string) => neve
           { store, audit, clock: systemClock, policy },
           { environment: o.env, force: o.force, actor: `cli:${process.env.USER ?? "operator"}` },
         );
-        for (const step of summary.algorithms) process.stdout.write(`${o.env} ${step.alg}: ${describeStep(step, summary.retireAt)}\n`);
-        if (summary.retired.length > 0) process.stdout.write(`retired: ${summary.retired.join(", ")}\n`);
+        show(
+          { environment: o.env, ...summary, recorded: Boolean(o.record) },
+          () =>
+            summary.algorithms.map((step) => `${o.env} ${step.alg}: ${describeStep(step, summary.retireAt)}\n`).join("") +
+            (summary.retired.length > 0 ? `retired: ${summary.retired.join(", ")}\n` : ""),
+        );
         if (!o.record) process.stderr.write("locksmith: not recorded in the ledger (--no-record)\n");
       } catch (error) {
         if (error instanceof RotationRefused) return die(error.message);

@@ -29,7 +29,31 @@ export function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ")).join("\n") + "\n";
 }
 
-export function die(message: string): never {
+/**
+ * Fails: `locksmith: <message>` on stderr, exit 1. With --json, stdout still gets one JSON value,
+ * `body` (a refusal's error body) or `{error: "failed", error_description}`, so a script always
+ * parses stdout.
+ */
+export function die(message: string, body?: object): never {
+  if (jsonMode) process.stdout.write(`${JSON.stringify(body ?? { error: "failed", error_description: message }, null, 2)}\n`);
   process.stderr.write(`locksmith: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * Progress of long work (`audit verify`, `audit export`) for a person watching: one line on
+ * stderr, rewritten in place, only when stderr is a terminal (never in a pipe, a log or CI).
+ */
+export function progress(stream: { isTTY?: boolean; write(text: string): unknown } = process.stderr): { update(text: string): void; done(): void } {
+  let shown = false;
+  return {
+    update(text: string) {
+      if (!stream.isTTY) return;
+      stream.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    done() {
+      if (shown) stream.write("\r\x1b[2K");
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { explainRequest } from "../domain/policy/explain";
 import type { Policy } from "../domain/policy/policy";
 import { validatePolicyFile } from "../domain/policy/validate-policy";
 import { resolveServer } from "./connection";
-import { wantsJson } from "./output";
+import { die, wantsJson } from "./output";
 import { runCaseLive } from "./policy-live";
 
 /**
@@ -41,7 +41,9 @@ export function registerPolicyCommands(program: Command): Command {
 
   policy
     .command("explain")
-    .description("decide one request offline and print the rule chain that produced the decision")
+    .description(
+      "decide one request offline with the server's own decision function and print the rule chain and the patterns that matched (exit 1 for an unknown agent or a request Locksmith refuses as invalid)",
+    )
     .requiredOption("--policy <file>", "policy bundle (default: LOCKSMITH_POLICY)", process.env.LOCKSMITH_POLICY)
     .requiredOption("--agent <id>", "the agent asking")
     .requiredOption("--scope <scopes>", "space-separated scopes")
@@ -58,10 +60,14 @@ export function registerPolicyCommands(program: Command): Command {
         ...decision,
         ...(resourceServer ? { resource_server: resourceServer.id, audience: resourceServer.audience } : {}),
         policy_version: bundle.version,
+        matched: e.matched,
         chain: e.chain,
       };
-      out(wantsJson() ? `${JSON.stringify(view, null, 2)}\n` : `${e.decision.outcome.toUpperCase()}\n${e.chain.map((l) => `  ${l}`).join("\n")}\n`);
-      process.exitCode = 0;
+      const refused = e.decision.outcome === "deny" && (e.decision.reason === "unknown_agent" || e.decision.reason === "invalid_request");
+      if (wantsJson()) out(`${JSON.stringify(view, null, 2)}\n`);
+      else if (refused) err(`locksmith: ${e.chain[0]}`);
+      else out(`${e.decision.outcome.toUpperCase()}\n${e.chain.map((l) => `  ${l}`).join("\n")}\n`);
+      process.exitCode = refused ? 1 : 0;
     });
 
   policy
@@ -169,8 +175,3 @@ function ttlArgument(value: string): number {
 
 const out = (text: string) => void process.stdout.write(text);
 const err = (text: string) => void process.stderr.write(`${text}\n`);
-
-function die(message: string): never {
-  process.stderr.write(`locksmith: ${message}\n`);
-  process.exit(1);
-}

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Answer } from "@locksmith/client/internal";
 import { callAs, principalOptions } from "./connection";
-import { die, show } from "./output";
+import { die, show, table } from "./output";
 
 /**
  * `locksmith secrets put|rotate|delete|list`: the platform team's hands on
@@ -29,7 +29,17 @@ export function registerSecretsCommands(program: Command): void {
     print(await callAs(o, "DELETE", `/v1/admin/secrets/${encodeURIComponent(upstream)}`));
   });
   admin(secrets.command("list").description("list secrets: upstream, owner, version, KEK id, dates (never a value)")).action(async (o) => {
-    print(await callAs(o, "GET", "/v1/admin/secrets"));
+    const answer = await callAs(o, "GET", "/v1/admin/secrets");
+    const rows = (answer.body as { secrets?: Record<string, unknown>[] } | undefined)?.secrets;
+    if (!Array.isArray(rows)) return print(answer);
+    show(answer.body, () =>
+      rows.length === 0
+        ? "no upstream secret is stored\n"
+        : table([
+            ["UPSTREAM", "OWNER", "VERSION", "KEK", "UPDATED", "BY"],
+            ...rows.map((r) => [r.upstream, r.owner, r.version, r.kek_id, r.updated_at, r.updated_by].map((v) => String(v ?? "-"))),
+          ]),
+    );
   });
 }
 

@@ -104,7 +104,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   }
   app.use(tokenRoutes(deps.services, auth, limits));
   app.use(introspectRevokeRoutes(deps.services, auth, limits));
-  app.use(metadataRoutes(deps.services.issuer));
+  app.use(metadataRoutes(deps.services.issuer, () => deps.services.policy.current()));
   app.use(approvalsRoutes(deps.approvals, auth, limits));
   if (deps.admin) app.use(adminRoutes(deps.admin, auth));
   app.use(discoveryRoutes(deps.services.keys));

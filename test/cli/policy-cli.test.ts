@@ -95,7 +95,9 @@ describe("locksmith policy explain", () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("PENDING_APPROVAL");
-    expect(r.stdout).toContain("billing:void: first covering grant roles.billing-operator.grants[2] (max_ttl 60s, max_uses 1, approval)");
+    expect(r.stdout).toContain(
+      'billing:void: first covering grant roles.billing-operator.grants[2], role billing-operator grants[2]: scope "billing:void" matches billing:void, resource "billing:invoices/*" matches billing:invoices/7 (max_ttl 60s, max_uses 1, approval)',
+    );
     expect(r.stdout).toContain("ttl 60s (cap 60s)");
     expect(r.stdout).toContain("approval: 2 of group:sre");
   });
@@ -120,7 +122,29 @@ describe("locksmith policy explain", () => {
       reason: "explicit_deny",
       rule: "roles.customer-service-tier-1.deny[0]",
       policy_version: expect.stringMatching(/^sha256:/),
+      matched: [{ scope: "crm:delete", role: "customer-service-tier-1", kind: "deny", index: 0, scope_pattern: "*:delete", resource_pattern: "**" }],
     });
+  });
+
+  it("exits 1 for an unknown agent and for a wildcard resource, which Locksmith refuses before deciding", async () => {
+    const unknown = await runCli("policy", "explain", "--policy", COMPANY, "--agent", "nobody", "--scope", "crm:read", "--resource", "crm:customers/42");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("locksmith: agent nobody: not in the bundle");
+    const wildcard = await runCli(
+      "policy",
+      "explain",
+      "--json",
+      "--policy",
+      COMPANY,
+      "--agent",
+      "support-agent",
+      "--scope",
+      "crm:read",
+      "--resource",
+      "crm:customers/*",
+    );
+    expect(wildcard.code).toBe(1);
+    expect(JSON.parse(wildcard.stdout)).toMatchObject({ outcome: "deny", reason: "invalid_request" });
   });
 
   it("narrows to the user's entitlements", async () => {

@@ -3,7 +3,8 @@
 // Usage: node oidc-idp.mjs <config.json>; prints "listening" once it serves.
 // config: { issuer, port, clients: [{ client_id, client_secret, redirect_uris, grant_types? }], accounts: { <sub>: { <claims> } },
 //          scopes?: [more scopes], rotateRefreshTokens?: boolean,
-//          api?: { resource, scope }: as an OAuth upstream, its access tokens are JWTs for that API (resource indicators) }
+//          api?: { resource, scope }: as an OAuth upstream, its access tokens are JWTs for that API (resource indicators),
+//          deviceFlow?: boolean: the device authorization grant (RFC 8628), for `locksmith approvals` }
 import { readFileSync } from "node:fs";
 import Provider from "oidc-provider";
 
@@ -26,6 +27,7 @@ const provider = new Provider(config.issuer, {
   cookies: { keys: ["test-only-cookie-key"] },
   features: {
     devInteractions: { enabled: true },
+    ...(config.deviceFlow ? { deviceFlow: { enabled: true } } : {}),
     ...(config.api
       ? {
           resourceIndicators: {

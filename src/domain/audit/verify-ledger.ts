@@ -28,6 +28,8 @@ export interface VerifyOptions {
   /** Signed notes kept outside the database (the export directory). */
   readonly exportedNotes?: readonly { readonly name: string; readonly note: string }[];
   readonly pageSize?: number;
+  /** Called after each page with the events checked so far (for a progress line). */
+  readonly onProgress?: (checked: number) => void;
 }
 
 const REORDER_WINDOW = 64;
@@ -95,6 +97,7 @@ export async function verifyLedger(reader: LedgerReader, options: VerifyOptions)
       }
     }
     after = page[page.length - 1].seq;
+    options.onProgress?.(size);
   }
   for (const [checkpointSize, sources] of expectedRoots) {
     if (checkpointSize > size) {

@@ -180,10 +180,27 @@ const login = z
   })
   .strict();
 
+/**
+ * How `locksmith approvals` signs a person in at this IdP: the device authorization grant (RFC 8628)
+ * with a public client registered there. Published in Locksmith's metadata (`approver_sign_in`).
+ */
+const approverSignIn = z
+  .object({
+    /** The public client (no secret) at the IdP allowed the device_code grant. */
+    client_id: z.string().min(1).max(256),
+    /** Scopes asked besides `openid`, so the token carries the groups claim. */
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/))
+      .max(16)
+      .default([]),
+  })
+  .strict();
+
 const identityProvider = z
   .object({
     ...trustedIssuer,
     login: login.optional(),
+    approver_sign_in: approverSignIn.optional(),
     /** The `aud` a user token an agent presents for delegation (`on_behalf_of`) must carry, and its only audience. */
     audience: z.string().min(1).max(512),
     /**

@@ -36,6 +36,7 @@ export function compileIdentityProviders(bundle: Bundle): Map<string, IdentityPr
       entitlements: entitlementsReader(spec),
       groups: (claims) => stringList(claims[spec.groups_claim ?? "groups"]),
       personClaims: [...new Set([spec.entitlements_claim, spec.groups_claim ?? "groups"])],
+      ...(spec.approver_sign_in ? { approverSignIn: { clientId: spec.approver_sign_in.client_id, scopes: spec.approver_sign_in.scopes } } : {}),
       ...(spec.login ? { login: { clientId: spec.login.client_id, clientSecretEnv: spec.login.client_secret_env, scopes: spec.login.scopes } } : {}),
     });
   }

@@ -117,6 +117,8 @@ export interface IdentityProviderPolicy {
   readonly personClaims: readonly string[];
   /** Locksmith signs people in here (OIDC relying party); absent: this IdP only vouches for user tokens. */
   readonly login?: { readonly clientId: string; readonly clientSecretEnv: string; readonly scopes: readonly string[] };
+  /** The public client `locksmith approvals` signs approvers in with (device flow, RFC 8628). */
+  readonly approverSignIn?: { readonly clientId: string; readonly scopes: readonly string[] };
 }
 
 /** What a user may do: a scope is covered when one of the user's entitlements matches it. */

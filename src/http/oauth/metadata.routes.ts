@@ -1,5 +1,7 @@
 import { Router } from "express";
 import { ASSERTION_ALGORITHMS } from "../../domain/identity/authenticate";
+import { approvalsAudience } from "../../domain/identity/token-audience";
+import type { Policy } from "../../domain/policy/policy";
 import { AUTHORIZATION_CODE, REFRESH_TOKEN } from "./person-token.routes";
 import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "./token.routes";
 
@@ -9,10 +11,10 @@ import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "./token.routes";
  * (code + PKCE S256, `none` at the token endpoint). `issuer` is the `iss` of every token and of
  * every authorization response (RFC 9207).
  */
-export function metadataRoutes(issuer: string): Router {
+export function metadataRoutes(issuer: string, policy: () => Policy): Router {
   const router = Router();
   const authMethods = ["private_key_jwt"];
-  const body = JSON.stringify({
+  const fixed = {
     issuer,
     token_endpoint: `${issuer}/oauth/token`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
@@ -31,9 +33,30 @@ export function metadataRoutes(issuer: string): Router {
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
-  });
+  };
   router.get("/.well-known/oauth-authorization-server", (_req, res) => {
-    res.set("Cache-Control", "public, max-age=300").type("application/json").send(body);
+    res.set("Cache-Control", "public, max-age=300").json({ ...fixed, ...approverSignIn(issuer, policy()) });
   });
   return router;
+}
+
+/**
+ * A Locksmith extension: where `locksmith approvals` signs a person in (the device flow at an
+ * identity provider whose bundle entry has `approver_sign_in`) and the audience the approvals API
+ * expects of that sign-in. Public facts: an issuer URL and a public client id.
+ */
+function approverSignIn(issuer: string, policy: Policy): { approver_sign_in?: object[] } {
+  const entries = [...(policy.identityProviders?.values() ?? [])].flatMap((idp) =>
+    idp.approverSignIn
+      ? [
+          {
+            issuer: idp.issuer,
+            client_id: idp.approverSignIn.clientId,
+            scopes: ["openid", ...idp.approverSignIn.scopes],
+            audience: idp.approverAudience ?? approvalsAudience(issuer),
+          },
+        ]
+      : [],
+  );
+  return entries.length > 0 ? { approver_sign_in: entries } : {};
 }
