@@ -21,6 +21,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The console's static script and stylesheet (no build step: served as written).
+COPY public ./public
 COPY prisma/migrations ./prisma/migrations
 # Runs as the unprivileged `node` user.
 USER node

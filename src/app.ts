@@ -225,6 +225,7 @@ export async function buildLocksmith(
     admin: { suspension, reloadPolicy },
     counter: stores.counter,
     metrics: config.metrics ? metrics : undefined,
+    console: config.console,
     keyRotation: { store: keyStore, audit, clock, policy: policySource },
     trustProxy: config.trustProxy,
     authorization,

@@ -68,6 +68,8 @@ const settingsSchema = z
     DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Serve Prometheus metrics at GET /metrics. */
     LOCKSMITH_METRICS: z.enum(["on", "off"]).default("on"),
+    /** Serve the people's console at /console (and send GET / there); `off`: no /console route at all. */
+    LOCKSMITH_CONSOLE: z.enum(["on", "off"]).default("on"),
     /**
      * Which proxies in front of Locksmith to believe about the caller's address (X-Forwarded-For), so the
      * ledger's client_ip is the real caller: `false` (default: the header is ignored), a hop count (`1`),
@@ -136,6 +138,8 @@ export interface Config {
   readonly redisTopology: RedisTopology;
   readonly databaseReadUrl?: string;
   readonly metrics: boolean;
+  /** Serve the console at /console (LOCKSMITH_CONSOLE). */
+  readonly console: boolean;
   /** express's `trust proxy`: false, true, a hop count, or the trusted addresses. */
   readonly trustProxy: boolean | number | readonly string[];
   /** Serve a bundle holding the demo keys of examples/keys/ outside dev mode (LOCKSMITH_ALLOW_DEMO_KEYS). */
@@ -188,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisTopology: redisTopology(s.LOCKSMITH_REDIS_MODE, s.REDIS_URL, s.REDIS_NODES, s.REDIS_SENTINEL_MASTER),
     databaseReadUrl: s.DATABASE_READ_URL,
     metrics: s.LOCKSMITH_METRICS === "on",
+    console: s.LOCKSMITH_CONSOLE === "on",
     trustProxy: trustProxy(s.LOCKSMITH_TRUST_PROXY),
     allowDemoKeys: s.LOCKSMITH_ALLOW_DEMO_KEYS === "true",
     reaperSeconds: s.LOCKSMITH_REAPER_SECONDS,

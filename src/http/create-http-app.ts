@@ -27,6 +27,7 @@ import { adminKeysRoutes, type AdminKeysDeps } from "./routes/admin-keys.routes"
 import { metricsRoutes } from "./routes/metrics.routes";
 import type { AuthorizationServices } from "../domain/oauth/authorization-services";
 import { PeopleSignIn } from "./login/people-sign-in";
+import { consoleRoutes } from "./console/console.routes";
 import { connectionsRoutes } from "./routes/connections.routes";
 import type { ConnectedAccounts } from "../domain/connections/connected-accounts";
 import { browserRateLimit } from "./middleware/browser-rate-limit";
@@ -65,6 +66,8 @@ export interface HttpDeps {
   readonly secrets?: SecretVault;
   /** People's connected accounts (upstreams of kind oauth2); served with people's sign-in. */
   readonly connections?: ConnectedAccounts;
+  /** Serve the people's console at /console (and redirect GET / there) when people can sign in; default on (LOCKSMITH_CONSOLE). */
+  readonly console?: boolean;
 }
 
 /** The HTTP surface: middleware, routes, and the one error handler. */
@@ -95,6 +98,9 @@ export function createHttpApp(deps: HttpDeps): Express {
     app.use(consentsRoutes(deps.authorization, signIn));
     app.use(personTokenRoutes(deps.authorization));
     if (deps.connections) app.use(connectionsRoutes(deps.connections, signIn));
+    if (deps.console ?? true) {
+      app.use(consoleRoutes({ signIn, services: deps.services, ledger: deps.ledger, approvals: deps.approvals, admin: deps.admin, counter: deps.counter }));
+    }
   }
   app.use(tokenRoutes(deps.services, auth, limits));
   app.use(introspectRevokeRoutes(deps.services, auth, limits));

@@ -158,8 +158,9 @@ export async function answerConsent(
  */
 export const csrfTokenOf = (session: string): string => createHash("sha256").update(`locksmith-csrf:${session}`).digest("base64url");
 
-function csrfMatches(session: string, token: string | undefined): boolean {
-  if (token === undefined) return false;
+/** Whether `token` is the CSRF token of `session` (constant-time compare). */
+export function csrfMatches(session: string, token: unknown): boolean {
+  if (typeof token !== "string") return false;
   const expected = Buffer.from(csrfTokenOf(session));
   const given = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);

@@ -103,6 +103,25 @@ const approval = z
   })
   .strict();
 
+/** Who opens the console (issue 17): people named by their IdP group or subject, as approvers are. */
+const consolePeople = z
+  .array(
+    z
+      .string()
+      .regex(/^(group|user):.+$/, "must be group:NAME or user:NAME")
+      .max(256),
+  )
+  .max(256)
+  .default([]);
+const consoleSection = z
+  .object({
+    /** Read the ledger (filters, traces, export, proofs). */
+    auditors: consolePeople,
+    /** Everything auditors see, plus suspend/resume and the policy pages. */
+    admins: consolePeople,
+  })
+  .strict();
+
 const grant = z
   .object({
     scopes: z.array(pattern).min(1),
@@ -226,6 +245,8 @@ export const bundleSchema = z
     circuit_breaker: circuitBreakerSchema.optional(),
     /** Systems that do not verify Locksmith tokens: brokered API keys, dynamic database roles, connected accounts. */
     upstreams: upstreamsSchema.default({}),
+    /** The console's people: auditors and admins (approvers come from the approval rules' `approvers`). */
+    console: consoleSection.optional(),
   })
   .strict();
 

@@ -89,6 +89,7 @@ export function compilePolicy(bundle: Bundle, sourceBytes: string | Buffer, sour
       circuitBreaker: compileCircuitBreaker(bundle.circuit_breaker),
       clientMetadataDocuments: { allowPrivateAddresses: bundle.client_metadata_documents?.allow_private_addresses ?? false },
       upstreams,
+      ...(bundle.console ? { console: { auditors: bundle.console.auditors, admins: bundle.console.admins } } : {}),
     },
   };
 }

@@ -86,6 +86,14 @@ export interface Policy {
   readonly clientMetadataDocuments?: { readonly allowPrivateAddresses: boolean };
   /** The bundle's `upstreams` by id; each is also in `resourceServers`, so `decide` walls and grants them like any other. */
   readonly upstreams?: ReadonlyMap<string, UpstreamPolicy>;
+  /** The bundle's `console:` people (absent: no auditors and no admins on the console). */
+  readonly console?: ConsolePeople;
+}
+
+/** `group:NAME` / `user:SUBJECT` entries, as in an approval's `approvers`. */
+export interface ConsolePeople {
+  readonly auditors: readonly string[];
+  readonly admins: readonly string[];
 }
 
 /** A trusted OIDC issuer of user tokens, its key set built once at load. */

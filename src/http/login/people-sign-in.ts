@@ -60,6 +60,12 @@ export class PeopleSignIn {
     }
   }
 
+  /** Ends this browser's session (on every replica at once) and clears its cookie. */
+  async signOut(req: Request, res: Response): Promise<void> {
+    await signOut(this.services, this.cookie.read(req));
+    this.cookie.clear(res);
+  }
+
   /** GET /oauth/login/callback (the IdP sends the browser back here) and POST /oauth/logout. */
   routes(): Router {
     const router = Router();
@@ -73,8 +79,7 @@ export class PeopleSignIn {
       res.redirect(303, outcome.returnTo);
     });
     router.post("/oauth/logout", async (req, res) => {
-      await signOut(this.services, this.cookie.read(req));
-      this.cookie.clear(res);
+      await this.signOut(req, res);
       sendPage(res, { title: "Signed out", body: html`<p>You are signed out of Locksmith.</p>` });
     });
     return router;

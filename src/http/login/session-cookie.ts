@@ -4,7 +4,9 @@ import { SESSION_TTL_MS } from "../../domain/people/sign-in";
 /**
  * The sign-in session cookie: an opaque 256-bit secret (the server keeps only its hash, with the
  * person), HttpOnly, SameSite=Lax (sent on the top-level navigations of the OAuth redirects, never
- * on cross-site posts), Secure and `__Host-` prefixed whenever Locksmith is served over https.
+ * on cross-site posts), Secure and `__Host-` prefixed — except when Locksmith is served over plain
+ * http on a loopback address (dev mode, tests), where a browser would drop a Secure cookie. An http
+ * issuer on any other host still gets Secure: the browser keeps no session there (fail closed).
  */
 export class SessionCookie {
   readonly name: string;
@@ -16,7 +18,7 @@ export class SessionCookie {
     base = "locksmith_session",
     private readonly ttlMs = SESSION_TTL_MS,
   ) {
-    this.secure = issuer.startsWith("https:");
+    this.secure = !isLoopbackHttp(issuer);
     this.name = this.secure ? `__Host-${base}` : base;
   }
 
@@ -35,4 +37,10 @@ export class SessionCookie {
   clear(res: Response): void {
     res.clearCookie(this.name, { httpOnly: true, sameSite: "lax", secure: this.secure, path: "/" });
   }
+}
+
+/** http://localhost, http://127.0.0.0/8, http://[::1]: the only origins a session cookie may travel without Secure. */
+export function isLoopbackHttp(issuer: string): boolean {
+  const url = new URL(issuer);
+  return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname));
 }

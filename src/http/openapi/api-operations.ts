@@ -8,6 +8,7 @@ import { subjectRevocationBody } from "../routes/subject-revocations.routes";
 import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "../oauth/token.routes";
 import { UPSTREAM_ID } from "../routes/connections.routes";
 import { UPSTREAM, valueBody } from "../routes/admin-secrets.routes";
+import { CONSOLE_OPERATIONS } from "./console-operations";
 
 /** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), a person signed in at Locksmith (session cookie), or anyone. */
 export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "person" | "credential" | "public";
@@ -23,7 +24,19 @@ export interface ApiOperation {
   /** The express path, e.g. `/v1/credentials/:jti`. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: "credentials" | "oauth" | "people" | "approvals" | "revocations" | "admin" | "audit" | "discovery" | "operations" | "connections" | "upstreams";
+  readonly tag:
+    | "credentials"
+    | "oauth"
+    | "people"
+    | "console"
+    | "approvals"
+    | "revocations"
+    | "admin"
+    | "audit"
+    | "discovery"
+    | "operations"
+    | "connections"
+    | "upstreams";
   readonly callers: readonly Caller[];
   readonly params?: Readonly<Record<string, z.ZodType>>;
   readonly query?: z.ZodObject;
@@ -391,6 +404,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     callers: ["person"],
     responses: { 303: { description: "back to the list" } },
   },
+  // The people's console (docs/console.md): pages for people signed in at the company IdP, with a console role.
+  ...CONSOLE_OPERATIONS,
   // Upstream secrets (Token B): admins put, rotate, delete and list them; a value is never returned.
   {
     method: "get",

@@ -45,6 +45,7 @@ describe("loadConfig", () => {
         redisTopology: { mode: "standalone", nodes: [], sentinelMaster: undefined },
         databaseReadUrl: undefined,
         metrics: true,
+        console: true,
         trustProxy: false,
         allowDemoKeys: false,
         reaperSeconds: 10,
@@ -133,6 +134,7 @@ describe("loadConfig", () => {
       ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "0" }],
       ["LOCKSMITH_APPROVAL_TIMEOUT", { LOCKSMITH_APPROVAL_TIMEOUT: "soon" }],
       ["LOCKSMITH_POLICY_WATCH", { LOCKSMITH_POLICY_WATCH: "yes" }],
+      ["LOCKSMITH_CONSOLE", { LOCKSMITH_CONSOLE: "no" }],
     ])("%s with a wrong scheme or value", (variable, env) => {
       expect(configError(env).message).toContain(`${variable}: `);
     });
