@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import request from "supertest";
 import { parse, stringify } from "yaml";
 import { startLocksmith, type LocksmithUnderTest } from "./locksmith-under-test";
-import { COMPANY_POLICY, EXAMPLE_POLICY } from "./principals";
+import { assertionFor, COMPANY_POLICY, EXAMPLE_POLICY, type ExamplePrincipal } from "./principals";
 import { freePort } from "./private-stores";
 import { startIdp } from "./token-a-world";
 
@@ -133,4 +134,64 @@ export async function signInAs(context: BrowserContext, person: ConsolePerson | 
 /** A full-page screenshot of the console page, as test-output/console/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** What a seeded run left: every secret that went over the wire (for hygiene checks) and the credentials it made. */
+export interface SeededRun {
+  /** Assertions, credentials and the login client secret: none may ever be on a console page. */
+  readonly secrets: string[];
+  /** support-agent's credential that was issued, redeemed and revoked. */
+  readonly tracedJti: string;
+  /** Hostile text an agent wrote into the ledger (its `reason`), which pages must show as text. */
+  readonly hostileReason: string;
+}
+
+/** `Authorization: Bearer <fresh assertion>` of an example principal, for this world's issuer. */
+export async function bearer(world: ConsoleWorld, id: ExamplePrincipal, secrets?: string[]): Promise<Record<string, string>> {
+  const assertion = await assertionFor(id, world.locksmithUrl);
+  secrets?.push(assertion);
+  return { authorization: `Bearer ${assertion}` };
+}
+
+/**
+ * A small, known run through the API: support-agent gets a credential (with hostile text as its reason)
+ * that crm-prod redeems and the agent revokes, is denied a delete and an ungranted resource; billing-agent
+ * reads an invoice and is denied a delete. Then a checkpoint is signed, so every event has a proof.
+ */
+export async function seedRun(world: ConsoleWorld): Promise<SeededRun> {
+  const secrets = [process.env[CONSOLE_LOGIN_SECRET_ENV]!];
+  const api = request(world.locksmithUrl);
+  const hostileReason = `<img src=x onerror="document.title='xss'"><script>document.title='xss'</script>"'\`&amp;`;
+  const issue = async (agent: ExamplePrincipal, body: object, status: number) => {
+    const res = await api
+      .post("/v1/credentials")
+      .set(await bearer(world, agent, secrets))
+      .send(body);
+    if (res.status !== status) throw new Error(`${agent} ${JSON.stringify(body)}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+    if (typeof res.body.credential === "string") secrets.push(res.body.credential);
+    return res.body as { credential: string; jti: string };
+  };
+  const traced = await issue("support-agent", { scope: "crm:read", resource: "crm:customers/42", reason: hostileReason }, 201);
+  const redeemed = await api
+    .post("/v1/credentials/redeem")
+    .set(await bearer(world, "crm-prod", secrets))
+    .send({ credential: traced.credential });
+  if (redeemed.body.active !== true) throw new Error(`redeem: ${JSON.stringify(redeemed.body)}`);
+  const revoked = await api.delete(`/v1/credentials/${traced.jti}`).set(await bearer(world, "support-agent", secrets));
+  if (revoked.status !== 204) throw new Error(`revoke: ${revoked.status}`);
+  await issue("support-agent", { scope: "crm:delete", resource: "crm:customers/42" }, 403);
+  await issue("support-agent", { scope: "crm:read", resource: "crm:orders/1" }, 403);
+  await issue("billing-agent", { scope: "billing:read", resource: "billing:invoices/7" }, 201);
+  await issue("billing-agent", { scope: "billing:delete", resource: "billing:invoices/7" }, 403);
+  await world.sut.locksmith.checkpoint();
+  return { secrets, tracedJti: traced.jti, hostileReason };
+}
+
+/** Every private key of examples/keys (the `d` of each JWK): never on a page. */
+export function examplePrivateKeys(): string[] {
+  const dir = resolve(__dirname, "..", "..", "examples", "keys");
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".jwk.json"))
+    .map((file) => JSON.parse(readFileSync(join(dir, file), "utf8")).d as string)
+    .filter(Boolean);
 }

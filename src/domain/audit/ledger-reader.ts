@@ -45,6 +45,8 @@ export interface StoredCheckpoint {
   readonly root: Hash;
   /** The C2SP signed note. */
   readonly note: string;
+  /** When it was signed (stored beside it; not part of the signed note). */
+  readonly signedAt?: Date;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { Router } from "express";
+import { Router, type ErrorRequestHandler } from "express";
+import { LocksmithError } from "../../domain/errors";
+import { STATUS_OF } from "../error-handler";
 import type { LedgerReader } from "../../domain/audit/ledger-reader";
 import type { ApprovalServices } from "../../domain/approvals/approval-services";
 import type { CredentialServices } from "../../domain/credentials/credential-services";
@@ -8,13 +10,24 @@ import { browserRateLimit } from "../middleware/browser-rate-limit";
 import type { AdminDeps } from "../routes/admin.routes";
 import { requireConsoleVisitor, visitorOf } from "./console-access";
 import { consoleAssets } from "./console-assets";
-import { CONSOLE_SECTIONS, sendConsolePage } from "./console-page";
+import { CONSOLE_SECTIONS, sendConsoleMessage, sendConsolePage } from "./console-page";
 import { requireSameSiteForm } from "./same-site-form";
 import { ledgerPages } from "./ledger.pages";
 import { approvalsPages } from "./approvals.pages";
 import { agentsPages } from "./agents.pages";
 import { picturesPages } from "./pictures.pages";
 import { html } from "../pages/html";
+
+/**
+ * A caller's mistake on a console page (a bad filter, an unknown event) is a page saying so, with its
+ * 4xx status; data endpoints (*.json, *.ndjson) and faults go on to the API's error handler (JSON, and a
+ * 5xx never carries an internal message).
+ */
+const consoleErrors: ErrorRequestHandler = (error, req, res, next) => {
+  const status = error instanceof LocksmithError ? STATUS_OF[error.code] : 500;
+  if (!req.path.startsWith("/console") || /\.(json|ndjson)$/.test(req.path) || status >= 500 || res.headersSent) return next(error);
+  sendConsoleMessage(res, res.locals.consoleVisitor, status, status === 404 ? "Not found" : "That did not work", (error as LocksmithError).description);
+};
 
 /** What the console's pages use: the same services the API routes use, so every action is authorized and recorded the same way. */
 export interface ConsoleDeps {
@@ -53,5 +66,6 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(approvalsPages(deps, sameSiteForm));
   router.use(agentsPages(deps, sameSiteForm));
   router.use(picturesPages(deps, sameSiteForm));
+  router.use(consoleErrors);
   return router;
 }

@@ -1,3 +1,4 @@
+import { exportQuery, jtiParam, listQuery, seqParam } from "../routes/audit.routes";
 import type { ApiOperation } from "./api-operations";
 
 const page = (description: string) => ({
@@ -48,10 +49,56 @@ export const CONSOLE_OPERATIONS: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/console/ledger",
-    summary: "The ledger: filtered, paged events (auditors, admins)",
+    summary: "The ledger: filtered, paged events and the verification status (auditors, admins)",
     tag: "console",
     callers: ["person"],
+    query: listQuery,
     responses: page("the ledger page"),
+  },
+  {
+    method: "get",
+    path: "/console/ledger/tail.json",
+    summary: "The live tail: events after `cursor` matching the filter (console.js polls it)",
+    tag: "console",
+    callers: ["person"],
+    query: listQuery,
+    responses: { 200: { description: "{events, last}", type: "application/json" } },
+  },
+  {
+    method: "get",
+    path: "/console/ledger/export.ndjson",
+    summary: "The current filter as NDJSON: the same lines as GET /v1/audit/export",
+    tag: "console",
+    callers: ["person"],
+    query: exportQuery,
+    responses: { 200: { description: "one canonical event per line", type: "application/x-ndjson" } },
+  },
+  {
+    method: "get",
+    path: "/console/ledger/events/:seq",
+    summary: "One event's full record, with a button verifying its inclusion proof in the browser",
+    tag: "console",
+    callers: ["person"],
+    params: { seq: seqParam },
+    responses: page("the event page"),
+  },
+  {
+    method: "get",
+    path: "/console/ledger/events/:seq/proof.json",
+    summary: "The event's inclusion proof in the last signed checkpoint, with the event (console.js recomputes it)",
+    tag: "console",
+    callers: ["person"],
+    params: { seq: seqParam },
+    responses: { 200: { description: "the audit API's proof document plus `event`", type: "application/json" } },
+  },
+  {
+    method: "get",
+    path: "/console/ledger/trace/:jti",
+    summary: "A credential's timeline: issued → redeemed → revoked, with approvers and the person it acted for",
+    tag: "console",
+    callers: ["person"],
+    params: { jti: jtiParam },
+    responses: page("the timeline page"),
   },
   {
     method: "get",

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AUDIT_DECISIONS, AUDIT_EVENT_TYPES } from "../../domain/audit/audit-event";
 import { eventDocument } from "../../domain/audit/canonical-event";
 import type { EventFilter, LedgerReader } from "../../domain/audit/ledger-reader";
-import { proveConsistency, proveInclusion } from "../../domain/audit/ledger-proofs";
+import { proveConsistency, proveInclusion, type InclusionAnswer } from "../../domain/audit/ledger-proofs";
 import { traceCredential } from "../../domain/audit/trace-credential";
 import { LocksmithError } from "../../domain/errors";
 import { authenticateClient, type ClientAuthDeps } from "../middleware/authenticate-client";
@@ -20,7 +20,8 @@ const size = z
   .transform(Number);
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
-const filterQuery = z
+/** The auditors' filter (AND of every field given), as the API and the console's ledger page parse it. */
+export const filterQuery = z
   .object({
     from: time.optional(),
     to: time.optional(),
@@ -80,16 +81,7 @@ export function auditRoutes(ledger: LedgerReader, auth: ClientAuthDeps): Router 
   router.get("/v1/audit/events/:seq/proof", async (req, res) => {
     const seq = parseBody(seqParam, req.params.seq);
     const { size: treeSize } = parseBody(proofQuery, req.query);
-    const proof = await proveInclusion(ledger, seq, treeSize);
-    res.json({
-      seq: proof.seq,
-      leaf_index: proof.leafIndex,
-      tree_size: proof.treeSize,
-      leaf_hash: b64(proof.leafHash),
-      audit_path: proof.auditPath.map(b64),
-      root_hash: b64(proof.checkpoint.root),
-      checkpoint: proof.checkpoint.note,
-    });
+    res.json(inclusionDocument(await proveInclusion(ledger, seq, treeSize)));
   });
 
   router.get("/v1/audit/consistency", async (req, res) => {
@@ -131,7 +123,7 @@ export function auditRoutes(ledger: LedgerReader, auth: ClientAuthDeps): Router 
  * each write: memory stays one page however long the range. Each line is the
  * exact JSON whose RFC 8785 form is hashed into the event's leaf.
  */
-async function streamNdjson(res: Response, ledger: LedgerReader, filter: EventFilter, after: bigint, until?: bigint): Promise<void> {
+export async function streamNdjson(res: Response, ledger: LedgerReader, filter: EventFilter, after: bigint, until?: bigint): Promise<void> {
   res.status(200).type("application/x-ndjson");
   let cursor = after;
   try {
@@ -150,6 +142,19 @@ async function streamNdjson(res: Response, ledger: LedgerReader, filter: EventFi
     return;
   }
   res.end();
+}
+
+/** The JSON of an inclusion proof (API and console): verify with any RFC 6962/9162 verifier against the checkpoint's root. */
+export function inclusionDocument(proof: InclusionAnswer) {
+  return {
+    seq: proof.seq,
+    leaf_index: proof.leafIndex,
+    tree_size: proof.treeSize,
+    leaf_hash: b64(proof.leafHash),
+    audit_path: proof.auditPath.map(b64),
+    root_hash: b64(proof.checkpoint.root),
+    checkpoint: proof.checkpoint.note,
+  };
 }
 
 const b64 = (hash: Buffer) => hash.toString("base64");

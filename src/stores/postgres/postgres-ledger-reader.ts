@@ -91,15 +91,15 @@ export class PostgresLedgerReader implements LedgerReader {
   }
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
-    const rows = await this.query<CheckpointRow>(Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" ORDER BY "size"`);
+    const rows = await this.query<CheckpointRow>(Prisma.sql`SELECT "size", "root", "note", "created_at" FROM "audit_checkpoints" ORDER BY "size"`);
     return rows.map(checkpointOf);
   }
 
   async checkpoint(size?: number): Promise<StoredCheckpoint | undefined> {
     const rows = await this.query<CheckpointRow>(
       size === undefined
-        ? Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" ORDER BY "size" DESC LIMIT 1`
-        : Prisma.sql`SELECT "size", "root", "note" FROM "audit_checkpoints" WHERE "size" = ${size}`,
+        ? Prisma.sql`SELECT "size", "root", "note", "created_at" FROM "audit_checkpoints" ORDER BY "size" DESC LIMIT 1`
+        : Prisma.sql`SELECT "size", "root", "note", "created_at" FROM "audit_checkpoints" WHERE "size" = ${size}`,
     );
     return rows[0] && checkpointOf(rows[0]);
   }
@@ -122,9 +122,15 @@ interface CheckpointRow {
   size: bigint;
   root: Uint8Array;
   note: string;
+  created_at: Date;
 }
 
-const checkpointOf = (row: CheckpointRow): StoredCheckpoint => ({ size: Number(row.size), root: Buffer.from(row.root), note: row.note });
+const checkpointOf = (row: CheckpointRow): StoredCheckpoint => ({
+  size: Number(row.size),
+  root: Buffer.from(row.root),
+  note: row.note,
+  signedAt: row.created_at,
+});
 
 function whereOf(filter: EventFilter): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
