@@ -10,7 +10,6 @@ import { ledgerText } from "../validation";
 import { readsLedger } from "../../domain/console/console-roles";
 import { requireRole, visitorOf } from "./console-access";
 import { csrfField, sendConsolePage } from "./console-page";
-import { refusalAsPage } from "./console-refusal";
 import type { ConsoleDeps } from "./console.routes";
 
 const suspendForm = z.object({
@@ -51,14 +50,12 @@ ${overview.agents.map((agent) => agentCard(agent, canSuspend ? visitor.csrf : un
   for (const action of ["suspend", "resume"] as const) {
     router.post(`/console/agents/${action}`, ...sameSiteForm, requireRole("admin"), async (req, res) => {
       const visitor = visitorOf(res);
-      await refusalAsPage(res, visitor, async () => {
-        if (!deps.admin) throw new LocksmithError("not_found", "suspension is not available on this Locksmith");
-        const form = suspendForm.safeParse(req.body);
-        if (!form.success) throw invalidRequest("name an agent; a reason is at most 512 characters of text");
-        const reason = form.data.reason?.trim() || undefined;
-        await setAgentSuspended(deps.admin.suspension, visitor.person.subject, form.data.agent, action === "suspend", callOf(res), reason);
-        res.redirect(303, `/console/agents?done=${action === "suspend" ? "suspended" : "resumed"}`);
-      });
+      if (!deps.admin) throw new LocksmithError("not_found", "suspension is not available on this Locksmith");
+      const form = suspendForm.safeParse(req.body);
+      if (!form.success) throw invalidRequest("name an agent; a reason is at most 512 characters of text");
+      const reason = form.data.reason?.trim() || undefined;
+      await setAgentSuspended(deps.admin.suspension, visitor.person.subject, form.data.agent, action === "suspend", callOf(res), reason);
+      res.redirect(303, `/console/agents?done=${action === "suspend" ? "suspended" : "resumed"}`);
     });
   }
 

@@ -10,7 +10,6 @@ import { REQUEST_ID } from "../routes/approvals.routes";
 import { ledgerText } from "../validation";
 import { requireRole, visitorOf } from "./console-access";
 import { csrfField, sendConsolePage } from "./console-page";
-import { refusalAsPage } from "./console-refusal";
 import type { ConsoleDeps } from "./console.routes";
 
 const voteForm = z.object({
@@ -52,19 +51,16 @@ ${waiting.length === 0 ? html`<p data-empty="approvals">Nothing waits for you.</
   });
 
   router.post("/console/approvals/:id", ...sameSiteForm, requireRole("approver", "admin"), async (req, res) => {
-    const visitor = visitorOf(res);
-    await refusalAsPage(res, visitor, async () => {
-      const id = String(req.params.id);
-      if (!REQUEST_ID.test(id)) throw invalidRequest("not a request id");
-      const form = voteForm.safeParse(req.body);
-      if (!form.success) throw invalidRequest("choose approve or reject; a comment is at most 512 characters of text");
-      const approver = approverOfVisitor(res);
-      if (!approver) throw new LocksmithError("permission_denied", "your identity provider is no longer trusted by the policy");
-      const comment = form.data.comment?.trim() || undefined;
-      const after = await voteOnApproval(deps.approvals, approver, id, { approve: form.data.decision === "approve", comment }, callOf(res));
-      const done: keyof typeof DONE = after.status === "rejected" ? "rejected" : after.status === "approved" ? "approved" : "recorded";
-      res.redirect(303, `/console/approvals?done=${done}`);
-    });
+    const id = String(req.params.id);
+    if (!REQUEST_ID.test(id)) throw invalidRequest("not a request id");
+    const form = voteForm.safeParse(req.body);
+    if (!form.success) throw invalidRequest("choose approve or reject; a comment is at most 512 characters of text");
+    const approver = approverOfVisitor(res);
+    if (!approver) throw new LocksmithError("permission_denied", "your identity provider is no longer trusted by the policy");
+    const comment = form.data.comment?.trim() || undefined;
+    const after = await voteOnApproval(deps.approvals, approver, id, { approve: form.data.decision === "approve", comment }, callOf(res));
+    const done: keyof typeof DONE = after.status === "rejected" ? "rejected" : after.status === "approved" ? "approved" : "recorded";
+    res.redirect(303, `/console/approvals?done=${done}`);
   });
 
   return router;
