@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { Locksmith, PermissionDenied } from "../../src/client";
 import { auditEvents } from "../support/console-audit-api";
 import { screenshot, signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
+import { readmeShot } from "../support/console-doc-shot";
 import { exampleKey } from "../support/principals";
 
 // The Agents page: what each agent is and may do, suspended or not, its latest denials, the policy in
@@ -37,6 +38,7 @@ describe("the agents page", () => {
     expect(await denials.textContent()).toContain("crm:delete");
     expect(await denials.textContent()).toContain("explicit_deny");
     await screenshot(ana, "agents");
+    await readmeShot(ana, "agents");
   });
 
   test("an admin suspends and resumes an agent: its requests are denied, then allowed; the ledger names the person", async () => {

@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { auditEvents } from "../support/console-audit-api";
 import { userTokenOf } from "../support/console-user-token";
 import { screenshot, signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
+import { readmeShot } from "../support/console-doc-shot";
 import { exampleKey } from "../support/principals";
 
 // The two-person gate from the console (the Kiro story): billing-agent's billing:void needs two SREs
@@ -56,6 +57,7 @@ describe("approving from the console", () => {
       expect(await shown.locator('[data-field="reason"] b').count()).toBe(0);
     }
     await screenshot(sam, "approvals");
+    await readmeShot(sam, "approvals");
 
     await vote(sam, id, "approve", "checked the ticket");
     expect(await sam.locator("[data-done]").getAttribute("data-done")).toBe("recorded");

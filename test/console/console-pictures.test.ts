@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { Locksmith, PermissionDenied } from "../../src/client";
 import { auditEvents, type AuditDocument } from "../support/console-audit-api";
 import { screenshot, signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
+import { readmeShot } from "../support/console-doc-shot";
 import { assertionFor, exampleKey, type ExamplePrincipal } from "../support/principals";
 
 // The Pictures page counts what the ledger holds: a known mix of issuances, denials and redemptions is
@@ -62,6 +63,7 @@ describe("the pictures page", () => {
 
     const ana = await signInAs(await world.newBrowser(), "ana", "/console/pictures");
     expect(new URL(ana.url()).pathname).toBe("/console/pictures");
+    await readmeShot(ana, "pictures");
     await ana.locator("details").evaluateAll((all) => {
       for (const d of all) d.setAttribute("open", "");
     });
