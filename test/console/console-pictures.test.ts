@@ -104,6 +104,9 @@ describe("the pictures page", () => {
     ]);
     // Each chart is an SVG drawn on the server, with a bar per non-empty series and bucket.
     expect(await ana.locator('figure[data-chart="issued"] svg[role="img"] rect').count()).toBeGreaterThanOrEqual(2);
+    // The same run on the Ledger page, for the README.
+    expect((await ana.goto("/console/ledger"))?.status()).toBe(200);
+    await readmeShot(ana, "ledger");
   });
 
   test("narrows to one environment, and refuses an environment the policy does not name", async () => {
