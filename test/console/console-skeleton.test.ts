@@ -53,6 +53,9 @@ describe("console skeleton", () => {
     await Promise.all([page.waitForNavigation(), page.click('nav form[action="/console/sign-out"] button')]);
     expect(await page.locator("main").textContent()).toContain("signed out");
     expect((await context.cookies(world.locksmithUrl)).some((c) => c.name === "locksmith_session")).toBe(false);
+    // Signing out is a state change: in the ledger, the person as actor.
+    const [logout] = await world.sut.locksmith.ledger.page({ type: "logout", user: "ana" }, 0n, 10);
+    expect(logout).toMatchObject({ type: "logout", decision: "allow", user: "ana", actor: "ana", detail: { identity_provider: "corp" } });
   });
 
   test("an SRE lands on approvals; an admin sees every section", async () => {
@@ -74,6 +77,10 @@ describe("console skeleton", () => {
     expect(await page.locator("nav a").count()).toBe(1); // the brand link only: no section
     expect(await page.locator("table").count()).toBe(0);
     await screenshot(page, "skeleton-no-access");
+    // Their only action works: signing out (to sign in as someone else).
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/console/sign-out"] button')]);
+    expect(await page.locator("main").textContent()).toContain("signed out");
+    expect((await context.cookies(world.locksmithUrl)).some((c) => c.name === "locksmith_session")).toBe(false);
   });
 
   test("console pages and assets carry the strict CSP, no framing, no caching; the script and style are files of Locksmith", async () => {

@@ -6,11 +6,20 @@ import request, { type Response, type Test } from "supertest";
 import { startTracing, type Tracing } from "../../src/telemetry/tracing";
 import type { Page } from "playwright-core";
 import { userTokenOf } from "../support/console-user-token";
-import { CONSOLE_LOGIN_SECRET_ENV, examplePrivateKeys, seedRun, signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
 import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-world";
 import { LocksmithApi } from "../support/locksmith-api";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "../support/principals";
+import { CONSOLE_SECTIONS } from "../../src/http/console/console-page";
+import {
+  CONSOLE_LOGIN_SECRET_ENV,
+  examplePrivateKeys,
+  seedRun,
+  signInAs,
+  startConsoleWorld,
+  type ConsoleWorld,
+  type SeededRun,
+} from "../support/console-world";
 
 // One full session of every kind of call, then a grep of everything the service emitted (log
 // lines, response bodies and headers, spans, ledger rows) for every secret used or produced.
@@ -459,13 +468,87 @@ test("every response of the run, errors included, carries the security headers (
   }
 });
 
+// The console (issue 17): every page and data answer a signed-in person can reach, as an admin (who
+// sees every section) and as a person without a role, after a run through the API. None may carry a
+// credential, an assertion, a private key, the IdP client secret or a session secret.
+describe("console pages", () => {
+  let consoleWorld: ConsoleWorld;
+  let run: SeededRun;
+  const pages: { path: string; status: number; headers: string; body: string }[] = [];
+  const sessions: string[] = [];
+
+  beforeAll(async () => {
+    consoleWorld = await startConsoleWorld();
+    run = await seedRun(consoleWorld);
+    const ledger = consoleWorld.sut.locksmith.ledger;
+    const events = await ledger.page({}, 0n, 1000);
+    const jtis = [...new Set(events.map((e) => e.jti).filter((jti): jti is string => jti !== undefined))];
+    const paths = [
+      "/console",
+      ...CONSOLE_SECTIONS.map((s) => s.path),
+      "/console/ledger?decision=deny",
+      "/console/ledger/tail.json",
+      "/console/ledger/export.ndjson",
+      ...events.flatMap((e) => [`/console/ledger/events/${e.seq}`, `/console/ledger/events/${e.seq}/proof.json`]),
+      ...jtis.map((jti) => `/console/ledger/trace/${jti}`),
+      "/console/ledger?type=nope",
+    ];
+    for (const person of ["adi", "otto"]) {
+      const context = await consoleWorld.newBrowser();
+      await signInAs(context, person);
+      sessions.push(...(await context.cookies(consoleWorld.locksmithUrl)).filter((c) => c.name === "locksmith_session").map((c) => c.value));
+      for (const path of paths) {
+        const res = await context.request.get(path);
+        pages.push({ path: `${person} ${path}`, status: res.status(), headers: JSON.stringify(res.headers()), body: await res.text() });
+      }
+      const signOut = await context.request.post("/console/sign-out", { form: { csrf_token: "wrong" } });
+      pages.push({
+        path: `${person} POST /console/sign-out`,
+        status: signOut.status(),
+        headers: JSON.stringify(signOut.headers()),
+        body: await signOut.text(),
+      });
+    }
+  }, 180_000);
+  afterAll(() => consoleWorld?.close());
+
+  test("the walk reached the pages with data (the grep has something to find)", () => {
+    expect(sessions).toHaveLength(2);
+    expect(run.secrets.length).toBeGreaterThanOrEqual(10);
+    const adi = pages.filter((p) => p.path.startsWith("adi ") && p.status === 200);
+    expect(adi.length).toBeGreaterThanOrEqual(20); // proofs of events after the last checkpoint (the sign-ins) are 404
+    expect(adi.some((p) => p.body.includes(run.tracedJti))).toBe(true);
+    expect(pages.filter((p) => p.path.startsWith("otto ")).every((p) => p.status === 403 || p.path.endsWith("/console"))).toBe(true);
+  });
+
+  test("no console page, data answer or export carries a credential, assertion, private key, client secret or session secret", () => {
+    const forbidden = [...run.secrets, ...sessions, process.env.CONSOLE_TEST_LOGIN_SECRET!];
+    const keys = [
+      ...examplePrivateKeys(),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.keysFile, "utf8"))),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.ledgerKeyFile, "utf8"))),
+    ];
+    expect(keys.length).toBeGreaterThanOrEqual(13);
+    for (const page of pages) {
+      for (const text of [page.headers, page.body]) {
+        for (const secret of forbidden) for (const needle of needles(secret)) if (text.includes(needle)) throw new Error(`${page.path} carries a secret`);
+        for (const d of keys) if (text.includes(d)) throw new Error(`${page.path} carries private key material`);
+      }
+    }
+  });
+});
+
+function privateDs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(privateDs);
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === "d" && typeof inner === "string" ? [inner] : privateDs(inner)));
+}
+
 // The console (issue 17): a person's pages show the ledger, approvals and agents, whose rows hold what
 // agents sent; none may carry an assertion, credential, user token, session, client secret or key.
-describe("the console's pages", () => {
+describe("the console's approvals, agents and pictures, after votes and a suspension", () => {
   let consoleWorld: ConsoleWorld;
   const pages: { what: string; status: number; headers: string; body: string }[] = [];
-  /** The private `d` of every key in a JWK file of the console world's Locksmith. */
-  const privateDs = (file: string): string[] => [...readFileSync(file, "utf8").matchAll(/"d"\s*:\s*"([^"]+)"/g)].map((m) => m[1]);
 
   beforeAll(async () => {
     consoleWorld = await startConsoleWorld();
@@ -522,7 +605,11 @@ describe("the console's pages", () => {
   });
 
   test("no console page or header, log line or ledger row carries a secret or private key", async () => {
-    const keys = [...privateDs(consoleWorld.sut.keysFile), ...privateDs(consoleWorld.sut.ledgerKeyFile), ...examplePrivateKeys()];
+    const keys = [
+      ...examplePrivateKeys(),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.keysFile, "utf8"))),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.ledgerKeyFile, "utf8"))),
+    ];
     expect(keys.length).toBeGreaterThanOrEqual(3);
     const client = new Client({ connectionString: consoleWorld.sut.database.url });
     await client.connect();

@@ -26,6 +26,8 @@ export const AUDIT_EVENT_TYPES = [
   "authorization_refused",
   "login",
   "login_failed",
+  // a person ended their session (console sign-out, POST /oauth/logout)
+  "logout",
   "consent_given",
   "consent_denied",
   "consent_withdrawn",

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AuditEvent } from "../audit/audit-event";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../clock";
-import type { CallContext } from "../call-context";
+import { ledgerEnvelope, type CallContext } from "../call-context";
 import type { PolicySource } from "../policy/policy-source";
 import { newSecret, ticketId } from "../tickets/ticket-id";
 import type { TicketStore } from "../tickets/ticket-store";
@@ -118,8 +118,25 @@ export async function currentPerson(services: Pick<SignInServices, "tickets">, s
   return value === undefined ? undefined : (JSON.parse(value) as Person);
 }
 
-export async function signOut(services: Pick<SignInServices, "tickets">, session: string | undefined): Promise<void> {
-  if (session && session.length <= 128) await services.tickets.remove(ticketId("session", session));
+export async function signOut(
+  services: Pick<SignInServices, "tickets" | "audit" | "clock" | "policy">,
+  session: string | undefined,
+  call: CallContext,
+): Promise<void> {
+  if (!session || session.length > 128) return;
+  const person = await currentPerson(services, session);
+  await services.tickets.remove(ticketId("session", session));
+  // A live session ended by its person: `logout`, the person as user and actor. An expired or unknown one ends nothing.
+  if (person)
+    await services.audit.append({
+      type: "logout",
+      decision: "allow",
+      occurredAt: new Date(services.clock.now()),
+      user: person.subject,
+      actor: person.subject,
+      ...ledgerEnvelope(call, services.policy.current().version),
+      detail: { identity_provider: person.identityProvider },
+    });
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest("base64url");

@@ -40,14 +40,15 @@ export function requireConsoleVisitor(signIn: PeopleSignIn, policy: PolicySource
       }
       const roles = consoleRolesOf(signedIn.person, policy.current());
       const visitor: ConsoleVisitor = { person: signedIn.person, roles, csrf: csrfTokenOf(signedIn.session), session: signedIn.session };
-      if (roles.length === 0) {
+      res.locals.consoleVisitor = visitor;
+      // Without a role the one thing a person may do is sign out (to sign in as someone else).
+      if (roles.length === 0 && !(req.method === "POST" && req.path === "/sign-out")) {
         return sendConsolePage(res, undefined, {
           status: 403,
           title: "No access to the console",
           body: html`<p>You are signed in, but no console group of the policy names you. Ask your platform team to add one of your groups to the bundle's <code>console:</code> section.</p>${signOutForm(visitor.csrf)}`,
         });
       }
-      res.locals.consoleVisitor = visitor;
       next();
     } catch (error) {
       next(error);

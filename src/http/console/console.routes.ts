@@ -10,7 +10,7 @@ import { browserRateLimit } from "../middleware/browser-rate-limit";
 import type { AdminDeps } from "../routes/admin.routes";
 import { requireConsoleVisitor, visitorOf } from "./console-access";
 import { consoleAssets } from "./console-assets";
-import { CONSOLE_SECTIONS, sendConsoleMessage, sendConsolePage } from "./console-page";
+import { CONSOLE_HEADERS, CONSOLE_SECTIONS, sendConsoleMessage, sendConsolePage } from "./console-page";
 import { requireSameSiteForm } from "./same-site-form";
 import { ledgerPages } from "./ledger.pages";
 import { approvalsPages } from "./approvals.pages";
@@ -49,6 +49,11 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   const router = Router();
   router.get("/", (_req, res) => res.redirect(303, "/console"));
   router.use(consoleAssets());
+  // Every console answer, pages and data alike (and refusals), gets the console's headers.
+  router.use("/console", (_req, res, next) => {
+    res.set(CONSOLE_HEADERS);
+    next();
+  });
   router.use("/console", requireConsoleVisitor(deps.signIn, deps.services.policy, deps.counter && browserRateLimit(deps.counter)));
   const sameSiteForm = requireSameSiteForm(deps.services.issuer);
 

@@ -46,7 +46,7 @@ export function ledgerPages(deps: ConsoleDeps, _sameSiteForm: RequestHandler[]):
       body: html`${verificationStatus(checkpoint, last)}${filterForm(filter)}
 <div class="bar"><a class="button" href="/console/ledger/export.ndjson${query ? `?${query}` : ""}" download>Export NDJSON</a>
 <a class="button" href="${req.originalUrl}">Refresh</a>
-<button type="button" hidden data-enhance="live-tail" data-tail-url="/console/ledger/tail.json${query ? `?${query}` : ""}" data-after="${String(lastShown)}" data-full="${events.length === limit ? "1" : "0"}">Live tail</button>
+<button type="button" hidden data-enhance="live-tail" data-tail-url="/console/ledger/tail.json${query ? `?${query}` : ""}" data-after="${String(lastShown)}">Live tail</button>
 <span class="muted" data-tail-status></span></div>
 ${eventTable(events.map((e) => eventDocument(e.seq, e)))}
 <div class="bar">${cursor ? html`<a href="/console/ledger${query ? `?${query}` : ""}">First page</a>` : html``}${next ? html`<a href="${next}">Next page</a>` : html`<span class="muted">End of the ledger for this filter.</span>`}</div>`,
@@ -77,7 +77,7 @@ ${eventTable(events.map((e) => eventDocument(e.seq, e)))}
       section: "ledger",
       body: html`${recordList(document)}
 <div class="bar"><button type="button" hidden data-enhance="verify-proof" data-proof-url="/console/ledger/events/${String(seq)}/proof.json">Verify inclusion proof</button>
-<a href="/console/ledger/events/${String(seq)}/proof.json">Inclusion proof (JSON)</a>${event.jti ? html` <a href="/console/ledger/trace/${event.jti}">Credential timeline</a>` : html``}</div>
+<a href="/console/ledger/events/${String(seq)}/proof.json">Inclusion proof (JSON)</a>${event.jti ? html` <a href="/console/ledger/trace/${encodeURIComponent(event.jti)}">Credential timeline</a>` : html``}</div>
 <p class="status" data-proof-result hidden></p>
 <p class="muted">The button recomputes this event's leaf hash and its Merkle path (RFC 6962/9162, SHA-256) in your browser and compares the result with the root of the last signed checkpoint. <code>npx locksmith audit verify</code> also checks the checkpoint's signature.</p>`,
     });

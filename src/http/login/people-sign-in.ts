@@ -62,7 +62,7 @@ export class PeopleSignIn {
 
   /** Ends this browser's session (on every replica at once) and clears its cookie. */
   async signOut(req: Request, res: Response): Promise<void> {
-    await signOut(this.services, this.cookie.read(req));
+    await signOut(this.services, this.cookie.read(req), callOf(res));
     this.cookie.clear(res);
   }
 
