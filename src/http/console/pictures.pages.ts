@@ -11,10 +11,13 @@ import { rankingChart, timeChart } from "./svg-chart";
 const RANGES = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
 type Range = keyof typeof RANGES;
 
-const picturesQuery = z.object({
-  range: z.enum(Object.keys(RANGES) as [Range, ...Range[]]).optional(),
-  environment: z.string().max(128).optional(),
-});
+/** Strict: a parameter the page does not know (`environment[]=…`) is refused, never silently dropped into "every environment". */
+const picturesQuery = z
+  .object({
+    range: z.enum(Object.keys(RANGES) as [Range, ...Range[]]).optional(),
+    environment: z.string().max(128).optional(),
+  })
+  .strict();
 
 /**
  * GET /console/pictures — issuances, denials by reason and redemptions over time per environment, and
@@ -28,7 +31,13 @@ export function picturesPages(deps: ConsoleDeps, _sameSiteForm: RequestHandler[]
     const query = picturesQuery.safeParse(req.query);
     const environments = deps.services.policy.current().environments;
     if (!query.success || (query.data.environment && !environments.includes(query.data.environment))) {
-      return sendConsoleMessage(res, visitor, 400, "Not a valid choice", "Pick a range of 1h, 24h, 7d or 30d and an environment of the policy.");
+      return sendConsoleMessage(
+        res,
+        visitor,
+        400,
+        "Not a valid choice",
+        "Pick a range of 1h, 24h, 7d or 30d and an environment of the policy (and nothing else).",
+      );
     }
     if (!deps.ledger) return sendConsoleMessage(res, visitor, 404, "No ledger", "This Locksmith serves no ledger reads.");
     const range = query.data.range ?? "24h";
