@@ -29,7 +29,7 @@ export interface AgentsOverview {
 /**
  * Every agent of the policy in force, by environment then id: its roles, what it can
  * effectively do, whether it is suspended, and its latest denials from the ledger (one
- * newest-first read per agent, on the (agent, seq) index).
+ * newest-first read per agent, on the (agent, seq) index; none with `recentDenials: 0`).
  */
 export async function agentsOverview(services: AgentsOverviewServices, options: { recentDenials?: number } = {}): Promise<AgentsOverview> {
   const policy = services.policy.current();
@@ -39,7 +39,7 @@ export async function agentsOverview(services: AgentsOverviewServices, options: 
     ids.map(async (agent): Promise<AgentOverview> => {
       const [suspension, recentDenials] = await Promise.all([
         services.suspensions.status(agent.id),
-        services.ledger.latest({ agent: agent.id, type: "denied" }, recent),
+        recent > 0 ? services.ledger.latest({ agent: agent.id, type: "denied" }, recent) : [],
       ]);
       return { id: agent.id, environment: agent.environment, roles: agent.roles, permissions: agentPermissions(policy, agent.id), suspension, recentDenials };
     }),

@@ -31,11 +31,11 @@ export function agentsPages(deps: ConsoleDeps, sameSiteForm: RequestHandler[]): 
 
   router.get("/console/agents", requireRole("auditor", "approver", "admin"), async (req, res) => {
     const visitor = visitorOf(res);
-    const overview = await agentsOverview({
-      policy: deps.services.policy,
-      suspensions: deps.services.suspensions,
-      ledger: deps.ledger ?? { latest: async () => [] },
-    });
+    // Denials are ledger rows: read only for those who may read the ledger.
+    const overview = await agentsOverview(
+      { policy: deps.services.policy, suspensions: deps.services.suspensions, ledger: deps.ledger ?? { latest: async () => [] } },
+      { recentDenials: readsLedger(visitor.roles) ? 5 : 0 },
+    );
     const canSuspend = visitor.roles.includes("admin") && deps.admin !== undefined;
     const done = doneOf(req);
     sendConsolePage(res, visitor, {

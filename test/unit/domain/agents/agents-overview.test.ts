@@ -31,6 +31,9 @@ describe("the agents overview", () => {
     expect(deploy.recentDenials.map((e) => e.reason)).toEqual(["environment_wall", "explicit_deny"]);
     expect(overview.agents[0].recentDenials).toEqual([]);
     expect(deploy.permissions).toEqual(agentPermissions(policy, "staging-deploy-agent"));
+    const noLedger = { latest: () => Promise.reject(new Error("the ledger is not read")) };
+    const without = await agentsOverview({ policy: fixedPolicy(policy), suspensions, ledger: noLedger }, { recentDenials: 0 });
+    expect(without.agents.map((a) => a.recentDenials)).toEqual([[], []]);
   });
 });
 
