@@ -39,7 +39,7 @@ describe("console skeleton", () => {
     for (const section of ["agents", "pictures"]) {
       const response = await page.goto(`/console/${section}`);
       expect(response?.status()).toBe(200);
-      expect(await page.locator("main").textContent()).toContain("Coming");
+      expect(await page.locator("main h1").count()).toBe(1); // the page itself: tested in console-agents and console-pictures tests
       await screenshot(page, `skeleton-${section}`);
     }
     // Not an approver: the approvals page says so, with no data.

@@ -5,6 +5,7 @@ import { eventLeafHash } from "../../src/domain/audit/canonical-event";
 import { EVENT_FIELD_LIST } from "../../src/domain/audit/event-fields";
 import type { LedgerReader } from "../../src/domain/audit/ledger-reader";
 import { findEvents, type EventQuery } from "../support/find-events";
+import { describeLedgerAggregatesContract } from "./ledger-aggregates.contract";
 
 /** A ledger under test — its write port and its read port over the same events — and how to let go of it afterwards. */
 export interface AuditLogFixture {
@@ -45,6 +46,8 @@ export function describeAuditLogContract(name: string, factory: () => Promise<Au
       ({ log, reader } = fixture);
     }, 120_000);
     afterAll(() => fixture?.close());
+
+    describeLedgerAggregatesContract(() => fixture);
 
     test("answers ping while reachable", async () => {
       await expect(log.ping()).resolves.toBeUndefined();

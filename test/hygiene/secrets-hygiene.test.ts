@@ -4,12 +4,22 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { Client } from "pg";
 import request, { type Response, type Test } from "supertest";
 import { startTracing, type Tracing } from "../../src/telemetry/tracing";
+import type { Page } from "playwright-core";
+import { userTokenOf } from "../support/console-user-token";
 import { startUpstreamWorld, type UpstreamWorld } from "../support/upstream-world";
 import { LocksmithApi } from "../support/locksmith-api";
 import { TEST_ISSUER } from "../support/locksmith-under-test";
 import { assertionFor, type ExamplePrincipal } from "../support/principals";
 import { CONSOLE_SECTIONS } from "../../src/http/console/console-page";
-import { examplePrivateKeys, seedRun, signInAs, startConsoleWorld, type ConsoleWorld, type SeededRun } from "../support/console-world";
+import {
+  CONSOLE_LOGIN_SECRET_ENV,
+  examplePrivateKeys,
+  seedRun,
+  signInAs,
+  startConsoleWorld,
+  type ConsoleWorld,
+  type SeededRun,
+} from "../support/console-world";
 
 // One full session of every kind of call, then a grep of everything the service emitted (log
 // lines, response bodies and headers, spans, ledger rows) for every secret used or produced.
@@ -533,3 +543,87 @@ function privateDs(value: unknown): string[] {
   if (!value || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([key, inner]) => (key === "d" && typeof inner === "string" ? [inner] : privateDs(inner)));
 }
+
+// The console (issue 17): a person's pages show the ledger, approvals and agents, whose rows hold what
+// agents sent; none may carry an assertion, credential, user token, session, client secret or key.
+describe("the console's approvals, agents and pictures, after votes and a suspension", () => {
+  let consoleWorld: ConsoleWorld;
+  const pages: { what: string; status: number; headers: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    consoleWorld = await startConsoleWorld();
+    const run = await seedRun(consoleWorld);
+    for (const secret of run.secrets) secrets.add(secret);
+    const samsToken = await userTokenOf(consoleWorld, await consoleWorld.newBrowser(), "sam");
+    secrets.add(samsToken);
+    const pending = [];
+    for (const onBehalf of [{}, { on_behalf_of: samsToken }]) {
+      const assertion = await assertionFor("billing-agent", consoleWorld.locksmithUrl);
+      secrets.add(assertion);
+      const res = await request(consoleWorld.locksmithUrl)
+        .post("/v1/credentials")
+        .set("authorization", `Bearer ${assertion}`)
+        .send({ scope: "billing:void", resource: "billing:invoices/7", reason: run.hostileReason, ...onBehalf });
+      expect(res.status).toBe(202);
+      pending.push(res.body.request_id as string);
+    }
+    const visit = async (who: string, page: Page, path: string) => {
+      const res = await page.goto(path);
+      pages.push({ what: `${who} ${path}`, status: res?.status() ?? 0, headers: JSON.stringify(res?.headers() ?? {}), body: (await res?.text()) ?? "" });
+    };
+    const sri = await signInAs(await consoleWorld.newBrowser(), "sri", "/console/approvals");
+    const adi = await signInAs(await consoleWorld.newBrowser(), "adi", "/console/agents");
+    for (const [who, page] of [
+      ["sri", sri],
+      ["adi", adi],
+    ] as const) {
+      for (const path of ["/console/approvals", "/console/agents", "/console/pictures", "/console/ledger", `/console/ledger?agent=billing-agent`])
+        await visit(who, page, path);
+    }
+    // A vote and a suspension from the pages: the answers and the rows they write are grepped too.
+    await sri.goto("/console/approvals");
+    await Promise.all([sri.waitForNavigation(), sri.locator(`article[data-request="${pending[1]}"] button[value="approve"]`).click()]);
+    pages.push({ what: "sri after a vote", status: 200, headers: "", body: await sri.content() });
+    await adi.goto("/console/agents");
+    await Promise.all([adi.waitForNavigation(), adi.locator('article[data-agent="billing-agent"] button[data-action="suspend"]').click()]);
+    pages.push({ what: "adi after a suspension", status: 200, headers: "", body: await adi.content() });
+    for (const context of [sri.context(), adi.context()]) for (const cookie of await context.cookies()) secrets.add(cookie.value);
+  }, 300_000);
+  afterAll(() => consoleWorld?.close());
+
+  test("every page was served, with the session's data on it (the grep has something to find)", () => {
+    // adi (admin) opens every page; sri (an SRE approver) gets the approvals and agents, and a 403 page for the rest.
+    expect(pages.filter((p) => p.status === 200).length).toBe(9);
+    expect(pages.filter((p) => p.status === 403).map((p) => p.what)).toEqual([
+      "sri /console/pictures",
+      "sri /console/ledger",
+      "sri /console/ledger?agent=billing-agent",
+    ]);
+    expect(pages.some((p) => p.body.includes("billing:void"))).toBe(true);
+    expect(pages.some((p) => p.body.includes("data-chart-table"))).toBe(true);
+    expect(secrets.has(process.env[CONSOLE_LOGIN_SECRET_ENV]!)).toBe(true);
+  });
+
+  test("no console page or header, log line or ledger row carries a secret or private key", async () => {
+    const keys = [
+      ...examplePrivateKeys(),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.keysFile, "utf8"))),
+      ...privateDs(JSON.parse(readFileSync(consoleWorld.sut.ledgerKeyFile, "utf8"))),
+    ];
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    const client = new Client({ connectionString: consoleWorld.sut.database.url });
+    await client.connect();
+    const { rows } = await client.query("SELECT * FROM audit_events ORDER BY seq");
+    await client.end();
+    const ledger = JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : Buffer.isBuffer(v) ? v.toString("base64") : v));
+    expect(rows.some((r) => r.type === "agent_suspended" && r.actor === "adi")).toBe(true);
+    for (const [where, text] of [
+      ...pages.flatMap((p) => [[`${p.what} headers`, p.headers] as const, [`${p.what} body`, p.body] as const]),
+      ["console logs", consoleWorld.sut.logs.join("\n")] as const,
+      ["console ledger", ledger] as const,
+    ]) {
+      expectNoSecretIn(where, text);
+      for (const key of keys) if (text.includes(key)) throw new Error(`${where} contains private key material`);
+    }
+  });
+});

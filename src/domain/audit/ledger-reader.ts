@@ -1,4 +1,5 @@
 import type { AuditDecision, AuditEvent, AuditEventType, StoredAuditEvent } from "./audit-event";
+import type { LedgerAggregates } from "./ledger-aggregates";
 import type { Hash } from "./merkle";
 import type { SubtreeSource } from "./merkle-subtrees";
 
@@ -52,9 +53,10 @@ export interface StoredCheckpoint {
  * Read access to the ledger for auditors, proofs and verification. Pages are
  * in seq order (stable: seqs never change and new events only come after),
  * keyed by the last seq seen, so paging while events are appended neither
- * skips nor repeats one.
+ * skips nor repeats one. The aggregate reads (counts, top denied, latest)
+ * are in ledger-aggregates.ts.
  */
-export interface LedgerReader extends SubtreeSource {
+export interface LedgerReader extends SubtreeSource, LedgerAggregates {
   /** Up to `limit` events matching `filter` with seq > `after`, oldest first. */
   page(filter: EventFilter, after: bigint, limit: number): Promise<LedgerEntry[]>;
   get(seq: bigint): Promise<LedgerEntry | undefined>;

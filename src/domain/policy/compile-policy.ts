@@ -105,6 +105,7 @@ function compileAgent(
   return {
     id,
     environment,
+    roles: roleIds,
     grants: roles.flatMap(([role, spec]) => spec.grants.map((grant, i) => compileGrant(`roles.${role}.grants[${i}]`, grant))),
     denies: roles.flatMap(([role, spec]) =>
       spec.deny.map(

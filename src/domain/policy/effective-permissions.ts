@@ -2,7 +2,8 @@ import { requestProblem } from "./canonical-request";
 import { decide } from "./decide";
 import { matchesAny } from "./glob";
 import { sampleOf } from "./glob-cover";
-import type { Policy } from "./policy";
+import type { DenyReason } from "./decision";
+import type { CompiledGrant, Policy } from "./policy";
 
 /** What one agent gets for one concrete scope on one concrete resource. */
 export interface Permission {
@@ -72,4 +73,53 @@ function probes(a: Policy, b: Policy, field: "scopes" | "resources"): string[] {
     ...(field === "resources" ? policy.resourceServers.flatMap((rs) => rs.resources.map((g) => g.source)) : []),
   ]);
   return [...new Set(patterns.map(sampleOf))].sort();
+}
+
+/** One grant's scope × resource pattern of an agent, and what a request for an example of it gets. */
+export interface AgentPermission {
+  readonly scope: string;
+  readonly resource: string;
+  /** `deny`: a deny rule, an environment wall or no resource server cuts the grant (`reason`, `rule`). */
+  readonly outcome: "allow" | "pending_approval" | "deny";
+  /** The rule that decides the example: the covering grant, or the deny rule. */
+  readonly rule?: string;
+  readonly reason?: DenyReason;
+  readonly maxTtl: number;
+  readonly maxUses?: number;
+  /** Who must approve (`group:…`/`user:…`) and how many, for `pending_approval`. */
+  readonly approval?: CompiledGrant["approval"];
+  /** Only when acting for a person (`requires_user`): probed for a person entitled to everything. */
+  readonly forPeople: boolean;
+}
+
+/**
+ * What an agent can effectively do, grant by grant: each scope × resource pattern of its grants,
+ * decided by `decide` for one concrete example of it (`*` and `**` become `x`), so deny rules,
+ * environment walls and earlier grants show as they act on a real request. The same decision the
+ * who-can view (`whoCan`) and issuance make; patterns cannot be enumerated, so this is a probe.
+ */
+export function agentPermissions(policy: Policy, agentId: string): AgentPermission[] {
+  const agent = policy.agents.get(agentId);
+  if (!agent) return [];
+  return agent.grants.flatMap((grant) =>
+    grant.scopes.flatMap((scope) =>
+      grant.resources.map((resource): AgentPermission => {
+        const forPeople = grant.requiresUser === true;
+        const decision = decide(policy, agent, {
+          scopes: [sampleOf(scope.source)],
+          resource: sampleOf(resource.source),
+          ...(forPeople ? { user: { id: "a person", entitlements: { covers: () => true } } } : {}),
+        });
+        const base = {
+          scope: scope.source,
+          resource: resource.source,
+          forPeople,
+          maxTtl: grant.maxTtl,
+          ...(grant.maxUses === undefined ? {} : { maxUses: grant.maxUses }),
+        };
+        if (decision.outcome === "deny") return { ...base, outcome: "deny", reason: decision.reason, ...(decision.rule ? { rule: decision.rule } : {}) };
+        return { ...base, outcome: decision.outcome, rule: decision.rule, ...(decision.approval ? { approval: decision.approval } : {}) };
+      }),
+    ),
+  );
 }

@@ -29,6 +29,8 @@ export interface CompiledDeny {
 export interface AgentPolicy {
   readonly id: string;
   readonly environment: string;
+  /** The bundle's `roles` of the agent, in its order. */
+  readonly roles: readonly string[];
   /** Every grant of every role of the agent, in role order then grant order. */
   readonly grants: readonly CompiledGrant[];
   readonly denies: readonly CompiledDeny[];

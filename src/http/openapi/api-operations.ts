@@ -9,6 +9,7 @@ import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE } from "../oauth/token.routes";
 import { UPSTREAM_ID } from "../routes/connections.routes";
 import { UPSTREAM, valueBody } from "../routes/admin-secrets.routes";
 import { CONSOLE_OPERATIONS } from "./console-operations";
+import { CONSOLE_OPS_OPERATIONS } from "./console-ops-operations";
 
 /** Who may call: the principal kinds `authenticateClient` admits, an approver (an IdP token), a person signed in at Locksmith (session cookie), or anyone. */
 export type Caller = "agent" | "resource_server" | "admin" | "auditor" | "approver" | "person" | "credential" | "public";
@@ -406,6 +407,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   },
   // The people's console (docs/console.md): pages for people signed in at the company IdP, with a console role.
   ...CONSOLE_OPERATIONS,
+  ...CONSOLE_OPS_OPERATIONS,
   // Upstream secrets (Token B): admins put, rotate, delete and list them; a value is never returned.
   {
     method: "get",

@@ -1,6 +1,7 @@
 import type { AuditEvent } from "../../domain/audit/audit-event";
 import type { AuditLog } from "../../domain/audit/audit-log";
 import { eventLeafHash } from "../../domain/audit/canonical-event";
+import { countEvents, rankDenied, type CountBucket, type DeniedAgent, type EventCount } from "../../domain/audit/ledger-aggregates";
 import { matchesFilter, type EventFilter, type LedgerEntry, type LedgerReader, type StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
 import type { LeafRange } from "../../domain/audit/merkle-subtrees";
@@ -21,6 +22,22 @@ export class MemoryAuditLog implements AuditLog, LedgerReader {
 
   async page(filter: EventFilter, after: bigint, limit: number): Promise<LedgerEntry[]> {
     return this.events.filter((e) => e.seq > after && matchesFilter(e, filter)).slice(0, limit);
+  }
+
+  async counts(filter: EventFilter, bucket: CountBucket): Promise<EventCount[]> {
+    return countEvents(this.matching(filter), bucket);
+  }
+
+  async topDenied(filter: EventFilter, n: number): Promise<DeniedAgent[]> {
+    return rankDenied(this.matching(filter), n);
+  }
+
+  async latest(filter: EventFilter, limit: number): Promise<LedgerEntry[]> {
+    return this.matching(filter).reverse().slice(0, limit);
+  }
+
+  private matching(filter: EventFilter): LedgerEntry[] {
+    return this.events.filter((e) => matchesFilter(e, filter));
   }
 
   async get(seq: bigint): Promise<LedgerEntry | undefined> {

@@ -1,10 +1,12 @@
 import { eventLeafHash } from "../../domain/audit/canonical-event";
+import type { CountBucket, DeniedAgent, EventCount } from "../../domain/audit/ledger-aggregates";
 import type { EventFilter, LedgerEntry, LedgerReader, StoredCheckpoint } from "../../domain/audit/ledger-reader";
 import type { Hash } from "../../domain/audit/merkle";
 import { subtreeKey, type LeafRange, type PerfectSubtree } from "../../domain/audit/merkle-subtrees";
 import { LocksmithError, StoreUnavailableError } from "../../domain/errors";
 import { Prisma } from "../../generated/prisma/client";
 import { entryOf, type EventRow } from "./ledger-columns";
+import { countOf, countsSql, deniedAgentOf, latestSql, topDeniedSql, type CountRow } from "./postgres-ledger-aggregates";
 import type { PrismaClient } from "./prisma-client";
 
 /** The ledger read side in PostgreSQL; every failure is a StoreUnavailableError (503). */
@@ -17,6 +19,18 @@ export class PostgresLedgerReader implements LedgerReader {
       Prisma.sql`SELECT * FROM "audit_events" WHERE ${Prisma.join(conditions, " AND ")} ORDER BY "seq" ASC LIMIT ${limit}`,
     );
     return rows.map(entryOf);
+  }
+
+  async counts(filter: EventFilter, bucket: CountBucket): Promise<EventCount[]> {
+    return (await this.query<CountRow>(countsSql(whereOf(filter), bucket))).map(countOf);
+  }
+
+  async topDenied(filter: EventFilter, n: number): Promise<DeniedAgent[]> {
+    return (await this.query<{ agent: string; count: bigint }>(topDeniedSql(whereOf(filter), n))).map(deniedAgentOf);
+  }
+
+  async latest(filter: EventFilter, limit: number): Promise<LedgerEntry[]> {
+    return (await this.query<EventRow>(latestSql(whereOf(filter), limit))).map(entryOf);
   }
 
   async get(seq: bigint): Promise<LedgerEntry | undefined> {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalServices } from "../../../../src/domain/approvals/approval-services";
 import type { ApprovalRequest } from "../../../../src/domain/approvals/approval-request";
-import { approvalsFor, voteOnApproval } from "../../../../src/domain/approvals/vote-on-approval";
+import { approvalsFor, voteOnApproval, voteRefusal } from "../../../../src/domain/approvals/vote-on-approval";
 import { LocksmithError } from "../../../../src/domain/errors";
 import { MemoryApprovalStore } from "../../../../src/stores/memory/memory-approval-store";
 import { MemoryAuditLog } from "../../../../src/stores/memory/memory-audit-log";
@@ -96,5 +96,25 @@ describe("voting on an approval", () => {
       agent: "support-agent",
       detail: { approval_request: r.id, approvals: 1, required: 2 },
     });
+  });
+});
+
+describe("what waits for an approver is exactly what they may vote on", () => {
+  it("lists a request only when voteRefusal lets them vote and they have not voted yet, for every kind of refusal", async () => {
+    const { approvals, services } = setup();
+    const named = { ...johnsRequest(), approvers: ["group:payments-leads", "user:mary"] };
+    const forMary = { ...johnsRequest(), user: "mary" };
+    const otherGroup = { ...johnsRequest(), approvers: ["group:sre"] };
+    for (const r of [named, forMary, otherGroup]) await approvals.create(r, 1000);
+    const mary = { subject: "mary", groups: ["payments-leads"] };
+    const ids = async () => (await approvalsFor(services, mary)).map((r) => r.id).sort();
+    expect(await ids()).toEqual([named.id]);
+    expect(voteRefusal(services, named, mary)).toBeUndefined();
+    expect(voteRefusal(services, forMary, mary)?.extra).toEqual({ reason: "self_approval" });
+    expect(voteRefusal(services, otherGroup, mary)?.extra).toEqual({ reason: "not_an_approver" });
+    expect(voteRefusal(services, named, { subject: "support-agent", groups: ["payments-leads"] })?.extra).toEqual({ reason: "self_approval" });
+    expect(voteRefusal(services, named, { subject: "billing-agent", groups: ["payments-leads"] })?.extra).toEqual({ reason: "agent_cannot_approve" });
+    await voteOnApproval(services, mary, named.id, { approve: true }, { requestId: "t" });
+    expect(await ids()).toEqual([]);
   });
 });
