@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import { Locksmith, PermissionDenied } from "../../src/client";
+import { Locksmith, PermissionDenied } from "@locksmith/client";
 import { auditEvents } from "../support/console-audit-api";
 import { screenshot, signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
 import { readmeShot } from "../support/console-doc-shot";

@@ -1,4 +1,4 @@
-import { ApprovalPending, Locksmith } from "../../src/client";
+import { ApprovalPending, Locksmith } from "@locksmith/client";
 import type { Page } from "playwright-core";
 import { auditEvents } from "../support/console-audit-api";
 import { userTokenOf } from "../support/console-user-token";

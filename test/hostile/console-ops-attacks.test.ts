@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import request from "supertest";
-import { ApprovalPending, Locksmith, PermissionDenied } from "../../src/client";
+import { ApprovalPending, Locksmith, PermissionDenied } from "@locksmith/client";
 import { auditEvents } from "../support/console-audit-api";
 import { signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
 import { assertionFor, exampleKey } from "../support/principals";
