@@ -1,5 +1,6 @@
-import { isEligible, type Approver } from "../approvals/approver-authenticator";
-import { identityProviderById, type Person } from "../people/person";
+import { isEligible } from "../approvals/approver-authenticator";
+import { approverOf } from "../approvals/person-approver";
+import type { Person } from "../people/person";
 import type { Policy } from "../policy/policy";
 
 /** What a person may do on the console; none: a 403 page and nothing else. */
@@ -18,9 +19,8 @@ export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
  * // → ["auditor"] when the bundle says `console: { auditors: [group:security] }`
  */
 export function consoleRolesOf(person: Pick<Person, "subject" | "identityProvider" | "claims">, policy: Policy): ConsoleRole[] {
-  const idp = identityProviderById(policy, person.identityProvider);
-  if (!idp) return [];
-  const who: Approver = { subject: person.subject, groups: idp.groups({ ...person.claims }) };
+  const who = approverOf(person, policy);
+  if (!who) return [];
   const roles: ConsoleRole[] = [];
   if (isEligible(policy.console?.auditors ?? [], who)) roles.push("auditor");
   if (isEligible(approverLists(policy), who)) roles.push("approver");
