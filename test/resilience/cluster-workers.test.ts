@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeys, writeKeysFile } from "../../src/stores/keys/keys-file";
@@ -99,10 +100,33 @@ test("a killed worker is replaced, and the other one serves meanwhile", async ()
 });
 
 test("SIGTERM drains every worker: in-flight requests are answered, each worker and the primary stop, exit 0", async () => {
-  const inFlight = Array.from({ length: 16 }, issue);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // In flight for certain, whatever the machine's load: each request's headers and half its body are
+  // sent before SIGTERM, the other half only once both workers say they are draining.
+  const assertions = await Promise.all(Array.from({ length: 16 }, () => assertionFor("support-agent", TEST_ISSUER)));
+  const body = JSON.stringify({ scope: "crm:read", resource: "crm:customers/42" });
+  const url = new URL(`${locksmith.url}/v1/credentials`);
+  const inFlight = assertions.map((assertion) => {
+    const req = request(url, {
+      method: "POST",
+      agent: false,
+      headers: { authorization: `Bearer ${assertion}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    const status = new Promise<number>((resolve) => {
+      req.on("response", (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", () => resolve(0));
+    });
+    req.write(body.slice(0, 10));
+    return { req, status };
+  });
+  // Each worker has read the headers (the request waits for its body) before the primary is told to stop.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   locksmith.child.kill("SIGTERM");
-  const statuses = await Promise.all(inFlight.map((call) => call.catch(() => 0)));
+  await until(() => lines().filter((line) => line.msg === "shutting down: draining in-flight requests").length === 2, 20_000);
+  for (const { req } of inFlight) req.end(body.slice(10));
+  const statuses = await Promise.all(inFlight.map(({ status }) => status));
   expect(statuses).toEqual(Array(16).fill(201));
   expect(await locksmith.exited).toEqual({ code: 0, signal: null });
   // Each of the two live workers and the primary flushed its "stopped" line before exiting.
