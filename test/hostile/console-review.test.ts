@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SignJWT } from "jose";
+import { signInWithDeviceFlow } from "../../src/cli/approver-sign-in";
+
+// An attacker's review of the console's neighbour, `locksmith approvals` signing a person in with the
+// device flow (RFC 8628; RFC 9700 §4, RFC 8414 §3.3, RFC 8725): what the CLI trusts of the metadata,
+// the IdP's discovery and the token it gets, and what of the IdP's answers reaches the person's terminal.
+
+jest.setTimeout(20_000);
+
+/** A fake Locksmith + identity provider on one loopback port; `answer` decides each reply. */
+interface Fake {
+  url: string;
+  hits: string[];
+  close(): Promise<void>;
+}
+type Answer = (path: string, url: string) => Record<string, unknown> | undefined;
+
+async function fake(answer: Answer): Promise<Fake> {
+  const hits: string[] = [];
+  let url = "";
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", url).pathname;
+    hits.push(`${req.method} ${path}`);
+    req.resume();
+    req.on("end", () => {
+      const body = answer(path, url);
+      res.writeHead(body ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(body ?? { error: "not_found" }));
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, hits, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+const unsigned = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("k".repeat(32)));
+
+/** The honest answers, each of which a test may replace. */
+function idpAnswers(overrides: { discovery?: (url: string) => Record<string, unknown>; device?: Record<string, unknown>; token?: () => Promise<string> } = {}) {
+  let token = "";
+  const answer: Answer = (path, url) => {
+    if (path === "/.well-known/oauth-authorization-server")
+      return { issuer: url, approver_sign_in: [{ issuer: `${url}/idp`, client_id: "cli", scopes: ["openid"], audience: "cli" }] };
+    if (path === "/idp/.well-known/openid-configuration")
+      return (overrides.discovery ?? ((u) => ({ issuer: `${u}/idp`, device_authorization_endpoint: `${u}/idp/device`, token_endpoint: `${u}/idp/token` })))(
+        url,
+      );
+    if (path === "/idp/device")
+      return { device_code: "dc", user_code: "ABCD-EFGH", verification_uri: `${url}/idp/verify`, interval: 0.01, ...overrides.device };
+    if (path === "/idp/token") return { id_token: token, token_type: "Bearer" };
+    return undefined;
+  };
+  return {
+    answer,
+    setToken: (t: string) => {
+      token = t;
+    },
+  };
+}
+
+/** Runs the device flow; `die` (process.exit) becomes a thrown error; what the person sees is collected. */
+async function deviceFlow(url: string): Promise<{ token?: string; died?: string; said: string[] }> {
+  const said: string[] = [];
+  const exit = jest.spyOn(process, "exit").mockImplementation(() => {
+    throw new Error("exit");
+  });
+  const stderr = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    said.push(String(chunk));
+    return true;
+  });
+  try {
+    const token = await signInWithDeviceFlow(url, undefined, (line) => void said.push(line));
+    return { token, said };
+  } catch (error) {
+    if ((error as Error).message !== "exit") throw error;
+    return { died: said.find((line) => line.startsWith("locksmith: ")), said };
+  } finally {
+    exit.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe("the approvals CLI's device flow trusts only the identity provider Locksmith names", () => {
+  test("the honest flow answers the token for the approvals audience (the baseline of the tests below)", async () => {
+    const answers = idpAnswers();
+    const server = await fake(answers.answer);
+    answers.setToken(await unsigned({ iss: `${server.url}/idp`, aud: "cli", sub: "mary" }));
+    try {
+      const outcome = await deviceFlow(server.url);
+      expect(outcome.died).toBeUndefined();
+      expect(outcome.token).toBeDefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a discovery document naming another issuer is refused before the person is asked to sign in (RFC 8414 §3.3)", async () => {
+    const answers = idpAnswers({
+      discovery: (u) => ({ issuer: "https://idp.evil.example", device_authorization_endpoint: `${u}/idp/device`, token_endpoint: `${u}/idp/token` }),
+    });
+    const server = await fake(answers.answer);
+    answers.setToken(await unsigned({ iss: "https://idp.evil.example", aud: "cli", sub: "mary" }));
+    try {
+      const outcome = await deviceFlow(server.url);
+      expect(outcome.token).toBeUndefined();
+      expect(outcome.died).toContain("https://idp.evil.example");
+      expect(server.hits).not.toContain("POST /idp/device");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("endpoints over plain http on another host are refused: the device code never travels in the clear (RFC 9700 §4)", async () => {
+    const answers = idpAnswers({
+      discovery: (u) => ({ issuer: `${u}/idp`, device_authorization_endpoint: "http://idp.evil.example/device", token_endpoint: `${u}/idp/token` }),
+    });
+    const server = await fake(answers.answer);
+    try {
+      const outcome = await deviceFlow(server.url);
+      expect(outcome.token).toBeUndefined();
+      expect(outcome.died).toContain("https");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a token issued by another issuer is not taken for the approvals audience, even with the right aud", async () => {
+    const answers = idpAnswers();
+    const server = await fake(answers.answer);
+    answers.setToken(await unsigned({ iss: "https://idp.evil.example", aud: "cli", sub: "mary" }));
+    try {
+      const outcome = await deviceFlow(server.url);
+      expect(outcome.token).toBeUndefined();
+      expect(outcome.died).toContain("issued no token");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("the IdP's verification URI and user code reach the terminal without control characters (no escape-sequence injection)", async () => {
+    const ESC = "\u001b";
+    const answers = idpAnswers({
+      device: { user_code: `${ESC}]0;pwned${ESC}\\ABCD`, verification_uri: `https://idp.example/verify${ESC}[2J${ESC}[1A\r` },
+    });
+    const server = await fake(answers.answer);
+    answers.setToken(await unsigned({ iss: `${server.url}/idp`, aud: "cli", sub: "mary" }));
+    try {
+      const outcome = await deviceFlow(server.url);
+      const shown = outcome.said.join("\n");
+      expect(shown).toContain("ABCD");
+      const controls = Array.from(shown.replace(/\n/g, "")).filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
+      expect(controls).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
