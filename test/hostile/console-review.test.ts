@@ -1,13 +1,16 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
+import { parse, stringify } from "yaml";
 import { signInWithDeviceFlow } from "../../src/cli/approver-sign-in";
+import { signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
 
 // An attacker's review of the console's neighbour, `locksmith approvals` signing a person in with the
 // device flow (RFC 8628; RFC 9700 §4, RFC 8414 §3.3, RFC 8725): what the CLI trusts of the metadata,
 // the IdP's discovery and the token it gets, and what of the IdP's answers reaches the person's terminal.
 
-jest.setTimeout(20_000);
+jest.setTimeout(120_000);
 
 /** A fake Locksmith + identity provider on one loopback port; `answer` decides each reply. */
 interface Fake {
@@ -153,6 +156,63 @@ describe("the approvals CLI's device flow trusts only the identity provider Lock
       expect(controls).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("console roles follow the bundle in force, not the one of the sign-in", () => {
+  let world: ConsoleWorld;
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+  });
+  afterAll(() => world?.close());
+
+  const rewrite = async (change: (bundle: Record<string, any>) => void) => {
+    const bundle = parse(readFileSync(world.policyFile, "utf8"));
+    change(bundle);
+    writeFileSync(world.policyFile, stringify(bundle));
+    expect(await world.sut.locksmith.reloadPolicy("admin")).toMatchObject({ ok: true, changed: true });
+  };
+  const ledgerRoutes = ["/console/ledger", "/console/ledger/tail.json", "/console/ledger/export.ndjson", "/console/pictures"];
+
+  test("a reload that removes the auditors' group takes the ledger away from a live session at its next request; naming the group again gives it back", async () => {
+    const context = await world.newBrowser();
+    await signInAs(context, "ana", "/console/ledger");
+    for (const path of ledgerRoutes) expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 200]);
+    await rewrite((bundle) => {
+      bundle.console.auditors = ["group:nobody-here"];
+    });
+    for (const path of ledgerRoutes) {
+      const res = await context.request.get(path, { maxRedirects: 0 });
+      expect([path, res.status()]).toEqual([path, 403]);
+      expect(await res.text()).not.toContain("support-agent");
+    }
+    await rewrite((bundle) => {
+      bundle.console.auditors = ["group:security"];
+    });
+    expect((await context.request.get("/console/ledger", { maxRedirects: 0 })).status()).toBe(200);
+  });
+
+  test("a person whose identity provider the bundle no longer names keeps no role: every page 403, every form refused", async () => {
+    const context = await world.newBrowser();
+    const adi = await signInAs(context, "adi", "/console/agents");
+    const csrf = await adi.locator('input[name="csrf_token"]').first().inputValue();
+    const original = readFileSync(world.policyFile, "utf8");
+    try {
+      // The same issuer under another id: sessions opened at `corp` are of an identity provider the bundle no longer has.
+      await rewrite((bundle) => {
+        bundle.identity_providers.corp_v2 = bundle.identity_providers.corp;
+        delete bundle.identity_providers.corp;
+      });
+      for (const path of ["/console/agents", "/console/ledger", "/console/approvals"]) {
+        expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 403]);
+      }
+      const suspend = await context.request.post("/console/agents/suspend", { form: { csrf_token: csrf, agent: "billing-agent" }, maxRedirects: 0 });
+      expect(suspend.status()).toBe(403);
+      expect(await world.sut.locksmith.ledger.page({ type: "agent_suspended" }, 0n, 10)).toEqual([]);
+    } finally {
+      writeFileSync(world.policyFile, original);
+      await world.sut.locksmith.reloadPolicy("admin");
     }
   });
 });
