@@ -167,7 +167,7 @@ describe("console roles follow the bundle in force, not the one of the sign-in",
   });
   afterAll(() => world?.close());
 
-  const rewrite = async (change: (bundle: Record<string, any>) => void) => {
+  const rewrite = async (change: (bundle: ReturnType<typeof parse>) => void) => {
     const bundle = parse(readFileSync(world.policyFile, "utf8"));
     change(bundle);
     writeFileSync(world.policyFile, stringify(bundle));
