@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
+import request from "supertest";
 import { parse, stringify } from "yaml";
 import { signInWithDeviceFlow } from "../../src/cli/approver-sign-in";
 import { signInAs, startConsoleWorld, type ConsoleWorld } from "../support/console-world";
@@ -214,5 +215,41 @@ describe("console roles follow the bundle in force, not the one of the sign-in",
       writeFileSync(world.policyFile, original);
       await world.sut.locksmith.reloadPolicy("admin");
     }
+  });
+});
+
+describe("signing out is a state change like any other", () => {
+  let world: ConsoleWorld;
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+  });
+  afterAll(() => world?.close());
+
+  test("POST /oauth/logout from another origin of the same site, or without the session's CSRF token, ends nothing (logout CSRF)", async () => {
+    const context = await world.newBrowser();
+    const page = await signInAs(context, "ana", "/console/ledger");
+    const session = (await context.cookies(world.locksmithUrl)).find((c) => c.name === "locksmith_session")!;
+    const cookie = `locksmith_session=${session.value}`;
+    const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+    const signedIn = async () => (await request(world.locksmithUrl).get("/console/ledger").set("cookie", cookie)).status === 200;
+    const logout = () => request(world.locksmithUrl).post("/oauth/logout").set("cookie", cookie).type("form");
+    // Another port of the same host is same-site: SameSite=Lax sends the cookie with its form posts.
+    const sibling = world.locksmithUrl.replace(/:\d+$/, ":1");
+    const refused = [
+      logout().set("origin", sibling).set("sec-fetch-site", "same-site").send({}),
+      logout().set("origin", "null").send({ csrf_token: csrf }),
+      logout().set("sec-fetch-site", "cross-site").send({ csrf_token: csrf }),
+      logout().send({}),
+      logout().send({ csrf_token: "wrong" }),
+    ];
+    for (const res of await Promise.all(refused)) expect(res.status).toBe(403);
+    expect(await signedIn()).toBe(true);
+    expect(await world.sut.locksmith.ledger.page({ type: "logout", user: "ana" }, 0n, 10)).toEqual([]);
+    // The control: Locksmith's own form (same origin, the token) signs out, on the server too.
+    const accepted = await logout().set("origin", world.locksmithUrl).set("sec-fetch-site", "same-origin").send({ csrf_token: csrf });
+    expect(accepted.status).toBe(200);
+    expect(await signedIn()).toBe(false);
+    // Without a session there is nothing to protect: the page still answers that you are signed out.
+    expect((await request(world.locksmithUrl).post("/oauth/logout").type("form").send({})).status).toBe(200);
   });
 });
