@@ -161,95 +161,105 @@ describe("the approvals CLI's device flow trusts only the identity provider Lock
   });
 });
 
-describe("console roles follow the bundle in force, not the one of the sign-in", () => {
-  let world: ConsoleWorld;
+/** One console world (Locksmith, node-oidc-provider, chromium) for the console's tests below. */
+let world: ConsoleWorld;
+describe("the console", () => {
   beforeAll(async () => {
     world = await startConsoleWorld();
   });
   afterAll(() => world?.close());
 
-  const rewrite = async (change: (bundle: ReturnType<typeof parse>) => void) => {
-    const bundle = parse(readFileSync(world.policyFile, "utf8"));
-    change(bundle);
-    writeFileSync(world.policyFile, stringify(bundle));
-    expect(await world.sut.locksmith.reloadPolicy("admin")).toMatchObject({ ok: true, changed: true });
-  };
-  const ledgerRoutes = ["/console/ledger", "/console/ledger/tail.json", "/console/ledger/export.ndjson", "/console/pictures"];
+  describe("console roles follow the bundle in force, not the one of the sign-in", () => {
+    const rewrite = async (change: (bundle: ReturnType<typeof parse>) => void) => {
+      const bundle = parse(readFileSync(world.policyFile, "utf8"));
+      change(bundle);
+      writeFileSync(world.policyFile, stringify(bundle));
+      expect(await world.sut.locksmith.reloadPolicy("admin")).toMatchObject({ ok: true, changed: true });
+    };
+    const ledgerRoutes = ["/console/ledger", "/console/ledger/tail.json", "/console/ledger/export.ndjson", "/console/pictures"];
 
-  test("a reload that removes the auditors' group takes the ledger away from a live session at its next request; naming the group again gives it back", async () => {
-    const context = await world.newBrowser();
-    await signInAs(context, "ana", "/console/ledger");
-    for (const path of ledgerRoutes) expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 200]);
-    await rewrite((bundle) => {
-      bundle.console.auditors = ["group:nobody-here"];
-    });
-    for (const path of ledgerRoutes) {
-      const res = await context.request.get(path, { maxRedirects: 0 });
-      expect([path, res.status()]).toEqual([path, 403]);
-      expect(await res.text()).not.toContain("support-agent");
-    }
-    await rewrite((bundle) => {
-      bundle.console.auditors = ["group:security"];
-    });
-    expect((await context.request.get("/console/ledger", { maxRedirects: 0 })).status()).toBe(200);
-  });
-
-  test("a person whose identity provider the bundle no longer names keeps no role: every page 403, every form refused", async () => {
-    const context = await world.newBrowser();
-    const adi = await signInAs(context, "adi", "/console/agents");
-    const csrf = await adi.locator('input[name="csrf_token"]').first().inputValue();
-    const original = readFileSync(world.policyFile, "utf8");
-    try {
-      // The same issuer under another id: sessions opened at `corp` are of an identity provider the bundle no longer has.
+    test("a reload that removes the auditors' group takes the ledger away from a live session at its next request; naming the group again gives it back", async () => {
+      const context = await world.newBrowser();
+      await signInAs(context, "ana", "/console/ledger");
+      for (const path of ledgerRoutes) expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 200]);
       await rewrite((bundle) => {
-        bundle.identity_providers.corp_v2 = bundle.identity_providers.corp;
-        delete bundle.identity_providers.corp;
+        bundle.console.auditors = ["group:nobody-here"];
       });
-      for (const path of ["/console/agents", "/console/ledger", "/console/approvals"]) {
-        expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 403]);
+      for (const path of ledgerRoutes) {
+        const res = await context.request.get(path, { maxRedirects: 0 });
+        expect([path, res.status()]).toEqual([path, 403]);
+        expect(await res.text()).not.toContain("support-agent");
       }
-      const suspend = await context.request.post("/console/agents/suspend", { form: { csrf_token: csrf, agent: "billing-agent" }, maxRedirects: 0 });
-      expect(suspend.status()).toBe(403);
-      expect(await world.sut.locksmith.ledger.page({ type: "agent_suspended" }, 0n, 10)).toEqual([]);
-    } finally {
-      writeFileSync(world.policyFile, original);
-      await world.sut.locksmith.reloadPolicy("admin");
-    }
-  });
-});
+      await rewrite((bundle) => {
+        bundle.console.auditors = ["group:security"];
+      });
+      expect((await context.request.get("/console/ledger", { maxRedirects: 0 })).status()).toBe(200);
+    });
 
-describe("signing out is a state change like any other", () => {
-  let world: ConsoleWorld;
-  beforeAll(async () => {
-    world = await startConsoleWorld();
+    test("a person whose identity provider the bundle no longer names keeps no role: every page 403, every form refused", async () => {
+      const context = await world.newBrowser();
+      const adi = await signInAs(context, "adi", "/console/agents");
+      const csrf = await adi.locator('input[name="csrf_token"]').first().inputValue();
+      const original = readFileSync(world.policyFile, "utf8");
+      try {
+        // The same issuer under another id: sessions opened at `corp` are of an identity provider the bundle no longer has.
+        await rewrite((bundle) => {
+          bundle.identity_providers.corp_v2 = bundle.identity_providers.corp;
+          delete bundle.identity_providers.corp;
+        });
+        for (const path of ["/console/agents", "/console/ledger", "/console/approvals"]) {
+          expect([path, (await context.request.get(path, { maxRedirects: 0 })).status()]).toEqual([path, 403]);
+        }
+        const suspend = await context.request.post("/console/agents/suspend", { form: { csrf_token: csrf, agent: "billing-agent" }, maxRedirects: 0 });
+        expect(suspend.status()).toBe(403);
+        expect(await world.sut.locksmith.ledger.page({ type: "agent_suspended" }, 0n, 10)).toEqual([]);
+      } finally {
+        writeFileSync(world.policyFile, original);
+        await world.sut.locksmith.reloadPolicy("admin");
+      }
+    });
   });
-  afterAll(() => world?.close());
 
-  test("POST /oauth/logout from another origin of the same site, or without the session's CSRF token, ends nothing (logout CSRF)", async () => {
+  describe("signing out is a state change like any other", () => {
+    test("POST /oauth/logout from another origin of the same site, or without the session's CSRF token, ends nothing (logout CSRF)", async () => {
+      const context = await world.newBrowser();
+      const page = await signInAs(context, "ana", "/console/ledger");
+      const session = (await context.cookies(world.locksmithUrl)).find((c) => c.name === "locksmith_session")!;
+      const cookie = `locksmith_session=${session.value}`;
+      const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+      const signedIn = async () => (await request(world.locksmithUrl).get("/console/ledger").set("cookie", cookie)).status === 200;
+      const logout = () => request(world.locksmithUrl).post("/oauth/logout").set("cookie", cookie).type("form");
+      // Another port of the same host is same-site: SameSite=Lax sends the cookie with its form posts.
+      const sibling = world.locksmithUrl.replace(/:\d+$/, ":1");
+      const refused = [
+        logout().set("origin", sibling).set("sec-fetch-site", "same-site").send({}),
+        logout().set("origin", "null").send({ csrf_token: csrf }),
+        logout().set("sec-fetch-site", "cross-site").send({ csrf_token: csrf }),
+        logout().send({}),
+        logout().send({ csrf_token: "wrong" }),
+      ];
+      for (const res of await Promise.all(refused)) expect(res.status).toBe(403);
+      expect(await signedIn()).toBe(true);
+      expect(await world.sut.locksmith.ledger.page({ type: "logout", user: "ana" }, 0n, 10)).toEqual([]);
+      // The control: Locksmith's own form (same origin, the token) signs out, on the server too.
+      const accepted = await logout().set("origin", world.locksmithUrl).set("sec-fetch-site", "same-origin").send({ csrf_token: csrf });
+      expect(accepted.status).toBe(200);
+      expect(await signedIn()).toBe(false);
+      // Without a session there is nothing to protect: the page still answers that you are signed out.
+      expect((await request(world.locksmithUrl).post("/oauth/logout").type("form").send({})).status).toBe(200);
+    });
+  });
+
+  test("signing in never adopts a session id the browser already had (no fixation): a planted cookie is replaced and opens nothing", async () => {
     const context = await world.newBrowser();
-    const page = await signInAs(context, "ana", "/console/ledger");
+    const planted = "A".repeat(43);
+    await context.addCookies([{ name: "locksmith_session", value: planted, url: world.locksmithUrl }]);
+    await signInAs(context, "ana", "/console/ledger");
     const session = (await context.cookies(world.locksmithUrl)).find((c) => c.name === "locksmith_session")!;
-    const cookie = `locksmith_session=${session.value}`;
-    const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
-    const signedIn = async () => (await request(world.locksmithUrl).get("/console/ledger").set("cookie", cookie)).status === 200;
-    const logout = () => request(world.locksmithUrl).post("/oauth/logout").set("cookie", cookie).type("form");
-    // Another port of the same host is same-site: SameSite=Lax sends the cookie with its form posts.
-    const sibling = world.locksmithUrl.replace(/:\d+$/, ":1");
-    const refused = [
-      logout().set("origin", sibling).set("sec-fetch-site", "same-site").send({}),
-      logout().set("origin", "null").send({ csrf_token: csrf }),
-      logout().set("sec-fetch-site", "cross-site").send({ csrf_token: csrf }),
-      logout().send({}),
-      logout().send({ csrf_token: "wrong" }),
-    ];
-    for (const res of await Promise.all(refused)) expect(res.status).toBe(403);
-    expect(await signedIn()).toBe(true);
-    expect(await world.sut.locksmith.ledger.page({ type: "logout", user: "ana" }, 0n, 10)).toEqual([]);
-    // The control: Locksmith's own form (same origin, the token) signs out, on the server too.
-    const accepted = await logout().set("origin", world.locksmithUrl).set("sec-fetch-site", "same-origin").send({ csrf_token: csrf });
-    expect(accepted.status).toBe(200);
-    expect(await signedIn()).toBe(false);
-    // Without a session there is nothing to protect: the page still answers that you are signed out.
-    expect((await request(world.locksmithUrl).post("/oauth/logout").type("form").send({})).status).toBe(200);
+    expect(session.value).not.toBe(planted);
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe("Lax");
+    expect((await request(world.locksmithUrl).get("/console/ledger").set("cookie", `locksmith_session=${planted}`)).status).toBe(303);
+    expect((await request(world.locksmithUrl).get("/console/ledger").set("cookie", `locksmith_session=${session.value}`)).status).toBe(200);
   });
 });
