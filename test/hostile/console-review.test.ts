@@ -262,4 +262,25 @@ describe("the console", () => {
     expect((await request(world.locksmithUrl).get("/console/ledger").set("cookie", `locksmith_session=${planted}`)).status).toBe(303);
     expect((await request(world.locksmithUrl).get("/console/ledger").set("cookie", `locksmith_session=${session.value}`)).status).toBe(200);
   });
+
+  test("Content-Type tricks and method override: a text/plain or multipart post with the right token, or a GET claiming to be a POST, changes nothing", async () => {
+    const context = await world.newBrowser();
+    const page = await signInAs(context, "adi", "/console/agents");
+    const session = (await context.cookies(world.locksmithUrl)).find((c) => c.name === "locksmith_session")!;
+    const cookie = `locksmith_session=${session.value}`;
+    const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+    const form = `csrf_token=${csrf}&agent=billing-agent`;
+    const suspend = () => request(world.locksmithUrl).post("/console/agents/suspend").set("cookie", cookie);
+    // The encodings a cross-site <form> may use without a preflight, other than urlencoded.
+    expect((await suspend().set("content-type", "text/plain").send(form)).status).toBe(403);
+    expect((await suspend().field("csrf_token", csrf).field("agent", "billing-agent")).status).toBe(403);
+    for (const override of [{ "x-http-method-override": "POST" }, { "x-method-override": "POST" }]) {
+      const res = await request(world.locksmithUrl).get(`/console/agents/suspend?${form}&_method=POST`).set("cookie", cookie).set(override);
+      expect(res.status).toBe(404);
+    }
+    expect(await world.sut.locksmith.ledger.page({ type: "agent_suspended" }, 0n, 10)).toEqual([]);
+    // The control: the same form, urlencoded, suspends (then resumed, for the other tests).
+    expect((await suspend().type("form").send(form)).status).toBe(303);
+    expect((await request(world.locksmithUrl).post("/console/agents/resume").set("cookie", cookie).type("form").send(form)).status).toBe(303);
+  });
 });
