@@ -33,18 +33,27 @@ export async function signInWithDeviceFlow(url: string, wantedIssuer: string | u
   if (!wantedIssuer && offered.length > 1) say(`signing in at ${idp.issuer} (--idp chooses among ${offered.map((o) => o.issuer).join(", ")})`);
 
   const discovery = await idpJson(`${idp.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, "its discovery");
+  // RFC 8414 §3.3 / OIDC Discovery §4.3: the document must name the issuer it was fetched for (no mix-up).
+  if (discovery.issuer !== idp.issuer) {
+    return die(`${idp.issuer}'s discovery names another issuer (${printable(String(discovery.issuer))}): refusing to sign in there`);
+  }
   const deviceEndpoint = discovery.device_authorization_endpoint;
   const tokenEndpoint = discovery.token_endpoint;
   if (typeof deviceEndpoint !== "string" || typeof tokenEndpoint !== "string") {
     return die(`${idp.issuer} offers no device_authorization_endpoint in its discovery: enable the device flow there, or pass --token`);
+  }
+  // The device code and the token travel to these: TLS, except on loopback (a local test IdP).
+  for (const endpoint of [deviceEndpoint, tokenEndpoint]) {
+    if (!isTlsOrLoopback(endpoint)) return die(`${idp.issuer}'s discovery names ${printable(endpoint)}: an endpoint must be https (or http on loopback)`);
   }
   const resource: Record<string, string> = idp.audience === idp.client_id ? {} : { resource: idp.audience };
   const device = await idpPost(deviceEndpoint, { client_id: idp.client_id, scope: idp.scopes.join(" "), ...resource });
   if (typeof device.device_code !== "string" || typeof device.user_code !== "string" || typeof device.verification_uri !== "string") {
     return die(`${deviceEndpoint} refused the device authorization (${describeError(device)})`);
   }
-  say(`To sign in as an approver, open ${device.verification_uri} and enter the code ${device.user_code}`);
-  if (typeof device.verification_uri_complete === "string") say(`  (or open ${device.verification_uri_complete})`);
+  // What the IdP answers reaches the person's terminal: never its control characters (escape sequences).
+  say(`To sign in as an approver, open ${printable(device.verification_uri)} and enter the code ${printable(device.user_code)}`);
+  if (typeof device.verification_uri_complete === "string") say(`  (or open ${printable(device.verification_uri_complete)})`);
 
   let interval = typeof device.interval === "number" ? device.interval : 5;
   const deadline = Date.now() + (typeof device.expires_in === "number" ? device.expires_in : 600) * 1000;
@@ -57,17 +66,19 @@ export async function signInWithDeviceFlow(url: string, wantedIssuer: string | u
       continue;
     }
     if (answer.error !== undefined) return die(`the sign-in at ${idp.issuer} ended: ${describeError(answer)}`);
-    const token = [answer.access_token, answer.id_token].find((t) => typeof t === "string" && audienceIs(t, idp.audience));
+    const token = [answer.access_token, answer.id_token].find((t) => typeof t === "string" && issuedFor(t, idp.issuer, idp.audience));
     if (!token) return die(`${idp.issuer} issued no token for the audience ${idp.audience} that Locksmith's approvals expect`);
     say(`signed in at ${idp.issuer}`);
     return token as string;
   }
-  return die(`the code ${device.user_code} expired before the sign-in at ${idp.issuer} finished`);
+  return die(`the code ${printable(device.user_code)} expired before the sign-in at ${idp.issuer} finished`);
 }
 
-function audienceIs(token: string, audience: string): boolean {
+/** A JWT from `issuer` whose only audience is `audience` (RFC 8725 §3.8–3.9); Locksmith verifies its signature. */
+function issuedFor(token: string, issuer: string, audience: string): boolean {
   try {
-    const aud = decodeJwt(token).aud;
+    const { iss, aud } = decodeJwt(token);
+    if (iss !== issuer) return false;
     return aud === audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === audience);
   } catch {
     return false; // an opaque token: not for Locksmith
@@ -75,7 +86,23 @@ function audienceIs(token: string, audience: string): boolean {
 }
 
 const describeError = (body: Record<string, unknown>) =>
-  [body.error, body.error_description].filter((part) => typeof part === "string").join(": ") || "no error given";
+  printable([body.error, body.error_description].filter((part) => typeof part === "string").join(": ") || "no error given");
+
+/** Text from the network, made safe for a terminal: C0/C1 control characters (ESC, CR, BEL…) become U+FFFD. */
+export const printable = (text: string) => Array.from(text, (c) => (isControl(c) ? "\ufffd" : c)).join("");
+const isControl = (c: string) => {
+  const code = c.codePointAt(0) ?? 0;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+};
+
+function isTlsOrLoopback(endpoint: string): boolean {
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === "https:" || (url.protocol === "http:" && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname));
+  } catch {
+    return false;
+  }
+}
 
 async function idpJson(url: string, what: string): Promise<Record<string, unknown>> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch((error: Error) =>

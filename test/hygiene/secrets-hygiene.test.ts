@@ -501,13 +501,10 @@ describe("console pages", () => {
         const res = await context.request.get(path);
         pages.push({ path: `${person} ${path}`, status: res.status(), headers: JSON.stringify(res.headers()), body: await res.text() });
       }
-      const signOut = await context.request.post("/console/sign-out", { form: { csrf_token: "wrong" } });
-      pages.push({
-        path: `${person} POST /console/sign-out`,
-        status: signOut.status(),
-        headers: JSON.stringify(signOut.headers()),
-        body: await signOut.text(),
-      });
+      for (const path of ["/console/sign-out", "/oauth/logout"]) {
+        const signOut = await context.request.post(path, { form: { csrf_token: "wrong" } });
+        pages.push({ path: `${person} POST ${path}`, status: signOut.status(), headers: JSON.stringify(signOut.headers()), body: await signOut.text() });
+      }
     }
   }, 180_000);
   afterAll(() => consoleWorld?.close());

@@ -35,6 +35,8 @@ export interface ConsoleWorld {
   /** Locksmith's issuer URL, where it listens (loopback http). */
   readonly locksmithUrl: string;
   readonly idpUrl: string;
+  /** The bundle file Locksmith loaded (a test may rewrite it and call `sut.locksmith.reloadPolicy`). */
+  readonly policyFile: string;
   readonly browser: Browser;
   /** A new browser (its own cookies) for one person; closed with the world. */
   newBrowser(): Promise<BrowserContext>;
@@ -74,6 +76,7 @@ export async function startConsoleWorld(options: { readonly settings?: Record<st
     sut,
     locksmithUrl,
     idpUrl,
+    policyFile,
     browser,
     async newBrowser() {
       const context = await browser.newContext({ baseURL: locksmithUrl });

@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from "express";
+import express, { Router, type Request, type Response } from "express";
+import { csrfMatches } from "../../domain/oauth/consent";
 import type { Person } from "../../domain/people/person";
 import { SignInError } from "../../domain/people/relying-party";
 import {
@@ -31,11 +32,13 @@ export class PeopleSignIn {
   readonly cookie: SessionCookie;
   /** Binds login transactions to the browser that began them (one secret per browser, shared by its tabs). */
   private readonly binding: SessionCookie;
+  private readonly origin: string;
 
   constructor(
     private readonly services: SignInServices,
     issuer: string,
   ) {
+    this.origin = new URL(issuer).origin;
     this.cookie = new SessionCookie(issuer);
     this.binding = new SessionCookie(issuer, "locksmith_login", LOGIN_TRANSACTION_TTL_MS);
   }
@@ -78,10 +81,24 @@ export class PeopleSignIn {
       this.cookie.set(res, outcome.session);
       res.redirect(303, outcome.returnTo);
     });
-    router.post("/oauth/logout", async (req, res) => {
+    // Ending a session is a state change: only from a page of Locksmith with the session's CSRF token
+    // (SameSite=Lax still sends the cookie with a form post from another origin of the same site).
+    router.post("/oauth/logout", express.urlencoded({ extended: false, limit: "8kb", parameterLimit: 16 }), async (req, res) => {
+      const session = this.cookie.read(req);
+      if (session !== undefined && !this.fromOwnPage(req, session)) {
+        return sendPage(res, { status: 403, title: "Nothing was changed", body: html`<p>This sign-out was not sent from a Locksmith page.</p>` });
+      }
       await this.signOut(req, res);
       sendPage(res, { title: "Signed out", body: html`<p>You are signed out of Locksmith.</p>` });
     });
     return router;
+  }
+
+  /** `Sec-Fetch-Site` (when sent) same-origin, `Origin` (when sent) Locksmith's, and the session's CSRF token (form field or X-CSRF-Token). */
+  private fromOwnPage(req: Request, session: string): boolean {
+    const site = req.get("sec-fetch-site");
+    const from = req.get("origin");
+    const token = ((req.body ?? {}) as Record<string, unknown>).csrf_token ?? req.get("x-csrf-token");
+    return (site === undefined || site === "same-origin") && (from === undefined || from === this.origin) && csrfMatches(session, token);
   }
 }

@@ -384,10 +384,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/oauth/logout",
-    summary: "Ends the person's Locksmith session",
+    summary: "Ends the person's Locksmith session (a same-origin form with the session's CSRF token)",
     tag: "people",
     callers: ["person"],
-    responses: { 303: { description: "signed out" } },
+    responses: {
+      200: { description: "signed out (a page)" },
+      403: { description: "not sent from a Locksmith page with the session's CSRF token: the session goes on" },
+    },
   },
   {
     method: "get",
