@@ -106,7 +106,7 @@ describe("RedisTokenStore's subject index", () => {
     await deleteRedisKeys(prefix);
   });
 
-  test("indexes a credential under its agent, user and environment: a set per expiry bucket, listed in a sorted set, all of one slot and expiring after it", async () => {
+  test("indexes a credential under its agent and user, and its agent under its environment: a set per expiry bucket, listed in a sorted set, all of one slot and expiring after it", async () => {
     const jti = randomUUID();
     await store.put(
       jti,
@@ -115,7 +115,11 @@ describe("RedisTokenStore's subject index", () => {
     );
     const member = Buffer.from(jti.replaceAll("-", ""), "hex").toString("base64url");
     expect(member).toHaveLength(22);
-    for (const subject of ["agent:support-agent", "user:mary", "environment:production"]) {
+    for (const [subject, expected] of [
+      ["agent:support-agent", member],
+      ["user:mary", member],
+      ["environment:production", "support-agent"], // an environment lists its agents, once per bucket
+    ]) {
       const list = `${prefix}idx:{${subject}}`;
       expect(await raw.type(list)).toBe("zset");
       const [bucket, end] = await raw.zrange(list, "0", "-1", "WITHSCORES");
@@ -123,7 +127,7 @@ describe("RedisTokenStore's subject index", () => {
       expect(Number(end)).toBeGreaterThan(Date.now() + 60_000);
       const set = `${list}:${bucket}`;
       expect(await raw.type(set)).toBe("set");
-      expect(await raw.smembers(set)).toEqual([member]);
+      expect(await raw.smembers(set)).toEqual([expected]);
       for (const key of [list, set]) {
         const pttl = await raw.pttl(key);
         expect(pttl).toBeGreaterThan(60_000);
@@ -141,6 +145,28 @@ describe("RedisTokenStore's subject index", () => {
 
     expect(await store.revokeSubject({ kind: "agent", id: agent }, Date.now())).toBe(jtis.length);
     for (const jti of jtis) expect(await store.spend(jti)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  test("revokes an environment's credentials through its agents, and only those of that environment", async () => {
+    const [agent, other] = [`agent-${randomUUID()}`, `agent-${randomUUID()}`];
+    const environment = `env-${randomUUID()}`;
+    const put = async (who: string, env: string | undefined, ttlMs: number) => {
+      const jti = randomUUID();
+      await store.put(jti, { agent: who, ...(env ? { environment: env } : {}), scope: "crm:read", resource: "r", usesLeft: null }, ttlMs);
+      return jti;
+    };
+    const inside = [await put(agent, environment, 60_000), await put(agent, environment, 900_000), await put(other, environment, 60_000)];
+    // The same agent's credentials of another environment (it moved) or of none stay live.
+    const outside = [await put(agent, "elsewhere", 60_000), await put(agent, undefined, 60_000)];
+    for (let i = 0; i < 20; i++) inside.push(await put(other, environment, 60_000));
+    const bucketSets = (await raw.keys(`${prefix}idx:{environment:${environment}}:*`)).length;
+    expect(bucketSets).toBeGreaterThanOrEqual(2);
+    for (const key of await raw.keys(`${prefix}idx:{environment:${environment}}:*`)) expect((await raw.smembers(key)).length).toBeLessThanOrEqual(2);
+
+    expect(await store.revokeSubject({ kind: "environment", id: environment }, Date.now())).toBe(inside.length);
+    for (const jti of inside) expect(await store.spend(jti)).toEqual({ ok: false, reason: "revoked" });
+    for (const jti of outside) expect(await store.spend(jti)).toEqual({ ok: true, usesLeft: null });
+    expect(await store.revokeSubject({ kind: "environment", id: environment }, Date.now())).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { CredentialSubject } from "../../domain/credentials/token-store";
+import type { CredentialState, CredentialSubject } from "../../domain/credentials/token-store";
 
 /**
  * The ONE definition of how a live credential and its subject indexes are laid
@@ -18,7 +18,8 @@ import type { CredentialSubject } from "../../domain/credentials/token-store";
  * earlier versions, anything unparsable) reads as no credential: refused,
  * never active.
  *
- * Revocation by subject reads an index per subject: plain sets of jtis (as
+ * Revocation by subject reads an index per subject (see `indexEntries`: an
+ * environment's lists agents, the others list credentials): plain sets of jtis (as
  * `indexMember` writes them: 22 characters for a UUID) under
  * `idx:{<kind>:<id>}:<bucket>`, one per expiry bucket of `BUCKET_MS`, each
  * expiring at its bucket's end (after every credential in it), and a small
@@ -35,6 +36,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A jti as an index member: a (lower-case) UUID as the 22 base64url characters of its 16 bytes, anything else `~` + itself. */
 export function indexMember(jti: string): string {
   return UUID.test(jti) ? Buffer.from(jti.replaceAll("-", ""), "hex").toString("base64url") : `~${jti}`;
+}
+
+/**
+ * Where a credential is indexed: its agent's and its user's indexes list the credential (`indexMember`);
+ * its environment's lists only its agent (one entry per agent and bucket, not per credential), so
+ * revoking an environment reads the indexes of the agents listed there and revokes those of their
+ * credentials that are of the environment.
+ */
+export function indexEntries(jti: string, state: Pick<CredentialState, "agent" | "user" | "environment">): { key: string; member: string }[] {
+  return [
+    { key: subjectIndexKey({ kind: "agent", id: state.agent }), member: indexMember(jti) },
+    ...(state.user === undefined ? [] : [{ key: subjectIndexKey({ kind: "user", id: state.user }), member: indexMember(jti) }]),
+    ...(state.environment === undefined ? [] : [{ key: subjectIndexKey({ kind: "environment", id: state.environment }), member: state.agent }]),
+  ];
 }
 
 /** The jti an index member stands for (the inverse of indexMember). */

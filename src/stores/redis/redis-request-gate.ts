@@ -1,7 +1,6 @@
 import { Cluster, type Redis } from "ioredis";
-import { subjectsOf } from "../../domain/credentials/credential-subjects";
 import type { Admission, AdmissionResult, CallerChecks, Redemption, RedemptionResult, RequestGate } from "../../domain/credentials/request-gate";
-import { credKey, indexMember, subjectIndexKey as subjectKey } from "./redis-credential-format";
+import { credKey, indexEntries } from "./redis-credential-format";
 import { GATE } from "./redis-gate-script";
 import { guard } from "./redis-token-store";
 
@@ -108,7 +107,7 @@ const suspension = (agent: string, issuedAtMs: string): Step => ({
 function putSteps({ jti, state, ttlMs }: NonNullable<Admission["credential"]>): Step[] {
   return [
     // Indexes first, as RedisTokenStore.put: a state never exists that a kill switch could not find.
-    ...subjectsOf(state).map((subject) => ({ code: "I", keys: [subjectKey(subject)], args: [indexMember(jti), ttlMs] })),
+    ...indexEntries(jti, state).map((entry) => ({ code: "I", keys: [entry.key], args: [entry.member, ttlMs] })),
     {
       code: "P",
       keys: [credKey(jti)],

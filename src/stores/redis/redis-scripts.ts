@@ -33,12 +33,14 @@ if ok then return {1, value} end
 return {0, value}`;
 
 /**
- * ARGV[1] holder agent, or '' for an admin; ARGV[2] '1' when the caller announces it by subject (marks it announced too).
+ * ARGV[1] holder agent, or '' for an admin; ARGV[2] '1' when the caller announces it by subject (marks it announced too);
+ * ARGV[3] (optional) only a credential of this environment, else `other_environment`.
  * Returns {outcome, agent}: already_revoked only once announced (or, by subject, once revoked).
  */
 export const REVOKE = `${CREDENTIAL_LUA}
 local c = cred_read(KEYS[1])
 if not c then return {'unknown', ''} end
+if ARGV[3] and ARGV[3] ~= '' and ARGV[3] ~= c.env then return {'other_environment', ''} end
 if ARGV[1] ~= '' and ARGV[1] ~= c.agent then return {'not_holder', ''} end
 local revoked, announced = c.flags % 2 == 1, c.flags >= 2
 if ARGV[2] == '1' then
