@@ -134,7 +134,7 @@ describe("each decision leaves its row", () => {
 });
 
 describe("live state in Redis", () => {
-  test("a credential's state is a hash under cred:{<jti>} that expires with it", async () => {
+  test("a credential's state is one packed string under cred:{<jti>} that expires with it", async () => {
     const issued = await api.issued("support-agent", { scope: "crm:read", resource: "crm:customers/42", ttl: 120 });
 
     const entry = await credentialEntry(sut.redisPrefix, issued.jti);

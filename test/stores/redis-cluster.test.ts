@@ -53,3 +53,21 @@ test("revocation and replay protection hold on the cluster", async () => {
   expect((await request(a.app).post("/v1/credentials").set("authorization", `Bearer ${assertion}`).send(body)).status).toBe(201);
   expectError(await request(b.app).post("/v1/credentials").set("authorization", `Bearer ${assertion}`).send(body), 401, "invalid_client");
 });
+
+test("revocation by environment and by agent finds every credential on the cluster (indexes in their subject's slot)", async () => {
+  const send = async (body: object) =>
+    request(a.app)
+      .post("/v1/revocations")
+      .set(await a.headers("security-oncall"))
+      .send(body);
+  const staging = await Promise.all(Array.from({ length: 5 }, () => b.issued("staging-deploy-agent", { scope: "infra:read", resource: "infra:staging/web" })));
+  const production = await a.issued("support-agent", { scope: "crm:read", resource: "crm:customers/9" });
+
+  expect((await send({ environment: "staging" })).body).toEqual({ revoked: 5 });
+  for (const issued of staging) expect((await b.redeem("crm-staging", { credential: issued.credential })).body).toEqual({ active: false });
+  expect((await a.redeem("crm-prod", { credential: production.credential })).body.active).toBe(true);
+
+  const support = await b.issued("support-agent", { scope: "crm:read", resource: "crm:customers/10" });
+  expect((await send({ agent: "support-agent" })).body.revoked).toBeGreaterThanOrEqual(2);
+  expect((await a.redeem("crm-prod", { credential: support.credential })).body).toEqual({ active: false });
+});

@@ -30,12 +30,35 @@ export async function redisEntries(prefix: string): Promise<RedisEntry[]> {
   }
 }
 
-/** The hash a credential's live state is kept in, and its time to live; undefined when there is none. */
+/**
+ * A credential's live state decoded into the short field names of its documented layout (a agent, s scope,
+ * r resource, u uses left, h user, e environment, x revoked, n announced; h, e, x, n only when set), and its
+ * time to live; undefined when there is none. Decoded here on its own (not with the store's code), from the
+ * format redis-credential-format.ts documents: `L` flags uses `;` then `<length>:<text>` × 5.
+ */
 export async function credentialEntry(prefix: string, jti: string): Promise<{ fields: Record<string, string>; pttl: number } | undefined> {
   const entry = (await redisEntries(prefix)).find((e) => e.key === `${prefix}cred:{${jti}}`);
   if (!entry) return undefined;
-  const fields: Record<string, string> = {};
-  for (let i = 0; i < entry.values.length; i += 2) fields[entry.values[i]] = entry.values[i + 1];
+  if (entry.type !== "string") throw new Error(`credential state is a ${entry.type}`);
+  const value = entry.values[0];
+  const header = /^L([0-3])(-?\d+);/.exec(value);
+  if (!header) throw new Error(`credential state in an unknown format: ${value}`);
+  const texts: string[] = [];
+  let at = header[0].length;
+  for (let i = 0; i < 5; i++) {
+    const colon = value.indexOf(":", at);
+    const length = Number(value.slice(at, colon));
+    texts.push(value.slice(colon + 1, colon + 1 + length));
+    at = colon + 1 + length;
+  }
+  if (at !== value.length) throw new Error(`credential state with trailing bytes: ${value}`);
+  const [a, s, r, h, e] = texts;
+  const flags = Number(header[1]);
+  const fields: Record<string, string> = { a, s, r, u: header[2] };
+  if (h !== "") fields.h = h;
+  if (e !== "") fields.e = e;
+  if (flags % 2 === 1) fields.x = "1";
+  if (flags >= 2) fields.n = "1";
   return { fields, pttl: entry.pttl };
 }
 

@@ -1,3 +1,5 @@
+import { CREDENTIAL_LUA } from "./redis-credential-format";
+
 /**
  * The hot path's one Lua script (issue 16): a list of steps run in order,
  * stopping at the first refusal. ARGV[1] names the steps, one letter each; each
@@ -11,12 +13,12 @@
  *   given an issue time, issued at or before the latest suspension → `{'suspended'}`.
  * - `D` destructive-request count: the hit making it `max + 1` → `{'tripped'}`.
  * - `C` denial count: the hit making it `max + 1` is reported (`tripped` = 1), nothing refused.
- * - `P` credential state and `I` subject index (RedisTokenStore's PUT and INDEX).
- * - `U` spend one use (RedisTokenStore's SPEND): `{'unknown'|'revoked'|'exhausted'}` or uses left.
+ * - `P` credential state and `I` subject index (`cred_put`, `index_add` of redis-credential-format.ts, as RedisTokenStore's PUT and INDEX).
+ * - `U` spend one use (`cred_spend`, as RedisTokenStore's SPEND): `{'unknown'|'revoked'|'exhausted'}` or uses left.
  *
  * Returns `{'ok', tripped, usesLeft}` when nothing refused (usesLeft -1 = unlimited).
  */
-export const GATE = `
+export const GATE = `${CREDENTIAL_LUA}
 local steps = ARGV[1]
 local k, a = 0, 1
 local function key() k = k + 1; return KEYS[k] end
@@ -28,10 +30,6 @@ local function hit(window)
   local ttl = redis.call('PTTL', name)
   if ttl < 0 then redis.call('PEXPIRE', name, window); ttl = tonumber(window) end
   return n, ttl
-end
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local tripped, uses = 0, -1
 for i = 1, #steps do
@@ -58,26 +56,15 @@ for i = 1, #steps do
   elseif step == 'P' then
     local name = key()
     local agent, scope, resource, u, ttl, user, env = arg(), arg(), arg(), arg(), arg(), arg(), arg()
-    redis.call('HSET', name, 'a', agent, 's', scope, 'r', resource, 'u', u)
-    if user ~= '' then redis.call('HSET', name, 'h', user) end
-    if env ~= '' then redis.call('HSET', name, 'e', env) end
-    redis.call('PEXPIRE', name, ttl)
+    cred_put(name, agent, scope, resource, u, ttl, user, env)
   elseif step == 'I' then
     local name = key()
-    local jti, ttl = arg(), tonumber(arg())
-    local now = now_ms()
-    redis.call('ZREMRANGEBYSCORE', name, '-inf', now)
-    redis.call('ZADD', name, now + ttl, jti)
-    if redis.call('PTTL', name) < ttl then redis.call('PEXPIRE', name, ttl) end
+    local jti, ttl = arg(), arg()
+    index_add(name, jti, ttl)
   elseif step == 'U' then
-    local name = key()
-    local v = redis.call('HMGET', name, 'u', 'x')
-    if not v[1] then return {'unknown'} end
-    if v[2] then return {'revoked'} end
-    local u = tonumber(v[1])
-    if u == 0 then return {'exhausted'} end
-    if u > 0 then redis.call('HSET', name, 'u', u - 1); u = u - 1 end
-    uses = u
+    local ok, value = cred_spend(key())
+    if not ok then return {value} end
+    uses = value
   end
 end
 return {'ok', tripped, uses}`;

@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import type { CredentialSubject } from "../../domain/credentials/token-store";
 import { ACCESS_TOKENS_PER_GRANT, type GrantState, type GrantStore, type PersonGrant, type RotateResult } from "../../domain/oauth/grant-store";
-import { INDEX, LIVE_MEMBERS } from "./redis-scripts";
 import { guard } from "./redis-token-store";
 
 /**
@@ -53,13 +52,36 @@ while #list > tonumber(ARGV[2]) do table.remove(list, 1) end
 redis.call('HSET', KEYS[1], 't', table.concat(list, ' '))
 return 1`;
 
+/** Server time in ms (scripts are replicated by effect, so TIME is allowed). */
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * A grant's subject index (`grants:{<kind>:<id>}`): a sorted set of grant ids scored by their expiry in ms,
+ * trimmed of expired members on every write and expiring with its longest-lived member (grants are few and
+ * long-lived; credentials use the bucketed sets of redis-credential-format.ts). KEYS[1] index; ARGV id, ttl ms.
+ */
+const INDEX = `
+${NOW_MS}
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`;
+
+/** KEYS[1] grant index. Returns the ids that have not expired. */
+const LIVE_MEMBERS = `
+${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
 interface GrantScripts {
   locksmithGrantCreate(grant: string, used: string, data: string, current: string, ttlMs: number): Promise<number>;
   locksmithGrantRotate(grant: string, used: string, presented: string, next: string): Promise<string[]>;
   locksmithGrantRevoke(grant: string): Promise<[string, string] | null>;
   locksmithGrantNote(grant: string, jti: string, keep: number): Promise<number>;
-  locksmithIndex(index: string, member: string, ttlMs: number): Promise<number>;
-  locksmithLiveMembers(index: string): Promise<string[]>;
+  locksmithGrantIndex(index: string, member: string, ttlMs: number): Promise<number>;
+  locksmithGrantLiveMembers(index: string): Promise<string[]>;
 }
 
 export class RedisGrantStore implements GrantStore {
@@ -70,8 +92,9 @@ export class RedisGrantStore implements GrantStore {
     redis.defineCommand("locksmithGrantRotate", { numberOfKeys: 2, lua: ROTATE });
     redis.defineCommand("locksmithGrantRevoke", { numberOfKeys: 1, lua: REVOKE });
     redis.defineCommand("locksmithGrantNote", { numberOfKeys: 1, lua: NOTE });
-    redis.defineCommand("locksmithIndex", { numberOfKeys: 1, lua: INDEX });
-    redis.defineCommand("locksmithLiveMembers", { numberOfKeys: 1, lua: LIVE_MEMBERS });
+    // Own command names: RedisTokenStore defines locksmithIndex on the same client with its (bucketed) index.
+    redis.defineCommand("locksmithGrantIndex", { numberOfKeys: 1, lua: INDEX });
+    redis.defineCommand("locksmithGrantLiveMembers", { numberOfKeys: 1, lua: LIVE_MEMBERS });
     this.redis = redis as Redis & GrantScripts;
   }
 
@@ -79,7 +102,7 @@ export class RedisGrantStore implements GrantStore {
     return guard(async () => {
       const ttlMs = Math.max(1, grant.expiresAt - Date.now());
       await Promise.all([
-        ...subjectsOfGrant(grant).map((subject) => this.redis.locksmithIndex(indexKey(subject), grant.id, ttlMs)),
+        ...subjectsOfGrant(grant).map((subject) => this.redis.locksmithGrantIndex(indexKey(subject), grant.id, ttlMs)),
         this.redis.locksmithGrantCreate(grantKey(grant.id), usedKey(grant.id), JSON.stringify(grant), refreshHash, ttlMs),
       ]);
     });
@@ -115,7 +138,7 @@ export class RedisGrantStore implements GrantStore {
 
   listByUser(user: string): Promise<GrantState[]> {
     return guard(async () => {
-      const ids = await this.redis.locksmithLiveMembers(indexKey({ kind: "user", id: user }));
+      const ids = await this.redis.locksmithGrantLiveMembers(indexKey({ kind: "user", id: user }));
       const states = await Promise.all(ids.map((id) => this.get(id)));
       return states.filter((s): s is GrantState => s !== undefined && s.grant.user === user).sort((a, b) => b.grant.grantedAt - a.grant.grantedAt);
     });
@@ -123,7 +146,7 @@ export class RedisGrantStore implements GrantStore {
 
   revokeSubject(subject: CredentialSubject): Promise<GrantState[]> {
     return guard(async () => {
-      const ids = await this.redis.locksmithLiveMembers(indexKey(subject));
+      const ids = await this.redis.locksmithGrantLiveMembers(indexKey(subject));
       const revoked = await Promise.all(ids.map((id) => this.revoke(id)));
       return revoked.filter((s): s is GrantState => s !== undefined);
     });

@@ -1,7 +1,6 @@
 import { Cluster, type Redis } from "ioredis";
-import { subjectsOf } from "../../domain/credentials/credential-subjects";
 import type { Admission, AdmissionResult, CallerChecks, Redemption, RedemptionResult, RequestGate } from "../../domain/credentials/request-gate";
-import type { CredentialSubject } from "../../domain/credentials/token-store";
+import { credKey, indexEntries } from "./redis-credential-format";
 import { GATE } from "./redis-gate-script";
 import { guard } from "./redis-token-store";
 
@@ -92,8 +91,6 @@ export class RedisRequestGate implements RequestGate {
 /** The most keys one call takes: replay 1, limits 2, suspension 2, breaker 2, state 1, indexes 3. */
 const MAX_KEYS = 12;
 
-const credKey = (jti: string) => `cred:{${jti}}`;
-const subjectKey = (subject: CredentialSubject) => `subject:{${subject.kind}:${subject.id}}`;
 const window = (ms: number) => Math.max(1, Math.round(ms));
 
 const callerSteps = (checks: CallerChecks): Step[] => [
@@ -110,7 +107,7 @@ const suspension = (agent: string, issuedAtMs: string): Step => ({
 function putSteps({ jti, state, ttlMs }: NonNullable<Admission["credential"]>): Step[] {
   return [
     // Indexes first, as RedisTokenStore.put: a state never exists that a kill switch could not find.
-    ...subjectsOf(state).map((subject) => ({ code: "I", keys: [subjectKey(subject)], args: [jti, ttlMs] })),
+    ...indexEntries(jti, state).map((entry) => ({ code: "I", keys: [entry.key], args: [entry.member, ttlMs] })),
     {
       code: "P",
       keys: [credKey(jti)],

@@ -1,70 +1,56 @@
+import { CREDENTIAL_LUA } from "./redis-credential-format";
+
 /**
- * Lua scripts that make each token-store operation one atomic round trip.
- * A credential is a small hash under `cred:{<jti>}` (the braces keep all of a
- * credential's keys in one Redis Cluster slot): a = agent, s = scope,
- * r = resource, u = uses left (-1 = unlimited), x = revoked, h = user (when
- * delegated), e = environment, n = its revocation was announced.
- *
- * Revocation by subject reads an index per subject: a sorted set under
- * `subject:{<kind>:<id>}` (its own slot) of jtis scored by their expiry in
- * ms, trimmed of expired members on every write and expiring with its
- * longest-lived member. No SCAN anywhere.
+ * Lua scripts that make each token-store operation one atomic round trip. The
+ * credential's encoding and its subject indexes are those of
+ * redis-credential-format.ts (the request gate's script is built from it too).
  */
 
 /** KEYS[1] cred key; ARGV agent, scope, resource, uses, ttl ms, user ('' = none), environment ('' = none). */
-export const PUT = `
-redis.call('HSET', KEYS[1], 'a', ARGV[1], 's', ARGV[2], 'r', ARGV[3], 'u', ARGV[4])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'h', ARGV[6]) end
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'e', ARGV[7]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+export const PUT = `${CREDENTIAL_LUA}
+cred_put(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 return 1`;
 
-/** Server time in ms (scripts are replicated by effect, so TIME is allowed). */
-const NOW_MS = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+/** KEYS[1] cred key. Returns {agent, scope, resource, uses, flags, user, environment}, or nil when there is none (or it is unreadable). */
+export const GET_STATE = `${CREDENTIAL_LUA}
+local c = cred_read(KEYS[1])
+if not c then return nil end
+return {c.agent, c.scope, c.resource, tostring(c.uses), tostring(c.flags), c.user, c.env}`;
 
 /** KEYS[1] subject index; ARGV jti, ttl ms. */
-export const INDEX = `
-${NOW_MS}
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+export const INDEX = `${CREDENTIAL_LUA}
+index_add(KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
-/** KEYS[1] subject index. Returns the jtis that have not expired. */
-export const LIVE_MEMBERS = `
-${NOW_MS}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+/** KEYS[1] subject index. Returns the jtis of its live buckets (a few may have just expired). */
+export const LIVE_MEMBERS = `${CREDENTIAL_LUA}
+return index_members(KEYS[1])`;
 
 /** Spends one use under Redis's single-threaded execution: no double spend. Returns {ok, usesLeft|reason}. */
-export const SPEND = `
-local v = redis.call('HMGET', KEYS[1], 'u', 'x')
-if not v[1] then return {0, 'unknown'} end
-if v[2] then return {0, 'revoked'} end
-local u = tonumber(v[1])
-if u < 0 then return {1, -1} end
-if u == 0 then return {0, 'exhausted'} end
-redis.call('HSET', KEYS[1], 'u', u - 1)
-return {1, u - 1}`;
+export const SPEND = `${CREDENTIAL_LUA}
+local ok, value = cred_spend(KEYS[1])
+if ok then return {1, value} end
+return {0, value}`;
 
 /**
- * ARGV[1] holder agent, or '' for an admin; ARGV[2] '1' when the caller announces it by subject (marks n too).
+ * ARGV[1] holder agent, or '' for an admin; ARGV[2] '1' when the caller announces it by subject (marks it announced too);
+ * ARGV[3] (optional) only a credential of this environment, else `other_environment`.
  * Returns {outcome, agent}: already_revoked only once announced (or, by subject, once revoked).
  */
-export const REVOKE = `
-local v = redis.call('HMGET', KEYS[1], 'a', 'x', 'n')
-if not v[1] then return {'unknown', ''} end
-if ARGV[1] ~= '' and ARGV[1] ~= v[1] then return {'not_holder', ''} end
+export const REVOKE = `${CREDENTIAL_LUA}
+local c = cred_read(KEYS[1])
+if not c then return {'unknown', ''} end
+if ARGV[3] and ARGV[3] ~= '' and ARGV[3] ~= c.env then return {'other_environment', ''} end
+if ARGV[1] ~= '' and ARGV[1] ~= c.agent then return {'not_holder', ''} end
+local revoked, announced = c.flags % 2 == 1, c.flags >= 2
 if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[1], 'x', '1', 'n', '1')
-  if v[2] then return {'already_revoked', v[1]} end
-  return {'revoked', v[1]}
+  if c.flags ~= 3 then c.flags = 3; cred_save(KEYS[1], c) end
+  if revoked then return {'already_revoked', c.agent} end
+  return {'revoked', c.agent}
 end
-if v[2] and v[3] then return {'already_revoked', v[1]} end
-redis.call('HSET', KEYS[1], 'x', '1')
-return {'revoked', v[1]}`;
+if revoked and announced then return {'already_revoked', c.agent} end
+if not revoked then c.flags = c.flags + 1; cred_save(KEYS[1], c) end
+return {'revoked', c.agent}`;
 
 /** KEYS[1] kill-switch mark of a subject; ARGV epoch ms, memory ms. Keeps the latest time. */
 export const MARK_KILLED = `
@@ -74,6 +60,7 @@ if at > v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1`;
 
 /** Marks a credential's revocation announced; never creates the key (it would have no expiry). */
-export const MARK_ANNOUNCED = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'n', '1') end
+export const MARK_ANNOUNCED = `${CREDENTIAL_LUA}
+local c = cred_read(KEYS[1])
+if c and c.flags < 2 then c.flags = c.flags + 2; cred_save(KEYS[1], c) end
 return 1`;

@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import { subjectsOf } from "../../domain/credentials/credential-subjects";
 import {
   KILL_SWITCH_MEMORY_MS,
   type CredentialState,
@@ -9,20 +8,20 @@ import {
   type TokenStore,
 } from "../../domain/credentials/token-store";
 import { StoreUnavailableError } from "../../domain/errors";
-import { INDEX, LIVE_MEMBERS, MARK_ANNOUNCED, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
+import { credKey, indexEntries, jtiOfMember, subjectIndexKey as subjectKey } from "./redis-credential-format";
+import { GET_STATE, INDEX, LIVE_MEMBERS, MARK_ANNOUNCED, MARK_KILLED, PUT, REVOKE, SPEND } from "./redis-scripts";
 
 interface ScriptCommands {
   locksmithPut(key: string, agent: string, scope: string, resource: string, uses: number, ttlMs: number, user: string, environment: string): Promise<number>;
+  locksmithGetState(key: string): Promise<[string, string, string, string, string, string, string] | null>;
   locksmithIndex(key: string, jti: string, ttlMs: number): Promise<number>;
   locksmithLiveMembers(key: string): Promise<string[]>;
   locksmithSpend(key: string): Promise<[number, number | string]>;
-  locksmithRevoke(key: string, holder: string, bySubject: string): Promise<[RevokeResult["outcome"], string]>;
+  locksmithRevoke(key: string, holder: string, bySubject: string, environment?: string): Promise<[RevokeResult["outcome"] | "other_environment", string]>;
   locksmithMarkKilled(key: string, atMs: number, memoryMs: number): Promise<number>;
   locksmithMarkAnnounced(key: string): Promise<number>;
 }
 
-const credKey = (jti: string) => `cred:{${jti}}`;
-const subjectKey = (subject: CredentialSubject) => `subject:{${subject.kind}:${subject.id}}`;
 const killedKey = (subject: CredentialSubject) => `killed:{${subject.kind}:${subject.id}}`;
 
 /**
@@ -35,6 +34,7 @@ export class RedisTokenStore implements TokenStore {
 
   constructor(redis: Redis) {
     redis.defineCommand("locksmithPut", { numberOfKeys: 1, lua: PUT });
+    redis.defineCommand("locksmithGetState", { numberOfKeys: 1, lua: GET_STATE });
     redis.defineCommand("locksmithSpend", { numberOfKeys: 1, lua: SPEND });
     redis.defineCommand("locksmithRevoke", { numberOfKeys: 1, lua: REVOKE });
     redis.defineCommand("locksmithMarkAnnounced", { numberOfKeys: 1, lua: MARK_ANNOUNCED });
@@ -50,7 +50,7 @@ export class RedisTokenStore implements TokenStore {
       // fails, put rejects and the credential is never handed out, so a state left without its index
       // belongs to a token nobody holds; a failed state write leaves at most a stale index entry.
       await Promise.all([
-        ...subjectsOf(state).map((subject) => this.redis.locksmithIndex(subjectKey(subject), jti, ttlMs)),
+        ...indexEntries(jti, state).map((entry) => this.redis.locksmithIndex(entry.key, entry.member, ttlMs)),
         this.redis.locksmithPut(credKey(jti), state.agent, state.scope, state.resource, state.usesLeft ?? -1, ttlMs, state.user ?? "", state.environment ?? ""),
       ]);
     });
@@ -58,17 +58,18 @@ export class RedisTokenStore implements TokenStore {
 
   get(jti: string): Promise<CredentialState | undefined> {
     return guard(async () => {
-      const fields = await this.redis.hgetall(credKey(jti));
-      if (fields.a === undefined) return undefined;
-      const uses = Number(fields.u);
+      const fields = await this.redis.locksmithGetState(credKey(jti));
+      if (!fields) return undefined;
+      const [agent, scope, resource, usesText, flags, user, environment] = fields;
+      const uses = Number(usesText);
       return {
-        agent: fields.a,
-        ...(fields.h === undefined ? {} : { user: fields.h }),
-        ...(fields.e === undefined ? {} : { environment: fields.e }),
-        scope: fields.s,
-        resource: fields.r,
+        agent,
+        ...(user === "" ? {} : { user }),
+        ...(environment === "" ? {} : { environment }),
+        scope,
+        resource,
         usesLeft: uses < 0 ? null : uses,
-        revoked: fields.x === "1",
+        revoked: Number(flags) % 2 === 1,
       };
     });
   }
@@ -84,6 +85,7 @@ export class RedisTokenStore implements TokenStore {
   revoke(jti: string, holder?: string): Promise<RevokeResult> {
     return guard(async () => {
       const [outcome, agent] = await this.redis.locksmithRevoke(credKey(jti), holder ?? "", "0");
+      if (outcome === "other_environment") throw new Error("unreachable: no environment was asked for");
       return agent ? { outcome, agent } : { outcome };
     });
   }
@@ -96,9 +98,16 @@ export class RedisTokenStore implements TokenStore {
     return guard(async () => {
       // Marked first: an approved request of the subject made before now can no longer be collected, even if the revocation below fails half way.
       await this.redis.locksmithMarkKilled(killedKey(subject), atMs, KILL_SWITCH_MEMORY_MS);
-      const jtis = await this.redis.locksmithLiveMembers(subjectKey(subject));
+      const members = await this.redis.locksmithLiveMembers(subjectKey(subject));
+      // An environment's index lists its agents: their credentials, filtered by environment in the script.
+      const environment = subject.kind === "environment" ? subject.id : "";
+      const agents = subject.kind === "environment" ? [...new Set(members)] : [];
+      const jtis =
+        subject.kind === "environment"
+          ? (await Promise.all(agents.map((agent) => this.redis.locksmithLiveMembers(subjectKey({ kind: "agent", id: agent }))))).flat().map(jtiOfMember)
+          : members.map(jtiOfMember);
       // One script per credential: each credential's keys live in their own slot, so this also works on Redis Cluster.
-      const results = await Promise.all(jtis.map((jti) => this.redis.locksmithRevoke(credKey(jti), "", "1")));
+      const results = await Promise.all([...new Set(jtis)].map((jti) => this.redis.locksmithRevoke(credKey(jti), "", "1", environment)));
       return results.filter(([outcome]) => outcome === "revoked").length;
     });
   }
