@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from "express";
-import { csrfMatches } from "../../domain/oauth/consent";
+import { sentFromOwnPage } from "../login/own-page-form";
 import { visitorOf } from "./console-access";
 import { sendConsoleMessage } from "./console-page";
 
@@ -15,11 +15,7 @@ export function requireSameSiteForm(issuer: string): RequestHandler[] {
     express.urlencoded({ extended: false, limit: "8kb", parameterLimit: 16 }),
     (req, res, next) => {
       const visitor = visitorOf(res);
-      const site = req.get("sec-fetch-site");
-      const from = req.get("origin");
-      const form = (req.body ?? {}) as Record<string, unknown>;
-      const token = form.csrf_token ?? req.get("x-csrf-token");
-      if ((site !== undefined && site !== "same-origin") || (from !== undefined && from !== origin) || !csrfMatches(visitor.session, token)) {
+      if (!sentFromOwnPage(req, origin, visitor.session)) {
         return sendConsoleMessage(
           res,
           visitor,

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from "express";
-import { csrfMatches } from "../../domain/oauth/consent";
+import { sentFromOwnPage } from "./own-page-form";
 import type { Person } from "../../domain/people/person";
 import { SignInError } from "../../domain/people/relying-party";
 import {
@@ -85,20 +85,12 @@ export class PeopleSignIn {
     // (SameSite=Lax still sends the cookie with a form post from another origin of the same site).
     router.post("/oauth/logout", express.urlencoded({ extended: false, limit: "8kb", parameterLimit: 16 }), async (req, res) => {
       const session = this.cookie.read(req);
-      if (session !== undefined && !this.fromOwnPage(req, session)) {
+      if (session !== undefined && !sentFromOwnPage(req, this.origin, session)) {
         return sendPage(res, { status: 403, title: "Nothing was changed", body: html`<p>This sign-out was not sent from a Locksmith page.</p>` });
       }
       await this.signOut(req, res);
       sendPage(res, { title: "Signed out", body: html`<p>You are signed out of Locksmith.</p>` });
     });
     return router;
-  }
-
-  /** `Sec-Fetch-Site` (when sent) same-origin, `Origin` (when sent) Locksmith's, and the session's CSRF token (form field or X-CSRF-Token). */
-  private fromOwnPage(req: Request, session: string): boolean {
-    const site = req.get("sec-fetch-site");
-    const from = req.get("origin");
-    const token = ((req.body ?? {}) as Record<string, unknown>).csrf_token ?? req.get("x-csrf-token");
-    return (site === undefined || site === "same-origin") && (from === undefined || from === this.origin) && csrfMatches(session, token);
   }
 }
