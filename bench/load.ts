@@ -23,6 +23,8 @@ export interface RoundResult {
   readonly sampleErrors: string[];
   /** CPU time the server process spent per request (ms), when its pid is known. */
   readonly cpuMsPerRequest?: number;
+  /** Of that, the main thread's (the event loop's): what bounds one process's throughput; the rest is thread-pool crypto, GC helpers, I/O. */
+  readonly eventLoopMsPerRequest?: number;
 }
 
 /**
@@ -52,8 +54,10 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
     },
   }));
   const cpuBefore = cpuMs(options.pid);
+  const loopBefore = cpuMs(options.pid, "main thread");
   const result = await autocannon({ url, connections: options.connections, duration: options.seconds, requests, timeout: 10 });
   const cpuAfter = cpuMs(options.pid);
+  const loopAfter = cpuMs(options.pid, "main thread");
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
@@ -67,6 +71,9 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
     statuses,
     sampleErrors,
     ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / result.requests.total).toFixed(3)) } : {}),
+    ...(loopBefore !== undefined && loopAfter !== undefined
+      ? { eventLoopMsPerRequest: Number(((loopAfter - loopBefore) / result.requests.total).toFixed(3)) }
+      : {}),
   };
 }
 

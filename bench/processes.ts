@@ -64,10 +64,13 @@ export async function startNode(
  * CPU per request is the figure that survives a busy machine: throughput
  * falls when other work takes the cores, the work done per request does not.
  */
-export function cpuMs(pid: number | undefined): number | undefined {
+export function cpuMs(pid: number | undefined, thread?: "main thread"): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // The process's stat sums every thread; the task whose id is the pid's is the main thread (the event loop).
+    const fields = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8")
+      .split(") ")[1]
+      .split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return undefined;

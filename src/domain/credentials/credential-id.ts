@@ -1,6 +1,5 @@
-import { decodeJwt, jwtVerify } from "jose";
-import { SIGNING_ALGS } from "../keys/signing-alg";
 import type { CredentialServices } from "./credential-services";
+import { ownTokenClaims } from "./verify-credential";
 
 /**
  * The jti of a credential this Locksmith signed, whatever its audience, or
@@ -8,20 +7,18 @@ import type { CredentialServices } from "./credential-services";
  * revocation by token (RFC 7009), where an unknown token is not an error.
  */
 export async function credentialIdOf(token: string, services: CredentialServices): Promise<string | undefined> {
+  const env = unverifiedEnvironment(token);
+  if (env === undefined) return undefined;
+  const checked = await ownTokenClaims(token, { issuer: services.issuer, environment: env }, services.keys, services.clock, ["jti"]);
+  return checked.ok && typeof checked.claims.jti === "string" ? checked.claims.jti : undefined;
+}
+
+/** The `env` claim before verification, only to choose whose keys verify (the signature is checked next). */
+function unverifiedEnvironment(token: string): string | undefined {
   if (token.length > 8192) return undefined;
   try {
-    const env = decodeJwt(token).env;
-    const verifier = typeof env === "string" ? services.keys.verifier(env) : undefined;
-    if (!verifier) return undefined;
-    const { payload } = await jwtVerify(token, verifier, {
-      issuer: services.issuer,
-      typ: "at+jwt",
-      // The ring's key function also demands the alg of the key found by kid (RFC 8725 §3.1).
-      algorithms: [...SIGNING_ALGS],
-      requiredClaims: ["jti"],
-      currentDate: new Date(services.clock.now()),
-    });
-    return typeof payload.jti === "string" ? payload.jti : undefined;
+    const env = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown> | null)?.env;
+    return typeof env === "string" ? env : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import type { ActClaim } from "../identity/verify-user-token";
 import type { SigningAlg } from "../keys/signing-alg";
 import type { CredentialServices } from "./credential-services";
 import type { IssuedCredential } from "./issued-credential";
-import { mintCredential } from "./mint-credential";
+import { draftCredential, type MintedCredential } from "./mint-credential";
 import type { Admission, AdmissionResult } from "./request-gate";
 import type { Provisioned } from "../upstreams/upstream-hooks";
 import type { UpstreamPolicy } from "../upstreams/upstream-policy";
@@ -64,9 +64,9 @@ export interface RefusedHandOut {
 }
 
 /**
- * The one way a credential leaves: mint → store its live state (with the request's checks, one store call) under its
+ * The one way a credential leaves: draft (jti, key) → store its live state (with the request's checks, one store call) under its
  * subject indexes (agent, user, environment: every kill switch reaches it) →
- * record `issued` → hand it out. Fail closed: if the ledger row cannot be
+ * sign → record `issued` → hand it out. Fail closed: if the ledger row cannot be
  * written, the state is removed and the error propagates (503), so no
  * credential exists that the ledger does not know.
  */
@@ -88,31 +88,31 @@ export async function handOutChecked(
   call: CallContext,
   checks: Omit<Admission, "credential">,
 ): Promise<IssuedCredential | RefusedHandOut> {
-  const minted = await services.steps.run("sign", () =>
-    mintCredential(services.keys, {
-      issuer: services.issuer,
-      agent: handOut.agent,
-      environment: handOut.environment,
-      audience: handOut.audience,
-      scope: handOut.scope,
-      resource: handOut.resource,
-      ttl: handOut.ttl,
-      nowSeconds: epochSeconds(services.clock),
-      user: handOut.user,
-      act: handOut.act,
-      alg: handOut.signingAlg,
-    }),
-  );
-  const admitted = await services.gate.admit({ ...checks, credential: { jti: minted.jti, state: liveState(handOut), ttlMs: handOut.ttl * 1000 } });
+  const draft = draftCredential(services.keys, {
+    issuer: services.issuer,
+    agent: handOut.agent,
+    environment: handOut.environment,
+    audience: handOut.audience,
+    scope: handOut.scope,
+    resource: handOut.resource,
+    ttl: handOut.ttl,
+    nowSeconds: epochSeconds(services.clock),
+    user: handOut.user,
+    act: handOut.act,
+    alg: handOut.signingAlg,
+  });
+  const admitted = await services.gate.admit({ ...checks, credential: { jti: draft.jti, state: liveState(handOut), ttlMs: handOut.ttl * 1000 } });
   if (!admitted.ok) return { kind: "refused", refusal: admitted };
+  let minted: MintedCredential;
   let provisioned: Provisioned | undefined;
   try {
+    minted = await services.steps.run("sign", () => draft.sign());
     // The upstream's side of the credential (a database role) exists before the credential is recorded and leaves.
     provisioned = handOut.upstream ? await provision(services, handOut, handOut.upstream, minted, call) : undefined;
     await services.audit.append(issuedEvent(services, { ...handOut, detail: { ...handOut.detail, ...provisioned?.detail } }, minted.jti, call));
   } catch (error) {
     await provisioned?.undo().catch(() => undefined);
-    await services.tokens.remove(minted.jti).catch(() => undefined);
+    await services.tokens.remove(draft.jti).catch(() => undefined);
     throw error;
   }
   return {

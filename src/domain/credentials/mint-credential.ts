@@ -28,6 +28,13 @@ export interface MintedCredential {
   readonly expiresAt: number;
 }
 
+/** A credential whose claims and key are fixed but which is not signed yet: its jti can be stored first. */
+export interface DraftCredential {
+  readonly jti: string;
+  readonly expiresAt: number;
+  sign(): MintedCredential;
+}
+
 /**
  * Mints an RFC 9068 JWT access token (`typ: at+jwt`), signed with the active
  * key of the agent's environment for the resource server's algorithm. `sub` and `client_id` are the agent when it
@@ -36,6 +43,16 @@ export interface MintedCredential {
  * `client_id` stays the agent. `resource` and `env` are Locksmith's own claims.
  */
 export function mintCredential(keys: KeyRing, input: MintInput): MintedCredential {
+  return draftCredential(keys, input).sign();
+}
+
+/**
+ * `mintCredential` in two steps, for the hand-out: the jti (and the key,
+ * whose absence fails here) before the request's store call, the signature
+ * after it admitted the request — a refused request (replay, rate limit,
+ * suspension) costs no signature and no token exists for it.
+ */
+export function draftCredential(keys: KeyRing, input: MintInput): DraftCredential {
   const alg = input.alg ?? DEFAULT_SIGNING_ALG;
   const key = keys.signingKey(input.environment, alg);
   // The policy is refused while a key it needs is missing, so this is a fault, not a caller's mistake.
@@ -56,6 +73,5 @@ export function mintCredential(keys: KeyRing, input: MintInput): MintedCredentia
     env: input.environment,
     ...(input.user === undefined ? {} : { act: input.act ? { sub: input.agent, act: input.act } : { sub: input.agent } }),
   };
-  const token = signJwt(alg, { typ: "at+jwt", kid: key.kid }, claims, key.privateKey);
-  return { token, jti, expiresAt };
+  return { jti, expiresAt, sign: () => ({ token: signJwt(alg, { typ: "at+jwt", kid: key.kid }, claims, key.privateKey), jti, expiresAt }) };
 }

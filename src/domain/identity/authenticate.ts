@@ -33,7 +33,7 @@ export async function authenticate(assertion: string, policy: Policy, context: A
   const workload = assertion.length <= MAX_ASSERTION_LENGTH ? workloadIssuerOf(assertion, policy) : undefined;
   if (workload) return authenticateWorkload(assertion, workload, policy, context);
   const principal = findPrincipal(assertion, policy);
-  const claims = verify(assertion, principal, context);
+  const claims = await verify(assertion, principal, context);
   const nowSeconds = context.clock.now() / 1000;
   if (claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalidClient("assertion issued in the future");
   if (claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SECONDS) {
@@ -67,10 +67,10 @@ function payloadOf(assertion: string): Record<string, unknown> {
 type AssertionClaims = Record<string, unknown> & { exp: number; iat: number; jti?: unknown };
 
 /** The signature with node:crypto (keys imported at policy load), then the claim checks jose made, in its order. */
-function verify(assertion: string, principal: Principal, context: AuthenticationContext): AssertionClaims {
+async function verify(assertion: string, principal: Principal, context: AuthenticationContext): Promise<AssertionClaims> {
   let claims: Record<string, unknown>;
   try {
-    claims = verifyCompactJws(assertion, principal.keys, ALLOWED_ALGORITHMS).payload;
+    claims = (await verifyCompactJws(assertion, principal.keys, ALLOWED_ALGORITHMS)).payload;
   } catch (error) {
     if (error instanceof JwsRefused) throw invalidClient(NOT_ACCEPTED);
     throw error;

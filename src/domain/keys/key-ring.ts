@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
-import { errors, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
+import type { JSONWebKeySet, JWK } from "jose";
+import { ownVerificationKey, type VerificationKeys } from "../identity/verification-keys";
 import { asKeyNeeds, DEFAULT_SIGNING_ALG, type KeyNeed, type SigningAlg } from "./signing-alg";
 
 export type KeyStatus = "next" | "active" | "retiring" | "retired";
@@ -20,7 +21,7 @@ export interface SigningKey {
 
 interface RingState {
   readonly active: ReadonlyMap<string, SigningKey>;
-  readonly verifiers: ReadonlyMap<string, JWTVerifyGetKey>;
+  readonly verifiers: ReadonlyMap<string, VerificationKeys>;
   readonly jwks: JSONWebKeySet;
   readonly published: readonly SigningKey[];
 }
@@ -67,12 +68,12 @@ export class KeyRing {
 
   /**
    * Verification keys of one environment (active, next and retiring, every
-   * algorithm). The key is found by `kid` alone and the token's `alg` must be
-   * that key's: the algorithm comes from the key, never from the header
-   * (RFC 8725 §3.1), so no token can make an RSA or EC key verify under
-   * another algorithm.
+   * algorithm), imported when the ring is built. A token's key is found by its
+   * `kid` and its `alg` must be that key's: the algorithm comes from the key,
+   * never from the header (RFC 8725 §3.1), so no token can make an RSA or EC
+   * key verify under another algorithm (verify-credential.ts).
    */
-  verifier(environment: string): JWTVerifyGetKey | undefined {
+  verificationKeys(environment: string): VerificationKeys | undefined {
     return this.state.verifiers.get(environment);
   }
 
@@ -96,17 +97,12 @@ function buildState(keys: readonly SigningKey[], now: number): RingState {
   const published = keys.filter((key) => isPublished(key, now));
   const active = new Map<string, SigningKey>();
   for (const key of keys) if (key.status === "active") active.set(slot(key.environment, key.alg), key);
-  const verifiers = new Map<string, JWTVerifyGetKey>();
+  const verifiers = new Map<string, VerificationKeys>();
   for (const environment of new Set(published.map((key) => key.environment))) {
-    verifiers.set(environment, keyByKid(new Map(published.filter((key) => key.environment === environment).map((key) => [key.kid, key]))));
+    verifiers.set(
+      environment,
+      published.filter((key) => key.environment === environment).map((key) => ownVerificationKey(key.kid, key.alg, key.publicKey)),
+    );
   }
   return { active, verifiers, jwks: { keys: published.map((key) => key.publicJwk) }, published };
-}
-
-function keyByKid(keys: ReadonlyMap<string, SigningKey>): JWTVerifyGetKey {
-  return (header) => {
-    const key = header.kid === undefined ? undefined : keys.get(header.kid);
-    if (!key || header.alg !== key.alg) throw new errors.JWKSNoMatchingKey();
-    return key.publicKey;
-  };
 }

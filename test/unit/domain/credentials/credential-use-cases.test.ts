@@ -1,6 +1,7 @@
 import { decodeJwt } from "jose";
 import type { CallContext } from "../../../../src/domain/call-context";
-import { handOutCredential, type HandOut } from "../../../../src/domain/credentials/hand-out-credential";
+import { handOutChecked, handOutCredential, type HandOut } from "../../../../src/domain/credentials/hand-out-credential";
+import type { StepName } from "../../../../src/domain/steps";
 import { issueCredential, type IssuedCredential } from "../../../../src/domain/credentials/issue-credential";
 import { redeemCredential } from "../../../../src/domain/credentials/redeem-credential";
 import { revokeCredential } from "../../../../src/domain/credentials/revoke-credential";
@@ -104,6 +105,24 @@ describe("handOutCredential", () => {
     policyVersion: "sha256:v",
     detail: { approval_request: "r-1" },
   };
+
+  test("a hand-out the request's checks refuse is never signed, stored or recorded", async () => {
+    const ran: StepName[] = [];
+    const recording = {
+      run: async <T>(step: StepName, work: () => Promise<T> | T) => {
+        ran.push(step);
+        return work();
+      },
+    };
+    const services = { ...world.services, steps: recording };
+    const replay = { key: "support-agent:assertion-1", ttlMs: 60_000 };
+    expect(await handOutChecked(services, handOut, CALL, { replay })).toMatchObject({ kind: "issued" });
+    expect(ran).toEqual(["sign"]);
+    const rowsBefore = (await world.audit.page({}, 0n, 1000)).length;
+    expect(await handOutChecked(services, handOut, CALL, { replay })).toMatchObject({ kind: "refused", refusal: { failed: "replay" } });
+    expect(ran).toEqual(["sign"]);
+    expect((await world.audit.page({}, 0n, 1000)).length).toBe(rowsBefore);
+  });
 
   test("counts the TTL from the clock and records the path's detail", async () => {
     const credential: IssuedCredential = await handOutCredential(world.services, handOut, CALL);
