@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     }
     const m = medianRound(results);
     process.stdout.write(
-      `${name.padEnd(12)} ${Math.round(m.rps)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU ${m.cpuMsPerRequest ?? "?"} ms/req (event loop ${m.eventLoopMsPerRequest ?? "?"})  errors ${m.errors}  rounds ${m.rounds.map(Math.round).join(", ")}\n`,
+      `${name.padEnd(12)} ${Math.round(m.rps)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU ${m.cpuMsPerRequest ?? "?"} ms/req (event loop ${m.eventLoopMsPerRequest ?? "?"}, busy ${m.eventLoopBusy ?? "?"}; machine busy ${m.machineBusy ?? "?"})  errors ${m.errors}  rounds ${m.rounds.map(Math.round).join(", ")}\n`,
     );
   };
   try {

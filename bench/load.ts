@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { cpuMs } from "./processes";
+import { cpuMs, machineJiffies } from "./processes";
 
 /** One step of a workload: builds each request and says which statuses are expected. */
 export interface Step {
@@ -25,6 +25,10 @@ export interface RoundResult {
   readonly cpuMsPerRequest?: number;
   /** Of that, the main thread's (the event loop's): what bounds one process's throughput; the rest is thread-pool crypto, GC helpers, I/O. */
   readonly eventLoopMsPerRequest?: number;
+  /** Share of the round's wall time the server's event loop was running (1 = saturated: one process can go no faster). */
+  readonly eventLoopBusy?: number;
+  /** Share of all the machine's cores that were busy during the round (load generator, server, Redis, PostgreSQL together). */
+  readonly machineBusy?: number;
 }
 
 /**
@@ -55,13 +59,16 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
   }));
   const cpuBefore = cpuMs(options.pid);
   const loopBefore = cpuMs(options.pid, "main thread");
+  const machineBefore = machineJiffies();
   const result = await autocannon({ url, connections: options.connections, duration: options.seconds, requests, timeout: 10 });
   const cpuAfter = cpuMs(options.pid);
   const loopAfter = cpuMs(options.pid, "main thread");
+  const machineAfter = machineJiffies();
+  const wallMs = result.finish.getTime() - result.start.getTime();
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
-    rps: result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000),
+    rps: result.requests.total / (wallMs / 1000),
     p50: result.latency.p50,
     p90: result.latency.p90,
     p99: result.latency.p99,
@@ -72,7 +79,13 @@ export async function drive(url: string, steps: readonly Step[], options: { conn
     sampleErrors,
     ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / result.requests.total).toFixed(3)) } : {}),
     ...(loopBefore !== undefined && loopAfter !== undefined
-      ? { eventLoopMsPerRequest: Number(((loopAfter - loopBefore) / result.requests.total).toFixed(3)) }
+      ? {
+          eventLoopMsPerRequest: Number(((loopAfter - loopBefore) / result.requests.total).toFixed(3)),
+          eventLoopBusy: Number(((loopAfter - loopBefore) / wallMs).toFixed(2)),
+        }
+      : {}),
+    ...(machineBefore && machineAfter
+      ? { machineBusy: Number(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)).toFixed(2)) }
       : {}),
   };
 }

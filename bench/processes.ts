@@ -76,3 +76,15 @@ export function cpuMs(pid: number | undefined, thread?: "main thread"): number |
     return undefined;
   }
 }
+
+/** Jiffies of all cores since boot, busy and total (from /proc/stat's first line), for the machine's busy share over a round. */
+export function machineJiffies(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = fields[3] + fields[4]; // idle, iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
