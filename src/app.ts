@@ -1,4 +1,3 @@
-import type { Express } from "express";
 import type { Config } from "./config/config";
 import { CircuitBreaker } from "./domain/agents/circuit-breaker";
 import { IdpApproverAuthenticator } from "./domain/approvals/idp-approver-authenticator";
@@ -14,6 +13,7 @@ import { naming } from "./config/startup-problem";
 import type { Policy } from "./domain/policy/policy";
 import { ReloadablePolicy, type ReloadResult, type ReloadTrigger } from "./domain/policy/reloadable-policy";
 import { createHttpApp } from "./http/create-http-app";
+import type { HttpApp } from "./http/hot-routes";
 import { environmentKekProtector, plainProtector, type KeyProtector } from "./stores/keys/key-protector";
 import { ensureKeys } from "./stores/keys/keys-file";
 import { keysNeeded } from "./domain/keys/signing-alg";
@@ -41,7 +41,7 @@ export { StartupError };
 
 /** A built Locksmith: its HTTP app and what must be closed on shutdown. */
 export interface Locksmith {
-  readonly http: Express;
+  readonly http: HttpApp;
   /** The policy loaded at start; `policySource.current()` is the one in force. */
   readonly policy: Policy;
   readonly policySource: ReloadablePolicy;

@@ -92,7 +92,7 @@ describe("GET /openapi.json", () => {
   });
 
   test("lists every route the app serves, and every path it lists is served", () => {
-    const served = servedRoutes(sut.locksmith.http)
+    const served = servedRoutes(sut.locksmith.http.express)
       .map((route) => {
         const [method, path] = route.split(" ");
         return `${method} ${openApiPath(path)}`;

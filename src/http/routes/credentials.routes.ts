@@ -12,6 +12,7 @@ import { authenticateClient, deferCallerChecks, withCallerChecks, type ClientAut
 import { callOf } from "../middleware/request-context";
 import { requireJson } from "../middleware/require-json";
 import { ledgerText, parseBody, resource, scopeList } from "../validation";
+import type { HotRoute } from "../hot-routes";
 
 const MAX_TTL_REQUEST_SECONDS = 86_400;
 
@@ -30,13 +31,34 @@ export const redeemBody = z.object({ credential: z.string().min(1).max(8192), sc
 export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** POST /v1/credentials, POST /v1/credentials/redeem, DELETE /v1/credentials/{jti}. */
-export function credentialsRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): Router {
+export function credentialsRoutes(
+  services: CredentialServices,
+  auth: ClientAuthDeps,
+  limits: RequestHandler[] = [],
+  hotRoutes = credentialsHotRoutes(services, auth, limits),
+): Router {
   const router = Router();
+  for (const route of hotRoutes) router.post(route.path, ...route.handlers);
 
-  // The hot path: the replay marker and rate limits are made with the use case's one store call (RequestGate).
+  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), ...limits, async (req, res) => {
+    const jti = String(req.params.jti);
+    if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
+    await revokeCredential(services, principal(res), jti, callOf(res));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/**
+ * POST /v1/credentials and POST /v1/credentials/redeem: the routes every agent call and every
+ * resource-server check go through. The router above serves them, and so does the hot-route
+ * dispatcher in front of express (hot-routes.ts), with these same handlers.
+ */
+export function credentialsHotRoutes(services: CredentialServices, auth: ClientAuthDeps, limits: RequestHandler[] = []): HotRoute[] {
+  // The replay marker and rate limits are made with the use case's one store call (RequestGate).
   const hot = deferCallerChecks(services.gate);
-  router.post(
-    "/v1/credentials",
+  const issue: RequestHandler[] = [
     requireJson,
     hot,
     authenticateClient(auth, "agent"),
@@ -78,10 +100,9 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
             });
       }
     }),
-  );
+  ];
 
-  router.post(
-    "/v1/credentials/redeem",
+  const redeem: RequestHandler[] = [
     requireJson,
     hot,
     authenticateClient(auth, "resource_server"),
@@ -110,16 +131,12 @@ export function credentialsRoutes(services: CredentialServices, auth: ClientAuth
         expires_at: new Date(outcome.expiresAt * 1000).toISOString(),
       });
     }),
-  );
+  ];
 
-  router.delete("/v1/credentials/:jti", authenticateClient(auth, "agent", "admin"), ...limits, async (req, res) => {
-    const jti = String(req.params.jti);
-    if (!JTI.test(jti)) throw invalidRequest("jti is not a credential id");
-    await revokeCredential(services, principal(res), jti, callOf(res));
-    res.status(204).end();
-  });
-
-  return router;
+  return [
+    { path: "/v1/credentials", handlers: issue },
+    { path: "/v1/credentials/redeem", handlers: redeem },
+  ];
 }
 
 const principal = (res: Response) => res.locals.principal as Principal;
