@@ -21,8 +21,10 @@ export function compactJwtProblem(token: string, allowedTyps?: readonly (string 
   for (const name of KEY_CARRYING_HEADERS) {
     if (name in header) return `header parameter "${name}" is not accepted: keys come from the policy only`;
   }
-  const typ = header.typ === undefined ? undefined : String(header.typ).toLowerCase();
-  if (allowedTyps && !allowedTyps.includes(typ)) return `typ "${String(header.typ)}" is not accepted here`;
+  const { typ } = header;
+  // Not String(typ): of a parsed object whose "toString" member is not a function, it throws (a 500, before any signature).
+  if (typ !== undefined && typeof typ !== "string") return 'header parameter "typ" is not a string';
+  if (allowedTyps && !allowedTyps.includes(typ?.toLowerCase())) return `typ "${typ}" is not accepted here`;
   return undefined;
 }
 

@@ -26,3 +26,21 @@ describe("compactJwtProblem: duplicate member names", () => {
     expect(compactJwtProblem(jwt('{"\\x73ub":"a"}'))).toBe("payload is not JSON");
   });
 });
+
+describe("compactJwtProblem: typ", () => {
+  const withTyp = (typ: string) => `${b64(`{"alg":"EdDSA","typ":${typ}}`)}.${b64('{"sub":"a"}')}.c2ln`;
+
+  test.each([
+    ["an object whose toString is not a function", '{"toString":0}'],
+    ["an object", "{}"],
+    ["a number", "1"],
+  ])("refuses a typ that is %s, without throwing", (_name, typ) => {
+    expect(compactJwtProblem(withTyp(typ))).toBe('header parameter "typ" is not a string');
+    expect(compactJwtProblem(withTyp(typ), ["jwt", undefined])).toBe('header parameter "typ" is not a string');
+  });
+
+  test("compares a string typ without case", () => {
+    expect(compactJwtProblem(withTyp('"JWT"'), ["jwt"])).toBeUndefined();
+    expect(compactJwtProblem(withTyp('"at+jwt"'), ["jwt"])).toBe('typ "at+jwt" is not accepted here');
+  });
+});
