@@ -13,7 +13,7 @@ import { requestContext } from "./middleware/request-context";
 import { auditRoutes } from "./routes/audit.routes";
 import { adminRoutes, type AdminDeps } from "./routes/admin.routes";
 import { approvalsRoutes } from "./routes/approvals.routes";
-import { requireUtf8 } from "./middleware/require-utf8";
+import { requireUtf8, utf8BodyOnly } from "./middleware/require-utf8";
 import { credentialsHotRoutes, credentialsRoutes } from "./routes/credentials.routes";
 import { type HttpApp, withHotRoutes } from "./hot-routes";
 import { discoveryRoutes } from "./routes/discovery.routes";
@@ -82,7 +82,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.set("etag", false);
   app.set("trust proxy", Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : (deps.trustProxy ?? false));
   const tracing = [traceRequests(deps.metrics), requestContext(deps.logger)];
-  const bodies = [requireUtf8, express.json({ limit: "32kb", strict: true, type: "application/json" }), resumeTraceContext];
+  const bodies = [requireUtf8, express.json({ limit: "32kb", strict: true, type: "application/json", verify: utf8BodyOnly }), resumeTraceContext];
   app.use(...tracing);
   // Before the body parser: a proxied body streams to the upstream as it came.
   if (deps.secrets) app.use(proxyRoutes({ credentials: deps.services, secrets: deps.secrets }));

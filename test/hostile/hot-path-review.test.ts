@@ -1,3 +1,4 @@
+import type { AddressInfo, Server } from "node:net";
 import request from "supertest";
 import { JWT_BEARER_ASSERTION } from "../../src/http/oauth/oauth-client";
 import { expectError, LocksmithApi } from "../support/locksmith-api";
@@ -50,5 +51,33 @@ describe("a JOSE header whose typ is an object with no usable toString (String()
       .type("form")
       .send({ token: forged, ...(await clientAuth("crm-prod")) });
     expect([res.status, res.body]).toEqual([200, { active: false }]);
+  });
+});
+
+describe("the body's charset", () => {
+  // requireUtf8 read the first "charset=" in the header's text; body-parser reads the header's parameters
+  // (content-type): a quoted parameter value containing "charset=utf-8" made the two disagree, and a
+  // UTF-16 body was read. Sent with fetch: superagent re-encodes a Buffer body when the type names a charset.
+  let server: Server;
+  beforeAll(async () => {
+    server = sut.locksmith.http.listen(0, "127.0.0.1");
+    await new Promise((listening) => server.once("listening", listening));
+  });
+  afterAll(() => new Promise((closed) => server.close(closed)));
+
+  test.each([
+    ["a quoted parameter value holding charset=utf-8, then charset=utf-16le", 'application/json; foo="a;charset=utf-8"; charset=utf-16le'],
+    ["charset=utf-16le", "application/json; charset=utf-16le"],
+  ])("%s: 415, the UTF-16 body is not read (hot path and express)", async (_name, type) => {
+    const body = Buffer.from(JSON.stringify({ scope: "crm:read", resource: "crm:customers/42" }), "utf16le");
+    const { port } = server.address() as AddressInfo;
+    for (const path of ["/v1/credentials", "/v1/credentials?via=express"]) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: "POST",
+        headers: { ...(await api.headers("support-agent")), "content-type": type },
+        body,
+      });
+      expect([res.status, await res.json()]).toEqual([415, { error: "unsupported_media_type", error_description: expect.any(String) }]);
+    }
   });
 });

@@ -15,3 +15,16 @@ export const requireUtf8: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * body-parser's `verify` for JSON bodies: the charset body-parser itself took
+ * from the Content-Type is UTF-8. requireUtf8 refuses early from the header's
+ * text, but body-parser parses the parameters (a quoted value may hold
+ * `;charset=utf-8` ahead of the real `charset=utf-16le`): its reading decides.
+ */
+export function utf8BodyOnly(_req: unknown, _res: unknown, _body: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding.toLowerCase() !== "utf-8") {
+    // body-parser keeps `type`: the error handler answers 415, as for requireUtf8.
+    throw Object.assign(new Error("the body's charset is not UTF-8"), { type: "charset.unsupported" });
+  }
+}
