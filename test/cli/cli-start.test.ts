@@ -4,8 +4,8 @@ import { ROOT } from "./run-cli";
 
 // Every `locksmith` invocation registers every command; only the command that runs may load the
 // service's code. Loading all of it at start cost each invocation (`--help` and `--version`
-// included) about half a second of CPU, and the CLI is started hundreds of times by scripts and
-// by this suite. Checked by what is loaded, not by a timing.
+// included) about half a second of CPU, and scripts start the CLI over and over (this suite, well
+// over a hundred times). Checked by what is loaded, not by a timing.
 
 const CLI = resolve(ROOT, "dist", "cli", "main.js");
 const KEY = resolve(ROOT, "examples", "keys", "support-agent.jwk.json");
