@@ -1,13 +1,11 @@
 import cluster from "node:cluster";
 import type { Server } from "node:http";
 import { relative } from "node:path";
-import { buildLocksmith, type Locksmith } from "./app";
-import { answerClientErrors } from "./http/client-errors";
+import type { Locksmith } from "./app";
 import { loadConfig, type Config } from "./config/config";
 import { oneLine } from "./config/startup-problem";
 import { runPrimary, type ClusterMessage } from "./cluster-primary";
 import { createProcessLogger, installLogFlush, type Logger, type ProcessLog } from "./telemetry/logger";
-import { otelSettings, startTracing } from "./telemetry/tracing";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -33,6 +31,13 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, log: ProcessLog): Promise<void> {
+  // The service's code loads here, not at the top: a cluster's primary serves nothing (its workers
+  // load it), and a bad setting is reported without it. It is about a second of CPU per process.
+  const [{ buildLocksmith }, { answerClientErrors }, { otelSettings, startTracing }] = await Promise.all([
+    import("./app.js"),
+    import("./http/client-errors.js"),
+    import("./telemetry/tracing.js"),
+  ]);
   const logger = log.logger;
   const otel = otelSettings(process.env);
   const tracing = startTracing(otel);

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { errorFromResponse } from "@locksmith/client/internal";
-import { signInWithDeviceFlow } from "./approver-sign-in";
-import { refused, serverUrl, serverOptions, type ServerOptions } from "./connection";
+import { serverUrl, serverOptions, type ServerOptions } from "./connection";
 import { die, show, table } from "./output";
 
 interface ApproverOptions extends ServerOptions {
@@ -39,6 +37,7 @@ export function registerApprovalsCommands(program: Command): void {
   asApprover(approvals.command("login"))
     .description("sign in at the approvers' identity provider (device flow) and print the token, for LOCKSMITH_APPROVER_TOKEN")
     .action(async (o: ApproverOptions) => {
+      const { signInWithDeviceFlow } = await import("./approver-sign-in.js");
       const token = await signInWithDeviceFlow(serverUrl(o), o.idp);
       show({ token }, () => `${token}\n`);
     });
@@ -73,7 +72,7 @@ export function registerApprovalsCommands(program: Command): void {
 
 async function approverCall(o: ApproverOptions, method: string, path: string, body?: object): Promise<unknown> {
   const url = serverUrl(o);
-  const token = o.token ?? process.env.LOCKSMITH_APPROVER_TOKEN ?? (await signInWithDeviceFlow(url, o.idp));
+  const token = o.token ?? process.env.LOCKSMITH_APPROVER_TOKEN ?? (await (await import("./approver-sign-in.js")).signInWithDeviceFlow(url, o.idp));
   const response = await fetch(new URL(path, url), {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
@@ -81,6 +80,9 @@ async function approverCall(o: ApproverOptions, method: string, path: string, bo
     signal: AbortSignal.timeout(10_000),
   }).catch((error: Error) => die(`cannot reach Locksmith at ${url} (${(error.cause as Error | undefined)?.message ?? error.message})`));
   const parsed = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!response.ok) return refused(errorFromResponse(response.status, parsed));
+  if (!response.ok) {
+    const [{ refused }, { errorFromResponse }] = await Promise.all([import("./call-as.js"), import("@locksmith/client/internal")]);
+    return refused(errorFromResponse(response.status, parsed));
+  }
   return parsed;
 }

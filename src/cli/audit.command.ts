@@ -4,13 +4,10 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { signAssertion } from "@locksmith/client/internal";
 import { principalOptions, readPrivateKey, resolveServer, type PrincipalOptions } from "./connection";
 import { die, progress, show, table, wantsJson } from "./output";
-import { verifyLedger } from "../domain/audit/verify-ledger";
-import { loadLedgerKey, writeNewLedgerKey } from "../stores/keys/ledger-key-file";
-import { PostgresLedgerReader } from "../stores/postgres/postgres-ledger-reader";
-import { createPrismaClient } from "../stores/postgres/prisma-client";
+
+// The ledger's code (Prisma, the key files) and the client SDK load in the actions that use them (see main.ts).
 
 const FILTERS = ["from", "to", "agent", "user", "environment", "scope", "resource", "jti", "type", "decision"] as const;
 
@@ -35,12 +32,18 @@ export function registerAuditCommands(program: Command): void {
     .action(async (o: { verifierKey?: string; keyFile?: string; checkpoints?: string }) => {
       const url = process.env.DATABASE_URL;
       if (!url) return die("DATABASE_URL is not set");
+      const { loadLedgerKey } = await import("../stores/keys/ledger-key-file.js");
       const verifierKey =
         o.verifierKey ??
         (o.keyFile
           ? (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey
           : die("pass --verifier-key or --key-file (or set LOCKSMITH_LEDGER_KEY_FILE)"));
       const exportedNotes = o.checkpoints ? await readExported(o.checkpoints) : [];
+      const [{ verifyLedger }, { PostgresLedgerReader }, { createPrismaClient }] = await Promise.all([
+        import("../domain/audit/verify-ledger.js"),
+        import("../stores/postgres/postgres-ledger-reader.js"),
+        import("../stores/postgres/prisma-client.js"),
+      ]);
       const prisma = createPrismaClient(url, 2);
       try {
         const shown = progress();
@@ -71,6 +74,7 @@ export function registerAuditCommands(program: Command): void {
     .requiredOption("--out <file>", "key file to write (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
     .requiredOption("--name <origin>", "the checkpoint origin, e.g. locksmith.example.com/audit")
     .action(async (o: { out: string; name: string }) => {
+      const { writeNewLedgerKey } = await import("../stores/keys/ledger-key-file.js");
       const verifierKey = await writeNewLedgerKey(o.out, o.name);
       show({ file: o.out, verifier_key: verifierKey }, () => `${verifierKey}\n`);
     });
@@ -80,6 +84,7 @@ export function registerAuditCommands(program: Command): void {
     .description("print the C2SP verifier key of a ledger key file (give it to auditors)")
     .requiredOption("--key-file <file>", "the ledger key file (default: LOCKSMITH_LEDGER_KEY_FILE)", process.env.LOCKSMITH_LEDGER_KEY_FILE)
     .action(async (o: { keyFile: string }) => {
+      const { loadLedgerKey } = await import("../stores/keys/ledger-key-file.js");
       const verifierKey = (await loadLedgerKey(o.keyFile).catch((e: Error) => die(e.message))).verifierKey;
       show({ verifier_key: verifierKey }, () => `${verifierKey}\n`);
     });
@@ -184,7 +189,7 @@ function query(o: AuditorOptions, extra: Record<string, string | undefined>): st
 
 // Streams (export) and 404-tolerant reads need the raw response, so this signs with the SDK's signAssertion rather than calling through its transport.
 async function get(o: AuditorOptions, path: string, tolerate404 = false): Promise<globalThis.Response> {
-  const [{ url, issuer }, key] = await Promise.all([resolveServer(o), readPrivateKey(o.key)]);
+  const [{ url, issuer }, key, { signAssertion }] = await Promise.all([resolveServer(o), readPrivateKey(o.key), import("@locksmith/client/internal")]);
   const assertion = await signAssertion({ id: o.as, key, audience: issuer });
   const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${assertion}` } }).catch((error: Error) =>
     die(`cannot reach ${url}: ${error.message}`),

@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { signAssertion } from "@locksmith/client/internal";
 import { callAs, principalOptions, readPrivateKey, resolveServer, serverOptions } from "./connection";
 import { die, out, show } from "./output";
 
@@ -37,7 +36,7 @@ export function registerCallCommands(program: Command): void {
   principalOptions(program.command("assertion"), "agent, resource server, admin or auditor")
     .description('print a fresh signed assertion, for curl: -H "Authorization: Bearer $(npx locksmith assertion …)"')
     .action(async (o) => {
-      const [{ issuer }, key] = await Promise.all([resolveServer(o), readPrivateKey(o.key)]);
+      const [{ issuer }, key, { signAssertion }] = await Promise.all([resolveServer(o), readPrivateKey(o.key), import("@locksmith/client/internal")]);
       const assertion = await signAssertion({ id: o.as, key, audience: issuer });
       show({ assertion, audience: issuer }, () => `${assertion}\n`);
     });

@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { LocksmithClientError, PermissionDenied } from "@locksmith/client";
 import type { PrivateJwk } from "@locksmith/client/internal";
-import { callLocksmith, type Answer, type TransportOptions } from "@locksmith/client/internal";
 import { die } from "./output";
+
+// Every command's registration imports this file, so it stays free of the client SDK (jose): calls
+// as a principal are in call-as.ts, loaded on the first call (see main.ts).
 
 /** Where Locksmith is: `--url` / `--issuer`, else the settings the service itself reads. */
 export interface ServerOptions {
@@ -67,32 +68,8 @@ export async function readPrivateKey(file: string): Promise<PrivateJwk> {
   }
 }
 
-/** The client SDK's transport for this principal (fresh assertion per call, retries on 503). */
-export async function transportFor(o: PrincipalOptions, id = o.as): Promise<TransportOptions> {
-  const [{ url, issuer }, key] = await Promise.all([resolveServer(o), readPrivateKey(o.key)]);
-  return { url, issuer, id, key: async () => key };
-}
-
 /**
- * One call as a principal through the client SDK. A refusal is printed as the contract's error
- * body (`{error, error_description, reason?, rule?}`): on stdout with --json, else on stderr;
- * exit code 1.
+ * One call as a principal through the client SDK; see call-as.ts. Loaded on the first call so that
+ * `--help`, `--version` and the offline commands start without the SDK.
  */
-export async function callAs(o: PrincipalOptions, method: string, path: string, body?: object, id = o.as): Promise<Answer> {
-  try {
-    return await callLocksmith(await transportFor(o, id), method, path, body);
-  } catch (error) {
-    if (!(error instanceof LocksmithClientError)) throw error;
-    return refused(error);
-  }
-}
-
-export function refused(error: LocksmithClientError): never {
-  const body = {
-    error: error.code,
-    error_description: error.description,
-    ...(error instanceof PermissionDenied ? { reason: error.reason, ...(error.rule ? { rule: error.rule } : {}) } : {}),
-  };
-  const why = error instanceof PermissionDenied ? ` (${error.reason}${error.rule ? `, ${error.rule}` : ""})` : "";
-  return die(`${error.status || "unreachable"} ${error.code}: ${error.description}${why}`, body);
-}
+export const callAs: typeof import("./call-as.js").callAs = async (...args) => (await import("./call-as.js")).callAs(...args);

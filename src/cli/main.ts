@@ -1,10 +1,6 @@
 import { access } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { loadPolicyFile } from "../domain/policy/load-policy";
-import { generateKeys, writeKeysFile } from "../stores/keys/keys-file";
-import { keysNeeded } from "../domain/keys/signing-alg";
-import { migrate } from "../stores/postgres/migrate";
 import { registerAdminCommands } from "./admin.command";
 import { registerApprovalsCommands } from "./approvals.command";
 import { registerAuditCommands } from "./audit.command";
@@ -17,6 +13,11 @@ import { registerSecretsCommands } from "./secrets.command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../../package.json") as { version: string };
+
+// Registering the commands loads only commander and the CLI's own small modules; each action
+// imports the service code it runs (policy, keys, PostgreSQL, Prisma, the client SDK) when it runs.
+// Loading all of it up front cost every invocation, `--help` and `--version` included, about half a
+// second of CPU (test/cli/cli-start.test.ts keeps it out).
 
 /**
  * `locksmith`: one grammar for every audience. The server is `--url` / `--issuer`, else the
@@ -50,6 +51,11 @@ keys
       () => false,
     );
     if (exists && !options.force) return die(`${options.out} exists; pass --force to replace it (tokens signed by its keys stop verifying)`);
+    const [{ loadPolicyFile }, { generateKeys, writeKeysFile }, { keysNeeded }] = await Promise.all([
+      import("../domain/policy/load-policy.js"),
+      import("../stores/keys/keys-file.js"),
+      import("../domain/keys/signing-alg.js"),
+    ]);
     const policy = await loadPolicyFile(options.policy).catch((error: Error) => die(`--policy: ${error.message}`));
     const content = await generateKeys(keysNeeded(policy), new Date(), { protector: protectorFromEnv(), withNext: true });
     await writeKeysFile(options.out, content);
@@ -67,6 +73,7 @@ program
   .action(async () => {
     const url = process.env.DATABASE_URL;
     if (!url) return die("DATABASE_URL is not set");
+    const { migrate } = await import("../stores/postgres/migrate.js");
     const applied = await migrate(url, resolve(__dirname, "..", "..", "prisma", "migrations"));
     show({ applied }, () => (applied.length ? `applied ${applied.join(", ")}\n` : "database is up to date\n"));
   });

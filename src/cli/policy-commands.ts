@@ -1,13 +1,12 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { parseDuration } from "../domain/duration";
-import { loadBoundaryTests, runCaseOffline, type CaseResult } from "../domain/policy/boundary-tests";
-import { diffPermissions, whoCan, type Permission } from "../domain/policy/effective-permissions";
-import { explainRequest } from "../domain/policy/explain";
+import type { CaseResult } from "../domain/policy/boundary-tests";
+import type { Permission } from "../domain/policy/effective-permissions";
 import type { Policy } from "../domain/policy/policy";
-import { validatePolicyFile } from "../domain/policy/validate-policy";
 import { resolveServer } from "./connection";
 import { die, wantsJson } from "./output";
-import { runCaseLive } from "./policy-live";
+
+// The policy code (zod, yaml, jose) loads in the actions that use it (see main.ts).
 
 /**
  * `locksmith policy validate|explain|test|diff|who-can`. Exit codes for CI:
@@ -23,6 +22,7 @@ export function registerPolicyCommands(program: Command): Command {
     .argument("<files...>", "policy bundles (YAML)")
     .option("--strict", "fail on warnings too")
     .action(async (files: string[], o: { strict?: boolean }) => {
+      const { validatePolicyFile } = await import("../domain/policy/validate-policy.js");
       let failed = false;
       const reports = [];
       for (const file of files) {
@@ -51,7 +51,7 @@ export function registerPolicyCommands(program: Command): Command {
     .option("--ttl <ttl>", "requested lifetime: seconds or 30s / 5m / 1h", ttlArgument)
     .option("--user-entitlements <scopes>", "acting for a user who holds these space-separated scopes")
     .action(async (o) => {
-      const bundle = await load(o.policy);
+      const [bundle, { explainRequest }] = await Promise.all([load(o.policy), import("../domain/policy/explain.js")]);
       const user = o.userEntitlements === undefined ? undefined : String(o.userEntitlements).split(" ").filter(Boolean);
       const e = explainRequest(bundle, o.agent, { scopes: o.scope.split(" ").filter(Boolean), resource: o.resource, ttl: o.ttl }, user);
       const { resourceServer, ...decision } = e.decision as typeof e.decision & { resourceServer?: { id: string; audience: string } };
@@ -79,6 +79,7 @@ export function registerPolicyCommands(program: Command): Command {
     .option("--issuer <url>", "with --live: Locksmith's issuer, the audience of assertions (default: LOCKSMITH_ISSUER, else the server's metadata)")
     .option("--keys <dir>", "with --live: folder of <agent>.jwk.json private keys (default: the file's `keys:`)")
     .action(async (files: string[], o: { policy?: string; live?: string; issuer?: string; keys?: string }) => {
+      const { loadBoundaryTests, runCaseOffline } = await import("../domain/policy/boundary-tests.js");
       let failed = 0;
       let skipped = 0;
       let total = 0;
@@ -89,7 +90,7 @@ export function registerPolicyCommands(program: Command): Command {
         if (o.live) {
           const keysDir = o.keys ?? suite.keysDir;
           if (!keysDir) die(`${file}: --live needs --keys <dir> or a \`keys:\` folder in the file`);
-          const { issuer } = await resolveServer({ url: o.live, issuer: o.issuer });
+          const [{ issuer }, { runCaseLive }] = await Promise.all([resolveServer({ url: o.live, issuer: o.issuer }), import("./policy-live.js")]);
           for (const c of suite.cases)
             results.push(await runCaseLive({ url: o.live, issuer, keysDir }, c).catch((e: Error) => die(`cannot reach ${o.live}: ${e.message}`)));
         } else {
@@ -116,6 +117,7 @@ export function registerPolicyCommands(program: Command): Command {
     .argument("<new>", "the proposed bundle")
     .option("--exit-code", "exit 1 when permissions change")
     .action(async (oldFile: string, newFile: string, o: { exitCode?: boolean }) => {
+      const { diffPermissions } = await import("../domain/policy/effective-permissions.js");
       const changes = diffPermissions(await load(oldFile), await load(newFile));
       process.exitCode = o.exitCode && changes.length > 0 ? 1 : 0;
       if (wantsJson()) return out(`${JSON.stringify(changes, null, 2)}\n`);
@@ -137,6 +139,7 @@ export function registerPolicyCommands(program: Command): Command {
     .requiredOption("--scope <scope>", "one scope")
     .requiredOption("--resource <resource>", "the resource")
     .action(async (o) => {
+      const { whoCan } = await import("../domain/policy/effective-permissions.js");
       const found = whoCan(await load(o.policy), o.scope, o.resource);
       process.exitCode = 0;
       if (wantsJson()) return out(`${JSON.stringify(found, null, 2)}\n`);
@@ -148,6 +151,7 @@ export function registerPolicyCommands(program: Command): Command {
 }
 
 async function load(file: string): Promise<Policy> {
+  const { validatePolicyFile } = await import("../domain/policy/validate-policy.js");
   const v = await validatePolicyFile(file);
   if (!v.policy) die(`invalid policy bundle:\n  ${v.errors.join("\n  ")}`);
   return v.policy;

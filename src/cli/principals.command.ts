@@ -1,12 +1,11 @@
 import { mkdir, writeFile, access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { parsePolicy } from "../domain/policy/load-policy";
-import { ledgerOrigin, writeNewLedgerKey } from "../stores/keys/ledger-key-file";
-import { generateKeys, writeKeysFile } from "../stores/keys/keys-file";
 import { protectorFromEnv } from "./keys-rotate.command";
 import { die, show } from "./output";
-import { bundleWith, entryYaml, keyAuth, newPrincipalKey, writeBundle, writePrivateKey, type Section } from "./principal-entry";
+import type { Section } from "./principal-entry";
+
+// The bundle, key and ledger code (yaml, zod, jose) loads in the actions that use it (see main.ts).
 
 interface AddOptions {
   environment: string;
@@ -69,6 +68,13 @@ export function registerPrincipalCommands(program: Command): void {
         )
           die(`${file} exists; pass --force to replace it`);
       }
+      const [{ parsePolicy }, { ledgerOrigin, writeNewLedgerKey }, { generateKeys, writeKeysFile }, { entryYaml, keyAuth, newPrincipalKey, writePrivateKey }] =
+        await Promise.all([
+          import("../domain/policy/load-policy.js"),
+          import("../stores/keys/ledger-key-file.js"),
+          import("../stores/keys/keys-file.js"),
+          import("./principal-entry.js"),
+        ]);
       const admin = newPrincipalKey(o.admin);
       const bundle = starterBundle(o.environments, o.admin, entryYaml("admins", o.admin, { auth: keyAuth(admin.publicJwk) }));
       parsePolicy(bundle, files.policy); // the starter bundle must itself be valid
@@ -102,6 +108,7 @@ export function registerPrincipalCommands(program: Command): void {
 }
 
 async function add(o: AddOptions, section: Section, id: string, entryOf: (auth: object) => object): Promise<void> {
+  const { bundleWith, entryYaml, keyAuth, newPrincipalKey, writeBundle, writePrivateKey } = await import("./principal-entry.js");
   const key = newPrincipalKey(id);
   const entry = entryOf(keyAuth(key.publicJwk));
   // Check before writing anything: a refused entry leaves no orphan key behind.

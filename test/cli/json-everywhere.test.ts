@@ -22,12 +22,31 @@ let dir: string;
 let server: ListeningLocksmith;
 let env: Record<string, string>;
 
-function cli(args: string[], timeout = 120_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+function cli(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((done) =>
-    execFile(process.execPath, [CLI, ...args], { cwd: dir, env, timeout }, (error, stdout, stderr) =>
+    execFile(process.execPath, [CLI, ...args], { cwd: dir, env, timeout: 120_000 }, (error, stdout, stderr) =>
       done({ code: error ? ((error as { code?: number | string }).code ?? (error.killed ? "killed" : 1)) : 0, stdout, stderr }),
     ),
   );
+}
+
+/**
+ * Runs a command that never ends by itself (`audit tail` follows the ledger): once it has printed a
+ * line and then nothing more for a moment (it has caught up and waits to poll again), it is stopped.
+ */
+function follow(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [CLI, ...args], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) =>
+      done({ code: error ? ((error as { code?: number | string }).code ?? (error.killed ? "killed" : 1)) : 0, stdout, stderr }),
+    );
+    let printed = "";
+    let quiet: NodeJS.Timeout | undefined;
+    child.stdout!.on("data", (chunk: string) => {
+      printed += chunk;
+      clearTimeout(quiet);
+      if (printed.includes("\n")) quiet = setTimeout(() => child.kill(), 500);
+    });
+  });
 }
 
 /** Leaf commands, as `locksmith help` lists them (`keys generate`, `status`, …). */
@@ -57,8 +76,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** How each command is run: its arguments, and whether stdout is NDJSON (a stream) rather than one value. */
-const CASES: Record<string, { args: () => string[]; ndjson?: boolean; timeout?: number }> = {
+/** How each command is run: its arguments, whether stdout is NDJSON (a stream) rather than one value, and whether it follows (never ends by itself). */
+const CASES: Record<string, { args: () => string[]; ndjson?: boolean; follows?: boolean }> = {
   "keys generate": { args: () => ["--policy", POLICY, "--out", join(dir, "keys.json")] },
   "keys rotate": { args: () => ["--env", "production", "--keys-file", join(dir, "keys.json"), "--policy", POLICY, "--force", "--no-record"] },
   migrate: { args: () => [] },
@@ -90,7 +109,7 @@ const CASES: Record<string, { args: () => string[]; ndjson?: boolean; timeout?: 
   "audit keygen": { args: () => ["--out", join(dir, "ledger.key"), "--name", "json.example.com/audit"] },
   "audit verifier-key": { args: () => [] },
   "audit query": { args: () => AUDITOR },
-  "audit tail": { args: () => [...AUDITOR, "--from-start"], ndjson: true, timeout: 6000 },
+  "audit tail": { args: () => [...AUDITOR, "--from-start"], ndjson: true, follows: true },
   "audit export": { args: () => AUDITOR, ndjson: true },
   "audit trace": { args: () => [...AUDITOR, "--jti", "00000000-0000-4000-8000-000000000000"] },
   "policy validate": { args: () => [POLICY] },
@@ -117,10 +136,12 @@ test.each(Object.keys(CASES))(
   "%s --json prints JSON on stdout",
   async (command) => {
     const c = CASES[command];
-    const r = await cli([...command.split(" "), ...c.args(), "--json"], c.timeout);
+    const args = [...command.split(" "), ...c.args(), "--json"];
+    const r = await (c.follows ? follow(args) : cli(args));
     const shown = { command, code: r.code, stdout: r.stdout, stderr: r.stderr };
     expect({ ...shown, empty: r.stdout.trim() === "" }).toMatchObject({ empty: false });
     if (c.ndjson) {
+      if (c.follows) expect(r.stdout.endsWith("\n")).toBe(true); // stopped between lines, never inside one
       for (const line of r.stdout.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
     } else {
       let parsed: unknown;
@@ -136,19 +157,21 @@ test.each(Object.keys(CASES))(
 );
 
 test("progress of long work goes to stderr only when stderr is a terminal", async () => {
-  const piped = await cli(["audit", "verify"]);
+  // Under script(1) stderr is a terminal: the progress line shows, stdout still ends with the verdict. Both runs only read the ledger: at once.
+  const [piped, tty] = await Promise.all([
+    cli(["audit", "verify"]),
+    new Promise<string>((done) =>
+      execFile(
+        "script",
+        ["-qec", `${process.execPath} ${CLI} audit verify`, "/dev/null"],
+        { cwd: dir, env: { ...env, TERM: "dumb" }, timeout: 30_000 },
+        (_error, stdout) => done(stdout),
+      ),
+    ),
+  ]);
   expect(piped.code).toBe(0);
   expect(piped.stdout).toMatch(/^ledger OK: \d+ events/);
   expect(piped.stderr).not.toContain("verifying the ledger");
-  // Under script(1) stderr is a terminal: the progress line shows, stdout still ends with the verdict.
-  const tty = await new Promise<string>((done) =>
-    execFile(
-      "script",
-      ["-qec", `${process.execPath} ${CLI} audit verify`, "/dev/null"],
-      { cwd: dir, env: { ...env, TERM: "dumb" }, timeout: 30_000 },
-      (_error, stdout) => done(stdout),
-    ),
-  );
   expect(tty).toMatch(/verifying the ledger: \d+ events checked/);
   expect(tty).toMatch(/ledger OK: \d+ events/);
 }, 60_000);

@@ -93,7 +93,10 @@ afterEach(async () => {
 function runInTerminal(terminal: string, code: string): { status: number | null; stdout: string; stderr: string } {
   const envFile = join(dir, `.terminal-${terminal}.env`);
   const script = `[ -f ${envFile} ] && . ${envFile}\nset -eo pipefail\n${code}\nexport -p > ${envFile}\n`;
-  const result = spawnSync("bash", ["-c", script], { cwd: dir, env: shellEnv, encoding: "utf8", timeout: 120_000 });
+  // stdin is not a socket (spawnSync's default pipe is one): bash with a socket on stdin and no SHLVL takes itself for an
+  // ssh session and sources ~/.bashrc, letting the runner's own settings into the page's commands (and costing about a
+  // second per block on a runner whose ~/.bashrc sets up pyenv).
+  const result = spawnSync("bash", ["-c", script], { cwd: dir, env: shellEnv, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
