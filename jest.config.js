@@ -16,4 +16,6 @@ module.exports = {
   testTimeout: 30000,
   // Each test file gets its own database and Redis key prefix, so files run in parallel safely.
   maxWorkers: 2,
+  // The slowest files start first, so neither worker ends the run alone on one of them.
+  testSequencer: "<rootDir>/test/support/slow-first-sequencer.cjs",
 };
