@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateBundle } from "./bundle";
-import { drive, medianRound } from "./load";
+import { measure } from "./measure";
 import { startLocksmithProcess } from "./locksmith-process";
 import { PACKAGE_ROOT } from "./services";
 import { issuanceWorkload, issueForRedemption, mixedWorkload, redemptionWorkload, type Workload } from "./workloads";
@@ -28,27 +28,20 @@ async function main(): Promise<void> {
   const profile = argv.includes("--profile");
   if (profile) mkdirSync(profileDir, { recursive: true });
   const locksmith = await startLocksmithProcess(bundle.file, profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
-  const run = async (make: () => Workload | Promise<Workload>) => {
-    const results = [];
-    let name = "";
-    for (let r = 0; r < rounds; r++) {
-      const workload = await make();
-      name = workload.name;
-      results.push(await drive(locksmith.url, workload.steps, { connections: 64, seconds, pid: locksmith.pid() }));
-    }
-    const m = medianRound(results);
+  const run = async (name: string, make: () => Workload | Promise<Workload>) => {
+    const m = await measure(locksmith.url, { rounds, seconds, connections: 64 }, make, locksmith.pid);
     process.stdout.write(
-      `${name.padEnd(12)} ${Math.round(m.rps)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU ${m.cpuMsPerRequest ?? "?"} ms/req (event loop ${m.eventLoopMsPerRequest ?? "?"}, busy ${m.eventLoopBusy ?? "?"}; machine busy ${m.machineBusy ?? "?"})  errors ${m.errors}  rounds ${m.rounds.map(Math.round).join(", ")}\n`,
+      `${name.padEnd(12)} ${Math.round(m.rps)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU ${m.cpuMsPerRequest ?? "?"} ms/req (event loop ${m.eventLoopMsPerRequest ?? "?"}, busy ${m.eventLoopBusy ?? "?"}; machine busy ${m.machineBusy ?? "?"})  errors ${m.errors}  rounds ${m.rounds.join(", ")}\n`,
     );
   };
   try {
     const size = 7000 * seconds;
-    if (chosen.includes("issuance")) await run(() => issuanceWorkload(bundle, size));
+    if (chosen.includes("issuance")) await run("issuance", () => issuanceWorkload(bundle, size));
     if (chosen.includes("redemption")) {
       const live = await issueForRedemption(locksmith.url, bundle, 400);
-      await run(() => redemptionWorkload(live, 12000 * seconds));
+      await run("redemption", () => redemptionWorkload(live, 12000 * seconds));
     }
-    if (chosen.includes("mixed")) await run(() => mixedWorkload(bundle, 3000 * seconds));
+    if (chosen.includes("mixed")) await run("mixed", () => mixedWorkload(bundle, 3000 * seconds));
   } finally {
     await locksmith.close();
     rmSync(dir, { recursive: true, force: true });

@@ -4,47 +4,26 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { generateBundle, type BenchBundle } from "./bundle";
 import { drive, medianRound, median } from "./load";
+import { measure } from "./measure";
 import { cryptoLimit, postgresLimit, redisLimit } from "./limits";
 import { startLocksmithProcess } from "./locksmith-process";
 import { parseOptions, type BenchOptions } from "./options";
 import { checkPeer, peerWorkload, startPeer } from "./peer";
-import { boundOf, markdown, type BenchResult, type Measured } from "./report";
+import { boundOf, markdown, n, type BenchResult } from "./report";
 import { benchRedisPrefix, createBenchDatabase, deleteRedisKeys, PACKAGE_ROOT } from "./services";
 import { auditAppendRate, fillLedger, redisBytesPerCredential } from "./store-figures";
 import { bundleCurve, fillLiveCredentials, proofCurve, revocationCurve } from "./curves";
 import { startNode, freePort } from "./processes";
-import { introspectionWorkload, issuanceWorkload, issueForRedemption, mixedWorkload, redemptionWorkload, type Workload } from "./workloads";
+import { introspectionWorkload, issuanceWorkload, issueForRedemption, mixedWorkload, redemptionWorkload } from "./workloads";
 
 /** Pool sizes are rate ceilings × seconds: a run faster than this reuses assertions, the replays count as errors and `poolExhausted` says so. */
 const CEILING = { issuance: 7000, redemption: 12000, mixedCycles: 3000, peer: 5000 };
 
-const n = (value: number) => Math.round(value).toLocaleString("en-US");
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-
-/** Measures one workload: `rounds` rounds, each with a freshly signed pool, the median round reported. */
-async function measure(url: string, options: BenchOptions, make: () => Workload | Promise<Workload>, pid?: () => number | undefined): Promise<Measured> {
-  const rounds = [];
-  let exhausted = 0;
-  let name = "";
-  let steps = 1;
-  for (let r = 0; r < options.rounds; r++) {
-    const workload = await make();
-    name = workload.name;
-    steps = workload.steps.length;
-    const round = await drive(url, workload.steps, { connections: options.connections, seconds: options.seconds, pid: pid?.() });
-    exhausted += workload.pool.exhausted;
-    log(
-      `${name} round ${r + 1}: ${Math.round(round.rps)} req/s, p99 ${round.p99} ms, CPU ${round.cpuMsPerRequest ?? "?"} ms/req, errors ${round.errors} ${round.sampleErrors.join(" | ")}`,
-    );
-    rounds.push(round);
-  }
-  const m = medianRound(rounds);
-  return { ...m, unitsPerSecond: m.rps / steps, poolExhausted: exhausted };
-}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -15,7 +15,7 @@ export interface BenchResult {
   readonly targets: { target: string; value: string; met: boolean | "n/a"; bound?: string }[];
 }
 
-const n = (value: number) => Math.round(value).toLocaleString("en-US");
+export const n = (value: number) => Math.round(value).toLocaleString("en-US");
 const pct = (share: number | undefined) => (share === undefined ? "—" : `${Math.round(share * 100)}%`);
 
 /**

@@ -36,31 +36,32 @@ export type HttpApp = RequestListener & {
  * (query string, trailing slash, case) goes to express.
  */
 export function withHotRoutes(app: Express, front: readonly RequestHandler[], routes: readonly HotRoute[], onError: ErrorRequestHandler): HttpApp {
-  const chains = new Map(routes.map((route) => [route.path, { path: route.path, handlers: [...front, route.handlers] }]));
+  // Each route's chain is laid out once: the front, then the route's handlers (the first of which enters the route).
+  const chains = new Map(
+    routes.map((route) => [
+      route.path,
+      [...front.map((handler) => ({ handler, entersRoute: false })), ...route.handlers.map((handler, i) => ({ handler, entersRoute: i === 0 }))] as const,
+    ]),
+  );
   const members = expressMembers(app);
   const listener: RequestListener = (req, res) => {
-    const hot = req.method === "POST" && req.url !== undefined ? chains.get(req.url) : undefined;
-    if (!hot) return app(req, res);
+    const chain = req.method === "POST" && req.url !== undefined ? chains.get(req.url) : undefined;
+    if (!chain) return app(req, res);
     const { request, response } = members.decorate(req, res);
-    run(hot.path, hot.handlers, request, response, onError);
+    run(req.url as string, chain, request, response, onError);
   };
   return Object.assign(listener, { express: app, listen: (port: number, host?: string) => createServer(listener).listen(port, host) });
 }
 
-type Step = RequestHandler | readonly RequestHandler[];
+type Chain = readonly { readonly handler: RequestHandler; readonly entersRoute: boolean }[];
 
 /**
  * Express's router loop for one fixed chain: each handler gets a `next`;
  * `next(error)`, a throw or a rejected promise goes to the error handler.
- * The route's handlers are one step: `req.route` is set when they start, as
- * express's router does when the route matches (the trace names the span by it).
+ * `req.route` is set when the route's first handler starts, as express's
+ * router does when the route matches (the trace names the span by it).
  */
-function run(path: string, steps: readonly Step[], req: Request, res: Response, onError: ErrorRequestHandler): void {
-  const handlers: { handler: RequestHandler; entersRoute: boolean }[] = [];
-  for (const step of steps) {
-    if (typeof step === "function") handlers.push({ handler: step, entersRoute: false });
-    else for (const [i, handler] of step.entries()) handlers.push({ handler, entersRoute: i === 0 });
-  }
+function run(path: string, handlers: Chain, req: Request, res: Response, onError: ErrorRequestHandler): void {
   const fail = (error: unknown) => {
     try {
       onError(error, req, res, () => undefined);

@@ -52,15 +52,7 @@ function importPublic(jwk: Record<string, unknown>, index: number): KeyObject {
  * own algorithm only, under its own `kid` (the key decides, RFC 8725 §3.1).
  */
 export function ownVerificationKey(kid: string, alg: "EdDSA" | "ES256" | "RS256", publicKey: KeyObject): VerificationKey {
-  const algorithms = new Set([alg]);
-  switch (alg) {
-    case "EdDSA":
-      return { kid, algorithms, verify: (input, signature) => verifiedOffLoop(null, input, publicKey, signature) };
-    case "ES256":
-      return { kid, algorithms, verify: (input, signature) => verifiedOffLoop("sha256", input, { key: publicKey, dsaEncoding: "ieee-p1363" }, signature) };
-    case "RS256":
-      return { kid, algorithms, verify: (input, signature) => verifiedOffLoop("sha256", input, publicKey, signature, "any length") };
-  }
+  return { kid, algorithms: new Set([alg]), verify: signatureCheck(publicKey) };
 }
 
 function verifierOf(jwk: Record<string, unknown>, key: KeyObject, index: number): Pick<VerificationKey, "algorithms" | "verify"> {
@@ -69,14 +61,26 @@ function verifierOf(jwk: Record<string, unknown>, key: KeyObject, index: number)
       throw new Error(`key ${index}: "alg" ${String(jwk.alg)} does not fit its ${jwk.kty}/${jwk.crv} key`);
     return new Set(names);
   };
-  if (key.asymmetricKeyType === "ed25519") {
-    return { algorithms: named(ED25519_NAMES), verify: (input, signature) => verifiedOffLoop(null, input, key, signature) };
-  }
-  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") {
-    const ec = { key, dsaEncoding: "ieee-p1363" as const };
-    return { algorithms: named(["ES256"]), verify: (input, signature) => verifiedOffLoop("sha256", input, ec, signature) };
-  }
+  if (key.asymmetricKeyType === "ed25519") return { algorithms: named(ED25519_NAMES), verify: signatureCheck(key) };
+  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1")
+    return { algorithms: named(["ES256"]), verify: signatureCheck(key) };
   throw new Error(`key ${index}: only Ed25519 and P-256 keys verify assertions`);
+}
+
+/** The signature check a key's type calls for: Ed25519, P-256 with SHA-256 (JWS's r‖s form), or RSA PKCS#1 v1.5 with SHA-256. */
+function signatureCheck(key: KeyObject): VerificationKey["verify"] {
+  switch (key.asymmetricKeyType) {
+    case "ed25519":
+      return (input, signature) => verifiedOffLoop(null, input, key, signature);
+    case "ec": {
+      const ec = { key, dsaEncoding: "ieee-p1363" as const };
+      return (input, signature) => verifiedOffLoop("sha256", input, ec, signature);
+    }
+    case "rsa":
+      return (input, signature) => verifiedOffLoop("sha256", input, key, signature, "any length");
+    default:
+      throw new Error(`no signature check for ${String(key.asymmetricKeyType)} keys`);
+  }
 }
 
 /**

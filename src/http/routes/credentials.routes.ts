@@ -34,8 +34,9 @@ export const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
 export function credentialsRoutes(
   services: CredentialServices,
   auth: ClientAuthDeps,
-  limits: RequestHandler[] = [],
-  hotRoutes = credentialsHotRoutes(services, auth, limits),
+  limits: RequestHandler[],
+  /** `credentialsHotRoutes(services, auth, limits)`, the instances the hot-route dispatch serves too. */
+  hotRoutes: readonly HotRoute[],
 ): Router {
   const router = Router();
   for (const route of hotRoutes) router.post(route.path, ...route.handlers);
